@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "caseledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "caseledger", targets: ["caseledger"]),
+        .library(name: "LedgerCore", targets: ["LedgerCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // The system LMDB (Debian's liblmdb-dev). Only LedgerStorage imports it.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .target(name: "LedgerStorage", dependencies: ["CLMDB"]),
+        // Pure: money, dates, ids, events, the interchange format and the stored encoding.
+        .target(name: "LedgerModel"),
+        // Pure: the adjudication of RULES.md. Never sees LMDB.
+        .target(name: "LedgerRules", dependencies: ["LedgerModel"]),
+        // Append, idempotency, hash chain, indexes, projections, verify, replay.
+        .target(
+            name: "LedgerCore",
+            dependencies: [
+                "LedgerStorage", "LedgerModel", "LedgerRules",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .executableTarget(
+            name: "caseledger",
+            dependencies: [
+                "LedgerCore", "LedgerModel", "LedgerRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "LedgerStorageTests", dependencies: ["LedgerStorage"]),
+        .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
+        .testTarget(name: "LedgerRulesTests", dependencies: ["LedgerRules", "LedgerModel"]),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel"]),
+        .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger"]),
+    ]
+)

@@ -1,0 +1,289 @@
+import LedgerModel
+import LedgerStorage
+
+/// What an append did.
+public struct AppendSummary: Equatable, Sendable {
+    /// Input events appended.
+    public var appended = 0
+    /// Decision events the ledger wrote with them.
+    public var decisions = 0
+    /// Lines that repeated an event already in the ledger (same source, same content): no-ops.
+    public var duplicates = 0
+    /// The first sequence written, when anything was.
+    public var firstSequence: UInt64?
+    public var head = Head.empty
+}
+
+/// How an append names the stream version it expects (optimistic concurrency).
+public enum ExpectedVersion: Equatable, Sendable {
+    /// The version read in the same write transaction: the import path, the single writer.
+    case current
+    /// Exactly this version; anything else is ``LedgerError/wrongStreamVersion(person:expected:actual:)``.
+    case exactly(UInt32)
+}
+
+extension Ledger {
+    /// Appends a checked batch in one write transaction: all of it, or — when any line is refused —
+    /// none of it, with every refused line named.
+    ///
+    /// ```swift
+    /// let summary = try ledger.append(submissions, recordedAt: Timestamp(millisecondsSinceEpoch: now))
+    /// ```
+    /// - Parameters:
+    ///   - recordedAt: the time the ledger assigns to every event of the batch; a time earlier than
+    ///     the head's is raised to it, so recorded times never go backwards.
+    ///   - expectedVersions: per person, the stream version the caller read.
+    /// - Throws: ``LedgerError/refused(_:)`` listing every problem, ``LedgerError/wrongStreamVersion(person:expected:actual:)``,
+    ///   ``LedgerError/storage(_:)``. On every throw the ledger is exactly as it was.
+    public func append(
+        _ submissions: [Submission], recordedAt: Timestamp, expectedVersions: [String: UInt32] = [:]
+    ) throws(LedgerError) -> AppendSummary {
+        do {
+            return try environment.write { transaction in
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt)
+                for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
+                    let actual = try personEntry(person, in: transaction)?.version ?? 0
+                    guard actual == expected else {
+                        throw LedgerError.wrongStreamVersion(person: person, expected: expected, actual: actual)
+                    }
+                }
+                var problems: [LineProblem] = []
+                for submission in submissions {
+                    problems += try appender.submit(submission)
+                }
+                guard problems.isEmpty else { throw LedgerError.refused(problems) }
+                try appender.finish()
+                return appender.summary
+            }
+        } catch {
+            throw Ledger.wrap(error)
+        }
+    }
+
+    /// Appends events to one person's stream if, and only if, it is still at `expectedVersion`.
+    public func append(
+        to person: String, expectedVersion: UInt32, events: [Event], recordedAt: Timestamp
+    ) throws(LedgerError) -> AppendSummary {
+        let submissions = events.enumerated().map { Submission(line: $0.offset + 1, event: $0.element) }
+        return try append(submissions, recordedAt: recordedAt, expectedVersions: [person: expectedVersion])
+    }
+}
+
+/// The state of one write transaction of appends.
+struct Appender {
+    let ledger: Ledger
+    let transaction: Transaction
+    let recordedAt: Timestamp
+    var head: Head
+    var counts: [UInt64]
+    var nextPersonNumber: UInt32
+    var summary = AppendSummary()
+
+    static let countSlots = 64
+
+    init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp) throws {
+        self.ledger = ledger
+        self.transaction = transaction
+        head = try ledger.head(in: transaction)
+        self.recordedAt = max(recordedAt, head.recordedAt)
+        counts = try ledger.counts(in: transaction)
+        nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1
+        summary.head = head
+    }
+
+    mutating func finish() throws {
+        try transaction.put(ledger.meta, key: Keys.head, value: head.bytes)
+        try transaction.put(ledger.meta, key: Keys.counts, value: counts.flatMap { Keys.bigEndian($0) })
+        summary.head = head
+    }
+
+    /// Checks one line against the ledger and appends it; returns its problems (none when appended).
+    mutating func submit(_ submission: Submission) throws -> [LineProblem] {
+        let event = submission.event
+        func problem(_ field: String, _ reason: String) -> [LineProblem] {
+            [LineProblem(line: submission.line, field: field, reason: reason)]
+        }
+        if let source = event.source, let existing = try transaction.get(ledger.sources, key: Keys.source(source)) {
+            let sequence = Keys.uint64(existing)
+            guard let stored = try ledger.event(at: sequence, in: transaction) else {
+                throw LedgerError.damaged(sequence: sequence, reason: "sources index names a missing event")
+            }
+            if stored.event == event {
+                summary.duplicates += 1
+                return []
+            }
+            let differing = Set(stored.event.fields.keys).union(event.fields.keys)
+                .filter { stored.event[$0] != event[$0] }.sorted().map(\.jsonName)
+            let what = stored.event.type != event.type ? "type" : stored.event.person != event.person ? "person"
+                : differing.joined(separator: ", ")
+            return problem("source", "conflicts with sequence \(sequence): same source, other content (\(what) differs)")
+        }
+        let problems = try stateProblems(of: event, line: submission.line)
+        if !problems.isEmpty { return problems }
+        let sequence = head.sequence + 1
+        if let stamp = submission.stamp {
+            guard stamp.sequence == sequence else {
+                return problem("ledger.sequence", "the export has sequence \(stamp.sequence) here, this ledger would append \(sequence)")
+            }
+            guard stamp.recordedAt >= head.recordedAt else {
+                return problem("ledger.recordedAt", "earlier than the head's recorded time \(head.recordedAt)")
+            }
+        }
+        let hash = try write(event, sequence: sequence, recordedAt: submission.stamp?.recordedAt ?? recordedAt)
+        if let stamp = submission.stamp, stamp.hash != hash {
+            return problem("ledger.hash", "the ledger reproduces hash \(hexString(hash)) at sequence \(sequence), the export says \(hexString(stamp.hash))")
+        }
+        summary.appended += 1
+        return []
+    }
+
+    /// The checks that need the ledger's state (INTERCHANGE.md § Checks beyond syntax).
+    func stateProblems(of event: Event, line: Int) throws -> [LineProblem] {
+        func problem(_ field: String, _ reason: String) -> [LineProblem] { [LineProblem(line: line, field: field, reason: reason)] }
+        guard let person = event.person else { return [] }
+        let entry = try ledger.personEntry(person, in: transaction)
+        if event.type == .personRegistered {
+            return entry == nil ? [] : problem("person", "\(person) is already registered")
+        }
+        guard let entry else { return problem("person", "unknown person \(person): register it first") }
+        if entry.mergedInto != 0 {
+            return problem("person", "\(person) was merged into another person; send its events to the survivor")
+        }
+        switch event.type {
+        case .personMerged:
+            guard let survivor = event.text(.into) else { return [] }
+            guard let survivorEntry = try ledger.personEntry(survivor, in: transaction) else {
+                return problem("into", "unknown person \(survivor)")
+            }
+            if survivorEntry.mergedInto != 0 { return problem("into", "\(survivor) was itself merged into another person") }
+        case .settlementRecorded:
+            if let claim = event.text(.claim), let existing = try transaction.get(ledger.claims, key: Array(claim.utf8)) {
+                return problem("claim", "claim \(claim) is already recorded at sequence \(Keys.uint64(existing))")
+            }
+        case .settlementReversed:
+            return try reversalProblems(of: event, person: person, line: line)
+        case .identityRevoked:
+            return try revocationProblems(of: event, number: entry.number, line: line)
+        case .enrollmentRegistered:
+            let year = event.integer(.insuranceYear)
+            for sequence in try ledger.streamSequences(of: entry.number, in: transaction) {
+                guard let stored = try ledger.event(at: sequence, in: transaction)?.event else { continue }
+                if stored.type == .enrollmentRegistered, stored.integer(.insuranceYear) == year {
+                    return problem("insuranceYear", "\(person) is already enrolled for \(year ?? 0) at sequence \(sequence) (重复参保)")
+                }
+            }
+        default:
+            break
+        }
+        return []
+    }
+
+    private func reversalProblems(of event: Event, person: String, line: Int) throws -> [LineProblem] {
+        func problem(_ field: String, _ reason: String) -> [LineProblem] { [LineProblem(line: line, field: field, reason: reason)] }
+        guard let claim = event.text(.claim) else { return [] }
+        guard let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)), let claimEntry = ClaimEntry(bytes) else {
+            return problem("claim", "no claim \(claim) is recorded")
+        }
+        if claimEntry.reversal != 0 { return problem("claim", "claim \(claim) is already reversed at sequence \(claimEntry.reversal)") }
+        guard let settlement = try ledger.event(at: claimEntry.settlement, in: transaction)?.event else { return [] }
+        if settlement.person != person {
+            return problem("person", "claim \(claim) belongs to \(settlement.person ?? "another person")")
+        }
+        if let reversed = event.date(.reversedOn), let settled = settlement.date(.settledOn), reversed < settled {
+            return problem("reversedOn", "before the claim's settlement on \(settled)")
+        }
+        return []
+    }
+
+    private func revocationProblems(of event: Event, number: UInt32, line: Int) throws -> [LineProblem] {
+        guard let category = event[.category], let validTo = event.date(.validTo) else { return [] }
+        var latestFrom: CivilDate?
+        for sequence in try ledger.streamSequences(of: number, in: transaction) {
+            guard let stored = try ledger.event(at: sequence, in: transaction)?.event else { continue }
+            if stored.type == .identityRecognized, stored[.category] == category, let from = stored.date(.validFrom) {
+                latestFrom = max(latestFrom ?? from, from)
+            }
+        }
+        let name = event.symbol(.category) ?? ""
+        guard let latestFrom else {
+            return [LineProblem(line: line, field: "category", reason: "the person never held \(name)")]
+        }
+        if validTo < latestFrom.adding(days: -1) {
+            return [LineProblem(line: line, field: "validTo", reason: "before the latest \(name) interval opens on \(latestFrom)")]
+        }
+        return []
+    }
+
+    /// Encodes, chains and stores one event with every index entry it needs; returns its hash.
+    @discardableResult
+    mutating func write(_ event: Event, sequence: UInt64, recordedAt: Timestamp) throws -> [UInt8] {
+        precondition(sequence == head.sequence + 1, "the log has no gaps")
+        var stored = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt)
+        let hash = Ledger.chainHash(previous: head.hash, stored: stored)
+        stored.append(contentsOf: hash)
+        try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)
+        if let source = event.source {
+            try transaction.put(ledger.sources, key: Keys.source(source), value: Keys.bigEndian(sequence))
+        }
+        try index(event, sequence: sequence)
+        head = Head(sequence: sequence, hash: hash, recordedAt: recordedAt)
+        counts[Int(event.type.rawValue) % Appender.countSlots] += 1
+        if summary.firstSequence == nil { summary.firstSequence = sequence }
+        return hash
+    }
+
+    private mutating func index(_ event: Event, sequence: UInt64) throws {
+        guard let person = event.person else { return }
+        var entry: PersonEntry
+        if event.type == .personRegistered {
+            entry = PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0)
+            nextPersonNumber += 1
+        } else {
+            guard let existing = try ledger.personEntry(person, in: transaction) else {
+                preconditionFailure("stateProblems admits only known persons")
+            }
+            entry = existing
+        }
+        entry.version += 1
+        try transaction.put(ledger.streams, key: Keys.stream(person: entry.number, version: entry.version), value: Keys.bigEndian(sequence))
+        switch event.type {
+        case .personMerged:
+            guard let survivor = event.text(.into), var survivorEntry = try ledger.personEntry(survivor, in: transaction) else { break }
+            survivorEntry.version += 1
+            try transaction.put(
+                ledger.streams, key: Keys.stream(person: survivorEntry.number, version: survivorEntry.version),
+                value: Keys.bigEndian(sequence))
+            try transaction.put(ledger.persons, key: Array(survivor.utf8), value: survivorEntry.bytes)
+            try transaction.put(
+                ledger.merges, key: Keys.merge(survivor: survivorEntry.number, merged: entry.number), value: Array(person.utf8))
+            entry.mergedInto = survivorEntry.number
+        case .settlementRecorded:
+            if let claim = event.text(.claim) {
+                try transaction.put(ledger.claims, key: Array(claim.utf8), value: ClaimEntry(settlement: sequence, reversal: 0).bytes)
+            }
+        case .settlementReversed:
+            if let claim = event.text(.claim), let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)),
+                var claimEntry = ClaimEntry(bytes)
+            {
+                claimEntry.reversal = sequence
+                try transaction.put(ledger.claims, key: Array(claim.utf8), value: claimEntry.bytes)
+            }
+        default:
+            break
+        }
+        try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
+    }
+}
+
+extension Ledger {
+    /// Events appended per type code, from `meta`.
+    func counts(in transaction: Transaction) throws -> [UInt64] {
+        guard let bytes = try transaction.get(meta, key: Keys.counts) else {
+            return Array(repeating: 0, count: Appender.countSlots)
+        }
+        guard bytes.count == Appender.countSlots * 8 else {
+            throw LedgerError.damaged(sequence: nil, reason: "meta counts is not \(Appender.countSlots * 8) bytes")
+        }
+        return (0..<Appender.countSlots).map { Keys.uint64(bytes, at: $0 * 8) }
+    }
+}

@@ -1,0 +1,111 @@
+import LedgerModel
+
+/// Big-endian integers and the key layouts of the ledger's databases (docs/FORMAT.md § Databases).
+enum Keys {
+    static func bigEndian(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+    }
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
+        (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
+    }
+
+    static func uint64(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt64 {
+        precondition(bytes.count >= offset + 8, "an 8-byte big-endian integer needs 8 bytes")
+        var value: UInt64 = 0
+        for index in offset..<offset + 8 { value = value << 8 | UInt64(bytes[index]) }
+        return value
+    }
+
+    static func uint32(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt32 {
+        precondition(bytes.count >= offset + 4, "a 4-byte big-endian integer needs 4 bytes")
+        var value: UInt32 = 0
+        for index in offset..<offset + 4 { value = value << 8 | UInt32(bytes[index]) }
+        return value
+    }
+
+    /// `log`: the global sequence.
+    static func log(_ sequence: UInt64) -> [UInt8] { bigEndian(sequence) }
+
+    /// `streams`: person number ‖ stream version (1-based).
+    static func stream(person: UInt32, version: UInt32) -> [UInt8] { bigEndian(person) + bigEndian(version) }
+
+    /// `sources`: system ‖ 0x00 ‖ key (neither may hold a NUL).
+    static func source(_ source: Source) -> [UInt8] { Array(source.system.utf8) + [0] + Array(source.key.utf8) }
+
+    /// `merges`: survivor number ‖ merged number.
+    static func merge(survivor: UInt32, merged: UInt32) -> [UInt8] { bigEndian(survivor) + bigEndian(merged) }
+
+    static let head: [UInt8] = Array("head".utf8)
+    static let format: [UInt8] = Array("format".utf8)
+    static let counts: [UInt8] = Array("counts".utf8)
+}
+
+/// A person's entry in `persons`: number ‖ stream version ‖ number of the survivor it was merged into (0: none).
+struct PersonEntry: Equatable {
+    var number: UInt32
+    var version: UInt32
+    var mergedInto: UInt32
+
+    static let byteCount = 12
+
+    var bytes: [UInt8] { Keys.bigEndian(number) + Keys.bigEndian(version) + Keys.bigEndian(mergedInto) }
+
+    init(number: UInt32, version: UInt32, mergedInto: UInt32) {
+        self.number = number
+        self.version = version
+        self.mergedInto = mergedInto
+    }
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == PersonEntry.byteCount else { return nil }
+        number = Keys.uint32(bytes)
+        version = Keys.uint32(bytes, at: 4)
+        mergedInto = Keys.uint32(bytes, at: 8)
+    }
+}
+
+/// A claim's entry in `claims`: sequence of its settlement ‖ sequence of its reversal (0: none).
+struct ClaimEntry: Equatable {
+    var settlement: UInt64
+    var reversal: UInt64
+
+    var bytes: [UInt8] { Keys.bigEndian(settlement) + Keys.bigEndian(reversal) }
+
+    init(settlement: UInt64, reversal: UInt64) {
+        self.settlement = settlement
+        self.reversal = reversal
+    }
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 16 else { return nil }
+        settlement = Keys.uint64(bytes)
+        reversal = Keys.uint64(bytes, at: 8)
+    }
+}
+
+/// The last event of the log: its sequence, chain hash and recorded time (0, zeros, 0 when empty).
+public struct Head: Equatable, Sendable {
+    public var sequence: UInt64
+    public var hash: [UInt8]
+    public var recordedAt: Timestamp
+
+    public static let empty = Head(sequence: 0, hash: Array(repeating: 0, count: 32), recordedAt: Timestamp(millisecondsSinceEpoch: 0))
+
+    var bytes: [UInt8] { Keys.bigEndian(sequence) + hash + Keys.bigEndian(UInt64(bitPattern: recordedAt.millisecondsSinceEpoch)) }
+
+    init(sequence: UInt64, hash: [UInt8], recordedAt: Timestamp) {
+        self.sequence = sequence
+        self.hash = hash
+        self.recordedAt = recordedAt
+    }
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 48 else { return nil }
+        sequence = Keys.uint64(bytes)
+        hash = Array(UnsafeRawBufferPointer(rebasing: bytes[8..<40]))
+        recordedAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: Keys.uint64(bytes, at: 40)))
+    }
+
+    public var hashHex: String { hexString(hash) }
+}

@@ -1,0 +1,176 @@
+import Crypto
+import LedgerModel
+import LedgerStorage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An event-sourced case ledger in one LMDB environment.
+///
+/// ```swift
+/// let ledger = try Ledger.open(at: "/var/lib/caseledger/nanning", create: true)
+/// let summary = try ledger.append(submissions, recordedAt: now)
+/// ```
+/// Databases (docs/FORMAT.md): `log` (sequence → event), `persons` (id → number, version, merge),
+/// `streams` (person number, version → sequence), `sources` (system, key → sequence),
+/// `claims` (claim → settlement, reversal), `merges` (survivor, merged → merged id), `meta`.
+/// Every index is written in the transaction that appends the event it indexes.
+public final class Ledger: @unchecked Sendable {
+    // @unchecked Sendable: all state is in the Environment, which serialises writers itself.
+    public let environment: Environment
+    let log: Database
+    let persons: Database
+    let streams: Database
+    let sources: Database
+    let claims: Database
+    let merges: Database
+    let meta: Database
+
+    static let databaseNames = ["log", "persons", "streams", "sources", "claims", "merges", "meta"]
+
+    private init(environment: Environment) {
+        self.environment = environment
+        log = environment.database("log")
+        persons = environment.database("persons")
+        streams = environment.database("streams")
+        sources = environment.database("sources")
+        claims = environment.database("claims")
+        merges = environment.database("merges")
+        meta = environment.database("meta")
+    }
+
+    /// The index databases, in the order `stat` and `verify` report them.
+    var allDatabases: [Database] { [log, persons, streams, sources, claims, merges, meta] }
+
+    /// Opens the ledger in directory `path`.
+    /// - Parameter create: make the directory and an empty ledger when none exists.
+    /// - Throws: ``LedgerError/noLedger(path:)``, ``LedgerError/unsupportedFormat(found:)``, ``LedgerError/storage(_:)``.
+    public static func open(at path: String, create: Bool = false, readOnly: Bool = false) throws(LedgerError) -> Ledger {
+        let exists = access(path + "/data.mdb", F_OK) == 0
+        if !exists {
+            guard create, !readOnly else { throw .noLedger(path: path) }
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw .storage(StorageError(code: errno, operation: "create directory \(path)"))
+            }
+        }
+        let environment: Environment
+        do {
+            environment = try Environment(
+                path: path, databases: databaseNames.map { DatabaseSpec($0) }, readOnly: readOnly)
+        } catch {
+            throw .storage(error)
+        }
+        let ledger = Ledger(environment: environment)
+        try ledger.checkFormat(initialise: !readOnly)
+        return ledger
+    }
+
+    private func checkFormat(initialise: Bool) throws(LedgerError) {
+        let expected = Array("caseledger \(EventCodec.formatVersion)".utf8)
+        let found: [UInt8]?
+        do {
+            found = try environment.read { transaction in
+                try transaction.get(meta, key: Keys.format).map { Array($0) }
+            }
+        } catch {
+            throw Ledger.wrap(error)
+        }
+        if let found {
+            guard found == expected else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
+            return
+        }
+        guard initialise else { throw .unsupportedFormat(found: "none") }
+        do {
+            try environment.write { transaction in try transaction.put(meta, key: Keys.format, value: expected) }
+        } catch {
+            throw Ledger.wrap(error)
+        }
+    }
+
+    static func wrap(_ error: any Error) -> LedgerError {
+        if let error = error as? LedgerError { return error }
+        if let error = error as? StorageError { return .storage(error) }
+        if let error = error as? DecodeError { return .damaged(sequence: nil, reason: error.description) }
+        return .damaged(sequence: nil, reason: String(describing: error))
+    }
+
+    /// Runs `body` in a read snapshot, mapping storage errors to ``LedgerError``.
+    func read<T>(_ body: (Transaction) throws -> T) throws(LedgerError) -> T {
+        do { return try environment.read(body) } catch { throw Ledger.wrap(error) }
+    }
+
+    func head(in transaction: Transaction) throws -> Head {
+        guard let bytes = try transaction.get(meta, key: Keys.head) else { return .empty }
+        guard let head = Head(bytes) else { throw LedgerError.damaged(sequence: nil, reason: "meta head is not 48 bytes") }
+        return head
+    }
+
+    /// The last event's sequence and hash; sequence 0 for an empty ledger.
+    public func head() throws(LedgerError) -> Head {
+        try read { try head(in: $0) }
+    }
+
+    /// The chain hash of `previous ‖ stored` (docs/FORMAT.md § Hash chain).
+    static func chainHash(previous: [UInt8], stored: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(bufferPointer: stored)
+        return Array(hasher.finalize())
+    }
+
+    static func chainHash(previous: [UInt8], stored: [UInt8]) -> [UInt8] {
+        stored.withUnsafeBytes { chainHash(previous: previous, stored: $0) }
+    }
+
+    /// Decodes the record stored at `sequence`.
+    func event(at sequence: UInt64, in transaction: Transaction) throws -> RecordedEvent? {
+        guard let bytes = try transaction.get(log, key: Keys.log(sequence)) else { return nil }
+        do {
+            return try EventCodec.decode(bytes)
+        } catch {
+            throw LedgerError.damaged(sequence: sequence, reason: error.description)
+        }
+    }
+
+    func personEntry(_ person: String, in transaction: Transaction) throws -> PersonEntry? {
+        guard let bytes = try transaction.get(persons, key: Array(person.utf8)) else { return nil }
+        guard let entry = PersonEntry(bytes) else {
+            throw LedgerError.damaged(sequence: nil, reason: "persons entry of \(person) is not \(PersonEntry.byteCount) bytes")
+        }
+        return entry
+    }
+
+    /// The sequences of a person's stream, in version order.
+    func streamSequences(of number: UInt32, in transaction: Transaction) throws -> [UInt64] {
+        try transaction.withCursor(streams) { cursor in
+            var sequences: [UInt64] = []
+            var entry = try cursor.seek(atLeast: Keys.stream(person: number, version: 0))
+            while let current = entry, current.key.count == 8, Keys.uint32(current.key) == number {
+                sequences.append(Keys.uint64(current.value))
+                entry = try cursor.next()
+            }
+            return sequences
+        }
+    }
+
+    /// The persons merged into `number`, directly or through others, as (number, id).
+    func mergedPersons(into number: UInt32, in transaction: Transaction) throws -> [(number: UInt32, id: String)] {
+        var result: [(UInt32, String)] = []
+        var pending = [number]
+        while let survivor = pending.popLast() {
+            let direct: [(UInt32, String)] = try transaction.withCursor(merges) { cursor in
+                var found: [(UInt32, String)] = []
+                var entry = try cursor.seek(atLeast: Keys.merge(survivor: survivor, merged: 0))
+                while let current = entry, current.key.count == 8, Keys.uint32(current.key) == survivor {
+                    found.append((Keys.uint32(current.key, at: 4), String(decoding: current.value, as: UTF8.self)))
+                    entry = try cursor.next()
+                }
+                return found
+            }
+            result.append(contentsOf: direct)
+            pending.append(contentsOf: direct.map(\.0))
+        }
+        return result
+    }
+}

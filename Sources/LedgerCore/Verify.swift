@@ -1,0 +1,261 @@
+import LedgerModel
+import LedgerStorage
+
+/// One thing `verify` found wrong: where (sequence, database) and what.
+public struct VerifyProblem: Hashable, Sendable, CustomStringConvertible {
+    public let sequence: UInt64?
+    public let database: String
+    public let reason: String
+
+    public var description: String {
+        (sequence.map { "sequence \($0)" } ?? "ledger") + " [\(database)]: \(reason)"
+    }
+}
+
+/// What `verify` checked and found.
+public struct VerifyReport: Sendable {
+    public var eventsChecked: UInt64 = 0
+    public var indexEntriesChecked: UInt64 = 0
+    public var problems: [VerifyProblem] = []
+    /// Problems beyond this many are counted, not listed.
+    public static let listedProblemsLimit = 1000
+    public var unlistedProblems = 0
+    public var head = Head.empty
+
+    public var isClean: Bool { problems.isEmpty && unlistedProblems == 0 }
+
+    mutating func add(_ sequence: UInt64?, _ database: String, _ reason: String) {
+        if problems.count < VerifyReport.listedProblemsLimit {
+            problems.append(VerifyProblem(sequence: sequence, database: database, reason: reason))
+        } else {
+            unlistedProblems += 1
+        }
+    }
+}
+
+extension Ledger {
+    /// Walks the whole log in one read snapshot: re-computes every event's hash and the chain, checks
+    /// that each event decodes canonically, and that every index holds exactly the entries the log
+    /// implies — each expected entry present and pointing at its event, and no entry more.
+    /// - Parameter progress: called every 65 536 events with (events checked, head sequence).
+    public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws(LedgerError) -> VerifyReport {
+        try read { transaction in
+            var verifier = Verifier(ledger: self, transaction: transaction)
+            try verifier.walkLog(progress: progress)
+            try verifier.checkIndexesAgainstLog()
+            try verifier.checkMeta()
+            return verifier.report
+        }
+    }
+}
+
+struct Verifier {
+    let ledger: Ledger
+    let transaction: Transaction
+    var report = VerifyReport()
+    /// What the log implies for `persons`.
+    var persons: [String: PersonEntry] = [:]
+    var personIDs: [UInt32: String] = [:]
+    var expectedMerges: Set<[UInt8]> = []
+    var expectedClaims = 0
+    var expectedSources = 0
+    var expectedStreamEntries = 0
+    var counts = Array(repeating: UInt64(0), count: Appender.countSlots)
+    var previousHash = Head.empty.hash
+    var lastRecordedAt = Timestamp(millisecondsSinceEpoch: 0)
+    var lastSequence: UInt64 = 0
+
+    init(ledger: Ledger, transaction: Transaction) {
+        self.ledger = ledger
+        self.transaction = transaction
+    }
+
+    mutating func walkLog(progress: ((UInt64, UInt64) -> Void)?) throws {
+        let headSequence = (try? ledger.head(in: transaction).sequence) ?? 0
+        try transaction.withCursor(ledger.log) { cursor in
+            var entry = try cursor.first()
+            while let current = entry {
+                try check(key: current.key, record: current.value)
+                report.eventsChecked += 1
+                if report.eventsChecked & 0xFFFF == 0 { progress?(report.eventsChecked, headSequence) }
+                entry = try cursor.next()
+            }
+        }
+        progress?(report.eventsChecked, headSequence)
+    }
+
+    private mutating func check(key: UnsafeRawBufferPointer, record: UnsafeRawBufferPointer) throws {
+        guard key.count == 8 else {
+            report.add(nil, "log", "a key of \(key.count) bytes is not a sequence")
+            return
+        }
+        let sequence = Keys.uint64(key)
+        if sequence != lastSequence + 1 {
+            report.add(sequence, "log", "follows sequence \(lastSequence): the log has a gap")
+        }
+        lastSequence = sequence
+        guard record.count > EventCodec.hashBytes + 1 else {
+            report.add(sequence, "log", "record of \(record.count) bytes is too short")
+            return
+        }
+        let bodyEnd = record.count - EventCodec.hashBytes
+        let storedHash = Array(UnsafeRawBufferPointer(rebasing: record[bodyEnd...]))
+        let computed = Ledger.chainHash(previous: previousHash, stored: UnsafeRawBufferPointer(rebasing: record[..<bodyEnd]))
+        if computed != storedHash {
+            report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
+        }
+        previousHash = storedHash
+        let recorded: RecordedEvent
+        do {
+            recorded = try EventCodec.decode(record)
+        } catch {
+            report.add(sequence, "log", "does not decode: \(error)")
+            return
+        }
+        if recorded.sequence != sequence {
+            report.add(sequence, "log", "carries sequence \(recorded.sequence) under key \(sequence)")
+        }
+        if recorded.recordedAt < lastRecordedAt {
+            report.add(sequence, "log", "recorded at \(recorded.recordedAt), before the event before it")
+        }
+        lastRecordedAt = recorded.recordedAt
+        counts[Int(recorded.event.type.rawValue) % Appender.countSlots] += 1
+        try checkIndexes(of: recorded.event, sequence: sequence)
+    }
+
+    /// Log → index: every entry this event implies is present and points at it.
+    private mutating func checkIndexes(of event: Event, sequence: UInt64) throws {
+        if let source = event.source {
+            expectedSources += 1
+            try expect(ledger.sources, Keys.source(source), Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
+        }
+        guard let person = event.person else { return }
+        if event.type == .personRegistered, persons[person] == nil {
+            let number = UInt32(persons.count + 1)
+            persons[person] = PersonEntry(number: number, version: 0, mergedInto: 0)
+            personIDs[number] = person
+        }
+        guard var entry = persons[person] else {
+            report.add(sequence, "log", "event of unregistered person \(person)")
+            return
+        }
+        entry.version += 1
+        expectedStreamEntries += 1
+        try expect(ledger.streams, Keys.stream(person: entry.number, version: entry.version), Keys.bigEndian(sequence),
+                   sequence, "stream \(person) version \(entry.version)")
+        switch event.type {
+        case .personMerged:
+            if let survivor = event.text(.into), var survivorEntry = persons[survivor] {
+                survivorEntry.version += 1
+                expectedStreamEntries += 1
+                try expect(ledger.streams, Keys.stream(person: survivorEntry.number, version: survivorEntry.version),
+                           Keys.bigEndian(sequence), sequence, "stream \(survivor) version \(survivorEntry.version)")
+                persons[survivor] = survivorEntry
+                let key = Keys.merge(survivor: survivorEntry.number, merged: entry.number)
+                expectedMerges.insert(key)
+                try expect(ledger.merges, key, Array(person.utf8), sequence, "merge of \(person) into \(survivor)")
+                entry.mergedInto = survivorEntry.number
+            }
+        case .settlementRecorded:
+            if let claim = event.text(.claim) {
+                expectedClaims += 1
+                if let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)), let claimEntry = ClaimEntry(bytes) {
+                    if claimEntry.settlement != sequence { report.add(sequence, "claims", "claim \(claim) points at \(claimEntry.settlement)") }
+                } else {
+                    report.add(sequence, "claims", "claim \(claim) has no index entry")
+                }
+            }
+        case .settlementReversed:
+            if let claim = event.text(.claim) {
+                let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8))
+                if bytes.flatMap(ClaimEntry.init)?.reversal != sequence {
+                    report.add(sequence, "claims", "claim \(claim) does not record this reversal")
+                }
+            }
+        default:
+            break
+        }
+        persons[person] = entry
+    }
+
+    private mutating func expect(_ database: Database, _ key: [UInt8], _ value: [UInt8], _ sequence: UInt64, _ what: String) throws {
+        guard let stored = try transaction.get(database, key: key) else {
+            report.add(sequence, database.name, "\(what) has no index entry")
+            return
+        }
+        report.indexEntriesChecked += 1
+        if !stored.elementsEqual(value) {
+            report.add(sequence, database.name, "\(what) points elsewhere")
+        }
+    }
+
+    /// Index → log: no entry more than the log implies, and each names the event that implies it.
+    mutating func checkIndexesAgainstLog() throws {
+        var report = self.report
+        defer { self.report = report }
+        try scan(ledger.persons, into: &report) { key, value, report in
+            let person = String(decoding: key, as: UTF8.self)
+            guard let expected = persons[person] else {
+                report.add(nil, "persons", "entry for \(person), whom the log never registered"); return
+            }
+            if PersonEntry(value) != expected { report.add(nil, "persons", "entry for \(person) differs from the log") }
+        }
+        try scan(ledger.streams, into: &report) { key, value, report in
+            let sequence = value.count == 8 ? Keys.uint64(value) : nil
+            guard key.count == 8, let person = personIDs[Keys.uint32(key)], let entry = persons[person],
+                (1...max(entry.version, 1)).contains(Keys.uint32(key, at: 4)), entry.version > 0
+            else { report.add(sequence, "streams", "entry the log does not imply"); return }
+        }
+        try scan(ledger.sources, into: &report) { key, value, report in
+            guard value.count == 8 else { report.add(nil, "sources", "entry of \(value.count) bytes"); return }
+            let sequence = Keys.uint64(value)
+            guard let stored = try? ledger.event(at: sequence, in: transaction), let source = stored.event.source,
+                Keys.source(source).elementsEqual(key)
+            else { report.add(sequence, "sources", "entry does not match the source of the event it names"); return }
+        }
+        try scan(ledger.claims, into: &report) { key, value, report in
+            guard let entry = ClaimEntry(value) else { report.add(nil, "claims", "entry of \(value.count) bytes"); return }
+            let claim = String(decoding: key, as: UTF8.self)
+            guard let stored = try? ledger.event(at: entry.settlement, in: transaction),
+                stored.event.type == .settlementRecorded, stored.event.text(.claim) == claim
+            else { report.add(entry.settlement, "claims", "entry for \(claim) names no settlement of that claim"); return }
+        }
+        try scan(ledger.merges, into: &report) { key, _, report in
+            if !expectedMerges.contains(Array(key)) { report.add(nil, "merges", "entry the log does not imply") }
+        }
+        for (database, expected) in [(ledger.streams, expectedStreamEntries), (ledger.sources, expectedSources),
+                                     (ledger.claims, expectedClaims), (ledger.persons, persons.count)] {
+            let actual = try transaction.count(database)
+            if actual != expected {
+                report.add(nil, database.name, "holds \(actual) entries, the log implies \(expected)")
+            }
+        }
+    }
+
+    private func scan(
+        _ database: Database, into report: inout VerifyReport,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, inout VerifyReport) throws -> Void
+    ) throws {
+        try transaction.withCursor(database) { cursor in
+            var entry = try cursor.first()
+            while let current = entry {
+                try body(current.key, current.value, &report)
+                report.indexEntriesChecked += 1
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    mutating func checkMeta() throws {
+        let head: Head
+        do { head = try ledger.head(in: transaction) } catch {
+            report.add(nil, "meta", "head does not decode")
+            return
+        }
+        report.head = head
+        if head.sequence != lastSequence { report.add(head.sequence, "meta", "head names sequence \(head.sequence), the log ends at \(lastSequence)") }
+        if head.hash != previousHash { report.add(head.sequence, "meta", "head hash differs from the last event's hash") }
+        let storedCounts = (try? ledger.counts(in: transaction)) ?? []
+        if storedCounts != counts { report.add(nil, "meta", "event counts per type differ from the log") }
+    }
+}

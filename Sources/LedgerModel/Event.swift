@@ -1,0 +1,112 @@
+/// Who sent an event and its key in that system; the pair is unique in the ledger.
+public struct Source: Hashable, Sendable {
+    public let system: String
+    public let key: String
+
+    public init(system: String, key: String) {
+        self.system = system
+        self.key = key
+    }
+}
+
+/// An event's content: everything but what the ledger adds when it appends (sequence, recorded
+/// time, hash). Two events with equal content are the same fact.
+public struct Event: Hashable, Sendable {
+    public let type: EventType
+    public let source: Source?
+    public let person: String?
+    /// The fields, sorted by ``Field`` number, each at most once.
+    public private(set) var fields: [Field: FieldValue]
+
+    public init(type: EventType, source: Source?, person: String?, fields: [Field: FieldValue]) {
+        self.type = type
+        self.source = source
+        self.person = person
+        self.fields = fields
+    }
+
+    public subscript(field: Field) -> FieldValue? { fields[field] }
+
+    public func date(_ field: Field) -> CivilDate? {
+        if case .date(let date)? = fields[field] { return date }
+        return nil
+    }
+
+    public func money(_ field: Field) -> Money? {
+        if case .money(let money)? = fields[field] { return money }
+        return nil
+    }
+
+    public func text(_ field: Field) -> String? {
+        if case .text(let text)? = fields[field] { return text }
+        return nil
+    }
+
+    public func integer(_ field: Field) -> Int64? {
+        if case .integer(let value)? = fields[field] { return value }
+        return nil
+    }
+
+    /// The word of a symbol field, e.g. `"inpatient"` for ``Field/claimKind``.
+    public func symbol(_ field: Field) -> String? {
+        guard case .symbol(let index)? = fields[field], case .symbol(let words) = field.kind else { return nil }
+        return words[index]
+    }
+
+    /// The date the event takes effect, from the field its type names (RULES.md § 1).
+    public var effectiveDate: CivilDate? { type.effectiveField.flatMap { date($0) } }
+
+    /// The fields in stored order.
+    public var orderedFields: [(field: Field, value: FieldValue)] {
+        fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// An event as the log holds it: its content and what the ledger added when appending it.
+public struct RecordedEvent: Hashable, Sendable {
+    public let sequence: UInt64
+    public let recordedAt: Timestamp
+    public let event: Event
+    /// SHA-256 of the previous event's hash and this event's stored bytes (docs/FORMAT.md).
+    public let hash: [UInt8]
+
+    public init(sequence: UInt64, recordedAt: Timestamp, event: Event, hash: [UInt8]) {
+        self.sequence = sequence
+        self.recordedAt = recordedAt
+        self.event = event
+        self.hash = hash
+    }
+}
+
+/// Lower-case hexadecimal.
+public func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var result: [UInt8] = []
+    for byte in bytes {
+        result.append(digits[Int(byte >> 4)])
+        result.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: result, as: UTF8.self)
+}
+
+/// The bytes of a hexadecimal string, or `nil`.
+public func bytes(hex: String) -> [UInt8]? {
+    let characters = Array(hex.utf8)
+    guard characters.count % 2 == 0 else { return nil }
+    func nibble(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+    var result: [UInt8] = []
+    result.reserveCapacity(characters.count / 2)
+    var index = 0
+    while index < characters.count {
+        guard let high = nibble(characters[index]), let low = nibble(characters[index + 1]) else { return nil }
+        result.append(high << 4 | low)
+        index += 2
+    }
+    return result
+}

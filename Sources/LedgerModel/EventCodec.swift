@@ -1,0 +1,267 @@
+/// The stored encoding of an event (docs/FORMAT.md): a format byte, a body in the protobuf wire
+/// format restricted to one canonical form, and the SHA-256 chain hash.
+///
+/// ```
+/// record = formatVersion(1 byte) ‖ body ‖ hash(32 bytes)
+/// hash   = SHA-256(previous hash ‖ formatVersion ‖ body)
+/// ```
+/// Canonical: fields in ascending number, each at most once, varints minimal, no unknown fields,
+/// so one event has exactly one byte string and any protobuf decoder (`protoc --decode_raw`) reads it.
+public enum EventCodec {
+    public static let formatVersion: UInt8 = 1
+    public static let hashBytes = 32
+
+    enum Header: Int {
+        case sequence = 1
+        case recordedAt = 2
+        case type = 3
+        case sourceSystem = 4
+        case sourceKey = 5
+        case person = 6
+    }
+
+    /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
+    public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp) -> [UInt8] {
+        var writer = WireWriter()
+        writer.bytes.append(formatVersion)
+        writer.varint(field: Header.sequence.rawValue, sequence)
+        writer.varint(field: Header.recordedAt.rawValue, UInt64(bitPattern: recordedAt.millisecondsSinceEpoch))
+        writer.varint(field: Header.type.rawValue, UInt64(event.type.rawValue))
+        if let source = event.source {
+            writer.text(field: Header.sourceSystem.rawValue, source.system)
+            writer.text(field: Header.sourceKey.rawValue, source.key)
+        }
+        if let person = event.person { writer.text(field: Header.person.rawValue, person) }
+        for (field, value) in event.orderedFields {
+            switch value {
+            case .text(let text): writer.text(field: field.rawValue, text)
+            case .date(let date): writer.varint(field: field.rawValue, zigzag(Int64(date.daysSinceEpoch)))
+            case .money(let money): writer.varint(field: field.rawValue, zigzag(money.fen))
+            case .integer(let integer): writer.varint(field: field.rawValue, zigzag(integer))
+            case .symbol(let index): writer.varint(field: field.rawValue, UInt64(index))
+            case .integers(let integers): writer.packed(field: field.rawValue, integers.map(zigzag))
+            }
+        }
+        return writer.bytes
+    }
+
+    /// Decodes a stored record (`formatVersion ‖ body ‖ hash`), checking that it is canonical.
+    /// - Throws: ``DecodeError`` naming the first thing wrong.
+    public static func decode(_ record: UnsafeRawBufferPointer) throws(DecodeError) -> RecordedEvent {
+        guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
+        guard record[0] == formatVersion else { throw .unknownFormat(record[0]) }
+        let bodyEnd = record.count - hashBytes
+        var reader = WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<bodyEnd]))
+        let sequence = try reader.expectVarint(field: Header.sequence.rawValue)
+        let recordedAt = Int64(bitPattern: try reader.expectVarint(field: Header.recordedAt.rawValue))
+        let typeCode = try reader.expectVarint(field: Header.type.rawValue)
+        guard typeCode <= UInt64(UInt8.max), let type = EventType(rawValue: UInt8(typeCode)) else {
+            throw .unknownType(typeCode)
+        }
+        var source: Source?
+        if reader.peekField() == Header.sourceSystem.rawValue {
+            let system = try reader.expectText(field: Header.sourceSystem.rawValue)
+            source = Source(system: system, key: try reader.expectText(field: Header.sourceKey.rawValue))
+        }
+        var person: String?
+        if reader.peekField() == Header.person.rawValue {
+            person = try reader.expectText(field: Header.person.rawValue)
+        }
+        var fields: [Field: FieldValue] = [:]
+        let schema = type.schema
+        var lastNumber = Header.person.rawValue
+        while !reader.isAtEnd {
+            let (number, wireType) = try reader.tag()
+            guard number > lastNumber else { throw .fieldOutOfOrder(number) }
+            lastNumber = number
+            guard let field = Field.byNumber[number], schema.contains(where: { $0.field == field }) else {
+                throw .unknownField(number)
+            }
+            fields[field] = try decodeValue(of: field, wireType: wireType, from: &reader)
+        }
+        for (field, required) in schema where required && fields[field] == nil {
+            throw .missingField(field.rawValue)
+        }
+        let hash = Array(UnsafeRawBufferPointer(rebasing: record[bodyEnd...]))
+        let event = Event(type: type, source: source, person: person, fields: fields)
+        return RecordedEvent(
+            sequence: sequence, recordedAt: Timestamp(millisecondsSinceEpoch: recordedAt), event: event, hash: hash)
+    }
+
+    private static func decodeValue(of field: Field, wireType: Int, from reader: inout WireReader) throws(DecodeError)
+        -> FieldValue
+    {
+        switch field.kind {
+        case .text, .identifier, .residentID:
+            guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
+            return .text(try reader.text())
+        case .date:
+            guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
+            let days = unzigzag(try reader.varint())
+            guard let days32 = Int32(exactly: days) else { throw .valueOutOfRange(field.rawValue) }
+            return .date(CivilDate(daysSinceEpoch: days32))
+        case .money:
+            guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
+            return .money(Money(fen: unzigzag(try reader.varint())))
+        case .year, .regionCode, .count:
+            guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
+            return .integer(unzigzag(try reader.varint()))
+        case .symbol(let words):
+            guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
+            let index = try reader.varint()
+            guard index < UInt64(words.count) else { throw .valueOutOfRange(field.rawValue) }
+            return .symbol(Int(index))
+        case .counts:
+            guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
+            return .integers(try reader.packed().map(unzigzag))
+        }
+    }
+
+    @inline(__always) static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+    @inline(__always) static func unzigzag(_ value: UInt64) -> Int64 { Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1) }
+}
+
+/// Why stored bytes do not decode as an event.
+public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case tooShort(Int)
+    case unknownFormat(UInt8)
+    case truncated
+    case nonCanonicalVarint
+    case unexpectedField(expected: Int, found: Int?)
+    case fieldOutOfOrder(Int)
+    case unknownField(Int)
+    case unknownType(UInt64)
+    case wrongWireType(Int)
+    case valueOutOfRange(Int)
+    case invalidText(Int)
+    case missingField(Int)
+
+    public var description: String {
+        switch self {
+        case .tooShort(let count): return "record of \(count) bytes is shorter than a header and a hash"
+        case .unknownFormat(let version): return "unknown format version \(version)"
+        case .truncated: return "record ends inside a field"
+        case .nonCanonicalVarint: return "a varint is not in its shortest form"
+        case .unexpectedField(let expected, let found):
+            return "expected field \(expected), found \(found.map(String.init) ?? "the end")"
+        case .fieldOutOfOrder(let number): return "field \(number) is out of ascending order or repeated"
+        case .unknownField(let number): return "field \(number) does not belong to this event type"
+        case .unknownType(let code): return "unknown event type \(code)"
+        case .wrongWireType(let number): return "field \(number) has the wrong wire type"
+        case .valueOutOfRange(let number): return "field \(number) holds a value out of range"
+        case .invalidText(let number): return "field \(number) is not valid UTF-8"
+        case .missingField(let number): return "required field \(number) is missing"
+        }
+    }
+}
+
+/// Appends protobuf wire-format fields (varint = wire type 0, length-delimited = wire type 2).
+struct WireWriter {
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(192) }
+
+    mutating func rawVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func varint(field: Int, _ value: UInt64) {
+        rawVarint(UInt64(field << 3))
+        rawVarint(value)
+    }
+
+    mutating func text(field: Int, _ text: String) {
+        rawVarint(UInt64(field << 3 | 2))
+        rawVarint(UInt64(text.utf8.count))
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func packed(field: Int, _ values: [UInt64]) {
+        var inner = WireWriter()
+        for value in values { inner.rawVarint(value) }
+        rawVarint(UInt64(field << 3 | 2))
+        rawVarint(UInt64(inner.bytes.count))
+        bytes.append(contentsOf: inner.bytes)
+    }
+}
+
+/// Reads protobuf wire-format fields, refusing anything that is not canonical.
+struct WireReader {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var isAtEnd: Bool { position >= bytes.count }
+
+    mutating func varint() throws(DecodeError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard position < bytes.count, shift < 64 else { throw .truncated }
+            let byte = bytes[position]
+            position += 1
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 {
+                if byte == 0 && shift > 0 { throw .nonCanonicalVarint }
+                return result
+            }
+            shift += 7
+        }
+    }
+
+    func peekField() -> Int? {
+        var copy = self
+        return try? copy.tag().number
+    }
+
+    mutating func tag() throws(DecodeError) -> (number: Int, wireType: Int) {
+        let key = try varint()
+        guard key >> 3 <= UInt64(Int32.max) else { throw .valueOutOfRange(0) }
+        return (Int(key >> 3), Int(key & 7))
+    }
+
+    mutating func expectVarint(field: Int) throws(DecodeError) -> UInt64 {
+        let found = peekField()
+        guard found == field else { throw .unexpectedField(expected: field, found: found) }
+        let (_, wireType) = try tag()
+        guard wireType == 0 else { throw .wrongWireType(field) }
+        return try varint()
+    }
+
+    mutating func expectText(field: Int) throws(DecodeError) -> String {
+        let found = peekField()
+        guard found == field else { throw .unexpectedField(expected: field, found: found) }
+        let (_, wireType) = try tag()
+        guard wireType == 2 else { throw .wrongWireType(field) }
+        return try text()
+    }
+
+    mutating func lengthDelimited() throws(DecodeError) -> UnsafeRawBufferPointer {
+        let length = try varint()
+        guard length <= UInt64(bytes.count - position) else { throw .truncated }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<position + Int(length)])
+        position += Int(length)
+        return slice
+    }
+
+    mutating func text() throws(DecodeError) -> String {
+        let slice = try lengthDelimited()
+        guard let text = String(validating: slice.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+            throw .invalidText(0)
+        }
+        return text
+    }
+
+    mutating func packed() throws(DecodeError) -> [UInt64] {
+        var inner = WireReader(bytes: try lengthDelimited())
+        var values: [UInt64] = []
+        while !inner.isAtEnd { values.append(try inner.varint()) }
+        return values
+    }
+}

@@ -1,0 +1,128 @@
+/// What a field holds, and so how it is checked, stored and written.
+public enum FieldKind: Sendable, Equatable {
+    /// Free text (a name, a hospital, a clause), at most `maximumBytes` of UTF-8, not empty.
+    case text(maximumBytes: Int)
+    /// An identifier: 1 to `maximumBytes` of `A-Z a-z 0-9 _ -`.
+    case identifier(maximumBytes: Int)
+    /// An 18-character resident identity number with a valid GB 11643 check digit.
+    case residentID
+    /// A civil date, `YYYY-MM-DD`.
+    case date
+    /// Money: a yuan string on input, fen in storage. Negative only in the ledger's own decisions.
+    case money
+    /// A four-digit year.
+    case year
+    /// A 6-digit administrative division code (e.g. 450100).
+    case regionCode
+    /// One word of a closed list; stored as its index in the list.
+    case symbol([String])
+    /// A whole number the ledger writes itself (a sequence, a count, basis points).
+    case count
+    /// A list of whole numbers the ledger writes itself (the sequences of the parameters a decision used).
+    case counts
+}
+
+/// One field's value, checked against its ``FieldKind``.
+public enum FieldValue: Hashable, Sendable {
+    case text(String)
+    case date(CivilDate)
+    case money(Money)
+    /// Years, region codes, counts, sequences.
+    case integer(Int64)
+    /// The index of a word in the field's ``FieldKind/symbol(_:)`` list.
+    case symbol(Int)
+    case integers([Int64])
+}
+
+/// Every field of every event, with its number in the stored encoding (docs/FORMAT.md).
+///
+/// A field has one number, one kind and one JSON name everywhere; where the interchange uses one
+/// JSON name for two meanings (`kind` of a claim, `kind` of a region) they are two fields.
+public enum Field: Int, CaseIterable, Sendable, Comparable {
+    // Inputs (interchange fields).
+    case idNumber = 16
+    case name = 17
+    case birthDate = 18
+    case region = 19
+    case household = 20
+    case residence = 21
+    case on = 22
+    case into = 23
+    case category = 24
+    case validFrom = 25
+    case validTo = 26
+    case exitYear = 27
+    case department = 28
+    case insuranceYear = 29
+    case enrolledOn = 30
+    case channel = 31
+    case exemption = 32
+    case amount = 33
+    case paidOn = 34
+    case refundedOn = 35
+    case claim = 36
+    case claimKind = 37
+    case disease = 38
+    case hospital = 39
+    case admittedOn = 40
+    case dischargedOn = 41
+    case settledOn = 42
+    case totalCost = 43
+    case inListCost = 44
+    case basicPaid = 45
+    case criticalPaid = 46
+    case reversedOn = 47
+    case year = 48
+    case appliedOn = 49
+    case regionKind = 50
+    case parent = 51
+    case parameter = 52
+    case value = 53
+    case clause = 54
+
+    public static func < (lhs: Field, rhs: Field) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public static let categories = ["TK", "GE", "SW", "DB", "DBBY", "JC", "TP"]
+    public static let claimKinds = ["inpatient", "outpatient-special-chronic", "outpatient"]
+    public static let diseases = ["dialysis", "malignant-tumour", "anti-rejection", "thalassaemia", "haemophilia"]
+    public static let regionKinds = ["city-district", "county", "poor-county", "development-zone", "university"]
+
+    /// The member name in interchange JSON.
+    public var jsonName: String {
+        switch self {
+        case .claimKind, .regionKind: return "kind"
+        default: return String(describing: self)
+        }
+    }
+
+    public var kind: FieldKind {
+        switch self {
+        case .idNumber: return .residentID
+        case .name: return .text(maximumBytes: 128)
+        case .household: return .identifier(maximumBytes: 64)
+        case .hospital: return .identifier(maximumBytes: 64)
+        case .claim: return .identifier(maximumBytes: 64)
+        case .into: return .identifier(maximumBytes: 64)
+        case .parameter: return .text(maximumBytes: 64)
+        case .value: return .text(maximumBytes: 32)
+        case .clause: return .text(maximumBytes: 256)
+        case .birthDate, .on, .validFrom, .validTo, .enrolledOn, .paidOn, .refundedOn, .admittedOn, .dischargedOn,
+            .settledOn, .reversedOn, .appliedOn:
+            return .date
+        case .amount, .totalCost, .inListCost, .basicPaid, .criticalPaid: return .money
+        case .exitYear, .insuranceYear, .year: return .year
+        case .region, .parent: return .regionCode
+        case .residence: return .symbol(["rural", "urban"])
+        case .category: return .symbol(Field.categories)
+        case .department: return .symbol(["civil-affairs", "rural-revitalization"])
+        case .channel: return .symbol(["concentrated", "other"])
+        case .exemption: return .symbol(["newborn", "employee-lapse"])
+        case .claimKind: return .symbol(Field.claimKinds)
+        case .disease: return .symbol(Field.diseases)
+        case .regionKind: return .symbol(Field.regionKinds)
+        }
+    }
+
+    /// Fields by stored number, for decoding.
+    static let byNumber: [Int: Field] = Dictionary(uniqueKeysWithValues: Field.allCases.map { ($0.rawValue, $0) })
+}

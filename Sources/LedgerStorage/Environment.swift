@@ -1,0 +1,246 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A named database inside an ``Environment``.
+public struct Database: Sendable, Hashable {
+    public let name: String
+    let handle: MDB_dbi
+}
+
+/// How a named database is created.
+public struct DatabaseSpec: Sendable {
+    public let name: String
+    public let duplicateSorted: Bool
+
+    public init(_ name: String, duplicateSorted: Bool = false) {
+        self.name = name
+        self.duplicateSorted = duplicateSorted
+    }
+}
+
+/// LMDB's figures for one named database.
+public struct DatabaseFigures: Sendable {
+    public let name: String
+    public let entries: Int
+    public let depth: Int
+    public let branchPages: Int
+    public let leafPages: Int
+    public let overflowPages: Int
+}
+
+/// LMDB's figures for the whole environment.
+public struct EnvironmentFigures: Sendable {
+    public let mapSizeBytes: Int
+    public let pageSizeBytes: Int
+    public let lastPageNumber: Int
+    public let lastTransactionID: Int
+    public let maxReaders: Int
+    public let readersInUse: Int
+    public let fileSizeBytes: Int
+}
+
+/// One LMDB environment (a directory holding `data.mdb` and `lock.mdb`) with its named databases.
+///
+/// A process opens a ledger directory once. Transactions are closures: ``write(_:)`` commits when
+/// the closure returns and aborts when it throws; the ``Transaction`` is valid only inside it.
+///
+/// ```swift
+/// let environment = try Environment(path: dir, databases: [DatabaseSpec("log")])
+/// try environment.write { transaction in
+///     try transaction.put(environment.database("log"), key: [0, 1], value: [42])
+/// }
+/// ```
+/// - Throws: ``StorageError``.
+/// - SeeAlso: <http://www.lmdb.tech/doc/group__mdb.html>
+///
+/// `@unchecked Sendable`: the `MDB_env` handle is thread-safe by LMDB's contract with `MDB_NOTLS`;
+/// writers are serialised by `writerLock`, and map resizing excludes every transaction of this
+/// process through `resizeLock`, which LMDB requires of `mdb_env_set_mapsize`.
+public final class Environment: @unchecked Sendable {
+    public let path: String
+    public let isReadOnly: Bool
+    /// The map never grows beyond this; past it a write fails with ``StorageError/Kind/mapFull``.
+    public let mapSizeLimitBytes: Int
+
+    private let handle: OpaquePointer
+    private var databasesByName: [String: Database] = [:]
+    private let writerLock = Mutex()
+    private let resizeLock = ReadWriteLock()
+
+    /// Opens (and, unless `readOnly`, creates) the environment in directory `path`.
+    public init(
+        path: String,
+        databases: [DatabaseSpec],
+        readOnly: Bool = false,
+        initialMapSizeBytes: Int = 1 << 30,
+        mapSizeLimitBytes: Int = 1 << 42
+    ) throws(StorageError) {
+        precondition(!databases.isEmpty, "an environment needs at least one named database")
+        self.path = path
+        self.isReadOnly = readOnly
+        self.mapSizeLimitBytes = mapSizeLimitBytes
+        var pointer: OpaquePointer?
+        try check(mdb_env_create(&pointer), "create environment")
+        guard let pointer else { throw StorageError(code: ENOMEM, operation: "create environment") }
+        handle = pointer
+        do {
+            try check(mdb_env_set_maxdbs(handle, MDB_dbi(databases.count + 4)), "set max databases")
+            try check(mdb_env_set_maxreaders(handle, 254), "set max readers")
+            try check(mdb_env_set_mapsize(handle, initialMapSizeBytes), "set map size")
+            let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
+            try check(mdb_env_open(handle, path, flags, 0o644), "open ledger at \(path)")
+            try openDatabases(databases)
+        } catch {
+            mdb_env_close(handle)
+            throw error
+        }
+    }
+
+    deinit {
+        mdb_env_close(handle)
+    }
+
+    private func openDatabases(_ specs: [DatabaseSpec]) throws(StorageError) {
+        var transaction: OpaquePointer?
+        let beginFlags: UInt32 = isReadOnly ? UInt32(MDB_RDONLY) : 0
+        try check(mdb_txn_begin(handle, nil, beginFlags, &transaction), "begin transaction")
+        guard let transaction else { return }
+        for spec in specs {
+            var flags: UInt32 = isReadOnly ? 0 : UInt32(MDB_CREATE)
+            if spec.duplicateSorted { flags |= UInt32(MDB_DUPSORT) }
+            var dbi: MDB_dbi = 0
+            let code = mdb_dbi_open(transaction, spec.name, flags, &dbi)
+            if code != MDB_SUCCESS {
+                mdb_txn_abort(transaction)
+                throw StorageError(code: code, operation: "open database \(spec.name)")
+            }
+            databasesByName[spec.name] = Database(name: spec.name, handle: dbi)
+        }
+        try check(mdb_txn_commit(transaction), "commit database creation")
+    }
+
+    /// The named database opened with this environment. Asking for another name is a programming error.
+    public func database(_ name: String) -> Database {
+        guard let database = databasesByName[name] else {
+            preconditionFailure("database \(name) was not declared when the environment was opened")
+        }
+        return database
+    }
+
+    /// Runs `body` in a read-only snapshot of the environment.
+    public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
+        resizeLock.lockShared()
+        defer { resizeLock.unlock() }
+        let transaction = try begin(readOnly: true)
+        defer { mdb_txn_abort(transaction) }
+        return try body(Transaction(handle: transaction, isReadOnly: true))
+    }
+
+    /// Runs `body` in the one write transaction; commits when it returns, aborts when it throws.
+    ///
+    /// When the map is full the transaction is aborted, the map doubled, and `body` run again from
+    /// the start: `body` must have no effect outside the transaction that a second run would repeat.
+    /// - Throws: ``StorageError`` (``StorageError/Kind/diskFull`` leaves the environment as it was),
+    ///   or whatever `body` throws.
+    public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+        precondition(!isReadOnly, "write on a ledger opened read-only")
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        while true {
+            do {
+                return try writeOnce(body)
+            } catch let error as StorageError where error.kind == .mapFull {
+                try grow()
+            }
+        }
+    }
+
+    private func writeOnce<T>(_ body: (Transaction) throws -> T) throws -> T {
+        resizeLock.lockShared()
+        defer { resizeLock.unlock() }
+        let transaction = try begin(readOnly: false)
+        let result: T
+        do {
+            result = try body(Transaction(handle: transaction, isReadOnly: false))
+        } catch {
+            mdb_txn_abort(transaction)
+            throw error
+        }
+        // mdb_txn_commit frees the transaction whatever it returns.
+        try check(mdb_txn_commit(transaction), "commit")
+        return result
+    }
+
+    private func begin(readOnly: Bool) throws(StorageError) -> OpaquePointer {
+        var transaction: OpaquePointer?
+        let flags: UInt32 = readOnly ? UInt32(MDB_RDONLY) : 0
+        var code = mdb_txn_begin(handle, nil, flags, &transaction)
+        if code == MDB_MAP_RESIZED {
+            // Another process grew the map: adopt its size. Safe here because LMDB only returns this
+            // when this process has no transaction mapping the old size.
+            mdb_env_set_mapsize(handle, 0)
+            code = mdb_txn_begin(handle, nil, flags, &transaction)
+        }
+        try check(code, readOnly ? "begin read transaction" : "begin write transaction")
+        guard let transaction else { throw StorageError(code: EINVAL, operation: "begin transaction") }
+        return transaction
+    }
+
+    private func grow() throws(StorageError) {
+        resizeLock.lockExclusive()
+        defer { resizeLock.unlock() }
+        let current = figures().mapSizeBytes
+        guard current < mapSizeLimitBytes else {
+            throw StorageError(code: MDB_MAP_FULL, operation: "grow map beyond \(mapSizeLimitBytes) bytes")
+        }
+        let next = min(mapSizeLimitBytes, max(current * 2, current + (1 << 30)))
+        try check(mdb_env_set_mapsize(handle, next), "grow map to \(next) bytes")
+    }
+
+    /// Flushes buffers to disk; only needed when the environment was opened without sync.
+    public func sync() throws(StorageError) {
+        try check(mdb_env_sync(handle, 1), "sync")
+    }
+
+    /// LMDB's figures for the environment.
+    public func figures() -> EnvironmentFigures {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var environmentStat = MDB_stat()
+        mdb_env_stat(handle, &environmentStat)
+        var fileStatus = Glibc.stat()
+        let fileSize = lstat(path + "/data.mdb", &fileStatus) == 0 ? Int(fileStatus.st_size) : 0
+        return EnvironmentFigures(
+            mapSizeBytes: info.me_mapsize,
+            pageSizeBytes: Int(environmentStat.ms_psize),
+            lastPageNumber: info.me_last_pgno,
+            lastTransactionID: info.me_last_txnid,
+            maxReaders: Int(info.me_maxreaders),
+            readersInUse: Int(info.me_numreaders),
+            fileSizeBytes: fileSize)
+    }
+
+    /// LMDB's figures for each named database, in the order given.
+    public func figures(of databases: [Database]) throws -> [DatabaseFigures] {
+        try read { transaction in
+            try databases.map { database in
+                var stat = MDB_stat()
+                try check(mdb_stat(transaction.handle, database.handle, &stat), "stat \(database.name)")
+                return DatabaseFigures(
+                    name: database.name, entries: stat.ms_entries, depth: Int(stat.ms_depth),
+                    branchPages: stat.ms_branch_pages, leafPages: stat.ms_leaf_pages,
+                    overflowPages: stat.ms_overflow_pages)
+            }
+        }
+    }
+
+    /// Writes a consistent copy of the environment to directory `target` (which must exist and be empty).
+    public func copy(to target: String, compact: Bool = false) throws(StorageError) {
+        try check(mdb_env_copy2(handle, target, compact ? UInt32(MDB_CP_COMPACT) : 0), "copy to \(target)")
+    }
+}

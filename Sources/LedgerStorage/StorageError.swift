@@ -1,0 +1,74 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure of the storage layer, wrapping LMDB's result code.
+///
+/// Raw result codes never leave this module; callers match on ``kind``:
+/// ```swift
+/// do { try environment.write { … } }
+/// catch let error as StorageError where error.kind == .diskFull { … }
+/// ```
+/// See <http://www.lmdb.tech/doc/group__errors.html> for the codes.
+public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// The memory map is full; ``Environment/write(_:)`` grows it and retries by itself.
+        case mapFull
+        /// The file system has no room left; the transaction was aborted, nothing was written.
+        case diskFull
+        /// A page or the file header fails LMDB's own checks.
+        case corrupted
+        /// The file is not an LMDB file, or of an incompatible version.
+        case invalidFile
+        /// Every reader slot is taken.
+        case readersFull
+        /// The transaction touched more pages than LMDB allows in one transaction.
+        case transactionFull
+        /// The directory does not exist or is not accessible.
+        case notFound
+        /// The caller asked for something the handle cannot do (a write on a read-only ledger…).
+        case notPermitted
+        /// Any other code.
+        case other
+    }
+
+    public let code: Int32
+    public let operation: String
+
+    public init(code: Int32, operation: String) {
+        self.code = code
+        self.operation = operation
+    }
+
+    public var kind: Kind {
+        switch code {
+        case MDB_MAP_FULL: return .mapFull
+        case ENOSPC, EDQUOT: return .diskFull
+        case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_BAD_TXN, MDB_BAD_VALSIZE: return .corrupted
+        case MDB_INVALID, MDB_VERSION_MISMATCH, MDB_INCOMPATIBLE: return .invalidFile
+        case MDB_READERS_FULL: return .readersFull
+        case MDB_TXN_FULL: return .transactionFull
+        case ENOENT: return .notFound
+        case EACCES, EPERM, EROFS: return .notPermitted
+        default: return .other
+        }
+    }
+
+    public var description: String {
+        let reason: String
+        switch kind {
+        case .diskFull: reason = "the disk is full; nothing of this transaction was written"
+        default: reason = String(cString: mdb_strerror(code))
+        }
+        return "\(operation): \(reason) (code \(code))"
+    }
+}
+
+@inline(__always)
+func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(StorageError) {
+    if code != MDB_SUCCESS { throw StorageError(code: code, operation: operation()) }
+}

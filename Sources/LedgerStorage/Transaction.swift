@@ -1,0 +1,134 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A transaction handle, valid only inside the closure given to ``Environment/read(_:)`` or
+/// ``Environment/write(_:)``.
+///
+/// Buffers returned by ``get(_:key:)`` and by cursors point into the memory map and die with the
+/// transaction: decode or copy them inside the closure.
+public struct Transaction {
+    let handle: OpaquePointer
+    public let isReadOnly: Bool
+
+    /// The value stored under `key`, or `nil`. The buffer lives as long as the transaction.
+    public func get(_ database: Database, key: UnsafeRawBufferPointer) throws(StorageError) -> UnsafeRawBufferPointer? {
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var dataValue = MDB_val()
+        let code = mdb_get(handle, database.handle, &keyValue, &dataValue)
+        if code == MDB_NOTFOUND { return nil }
+        try check(code, "get from \(database.name)")
+        return UnsafeRawBufferPointer(start: dataValue.mv_data, count: dataValue.mv_size)
+    }
+
+    /// The value stored under `key`, or `nil`.
+    public func get(_ database: Database, key: [UInt8]) throws(StorageError) -> UnsafeRawBufferPointer? {
+        var result: UnsafeRawBufferPointer?
+        var failure: StorageError?
+        key.withUnsafeBytes { buffer in
+            do throws(StorageError) { result = try get(database, key: buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return result
+    }
+
+    /// Stores `value` under `key`.
+    /// - Parameter append: the key sorts after every key in the database (LMDB's `MDB_APPEND`), which
+    ///   fills pages completely and skips the search; a key out of order fails with `MDB_KEYEXIST`.
+    public func put(_ database: Database, key: [UInt8], value: [UInt8], append: Bool = false) throws(StorageError) {
+        precondition(!isReadOnly, "put in a read-only transaction")
+        var failure: StorageError?
+        key.withUnsafeBytes { keyBuffer in
+            value.withUnsafeBytes { valueBuffer in
+                var keyValue = MDB_val(
+                    mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
+                var dataValue = MDB_val(
+                    mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
+                let flags: UInt32 = append ? UInt32(MDB_APPEND) : 0
+                let code = mdb_put(handle, database.handle, &keyValue, &dataValue, flags)
+                if code != MDB_SUCCESS { failure = StorageError(code: code, operation: "put into \(database.name)") }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Deletes `key`; returns whether it was there.
+    @discardableResult
+    public func delete(_ database: Database, key: [UInt8]) throws(StorageError) -> Bool {
+        precondition(!isReadOnly, "delete in a read-only transaction")
+        var code: Int32 = 0
+        key.withUnsafeBytes { keyBuffer in
+            var keyValue = MDB_val(
+                mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
+            code = mdb_del(handle, database.handle, &keyValue, nil)
+        }
+        if code == MDB_NOTFOUND { return false }
+        try check(code, "delete from \(database.name)")
+        return true
+    }
+
+    /// Removes every entry of `database`, keeping the database itself.
+    public func clear(_ database: Database) throws(StorageError) {
+        precondition(!isReadOnly, "clear in a read-only transaction")
+        try check(mdb_drop(handle, database.handle, 0), "clear \(database.name)")
+    }
+
+    /// The number of entries in `database`.
+    public func count(_ database: Database) throws(StorageError) -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(handle, database.handle, &stat), "stat \(database.name)")
+        return stat.ms_entries
+    }
+
+    /// Runs `body` with a cursor over `database`; the cursor is closed when `body` returns.
+    public func withCursor<T>(_ database: Database, _ body: (Cursor) throws -> T) throws -> T {
+        var pointer: OpaquePointer?
+        try check(mdb_cursor_open(handle, database.handle, &pointer), "open cursor on \(database.name)")
+        guard let pointer else { throw StorageError(code: EINVAL, operation: "open cursor") }
+        defer { mdb_cursor_close(pointer) }
+        return try body(Cursor(handle: pointer, database: database))
+    }
+}
+
+/// A key and value read through a cursor; both buffers die with the transaction.
+public struct Entry {
+    public let key: UnsafeRawBufferPointer
+    public let value: UnsafeRawBufferPointer
+}
+
+/// A position in a named database, valid only inside ``Transaction/withCursor(_:_:)``.
+public struct Cursor {
+    let handle: OpaquePointer
+    let database: Database
+
+    private func move(_ operation: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws(StorageError) -> Entry? {
+        var keyValue = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
+        var dataValue = MDB_val()
+        let code = mdb_cursor_get(handle, &keyValue, &dataValue, operation)
+        if code == MDB_NOTFOUND { return nil }
+        try check(code, "cursor on \(database.name)")
+        return Entry(
+            key: UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size),
+            value: UnsafeRawBufferPointer(start: dataValue.mv_data, count: dataValue.mv_size))
+    }
+
+    public func first() throws(StorageError) -> Entry? { try move(MDB_FIRST) }
+    public func last() throws(StorageError) -> Entry? { try move(MDB_LAST) }
+    public func next() throws(StorageError) -> Entry? { try move(MDB_NEXT) }
+    public func previous() throws(StorageError) -> Entry? { try move(MDB_PREV) }
+
+    /// Positions at the first key greater than or equal to `key`.
+    public func seek(atLeast key: [UInt8]) throws(StorageError) -> Entry? {
+        var result: Entry?
+        var failure: StorageError?
+        key.withUnsafeBytes { buffer in
+            do throws(StorageError) { result = try move(MDB_SET_RANGE, key: buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return result
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import LedgerCore
+import LedgerModel
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Append a batch of interchange lines (JSON Lines), all or nothing.",
+        discussion: """
+            The batch is checked whole first. One bad line and nothing is written: every bad line is \
+            listed with its line number, field and reason, and the exit code is 1. A line whose source \
+            (system, key) the ledger already holds with the same content is a duplicate and a no-op; \
+            with other content it is a conflict and refuses the batch.
+
+            A line exported by `caseledger export` carries the ledger's stamp (sequence, recorded time, \
+            hash); importing it checks that this ledger reproduces exactly that stamp.
+
+            Examples:
+              caseledger --ledger ./ledger import batch.jsonl
+              cat batch.jsonl | caseledger --ledger ./ledger import -
+              caseledger --ledger ./ledger import --recorded-at 2024-06-01T00:00:00.000Z history.jsonl
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The JSON Lines file, or - for standard input.", valueName: "file"))
+    var file: String
+
+    @Option(help: ArgumentHelp(
+        "Record the batch at this time instead of now (loading history, reproducible runs); never earlier than the head.",
+        valueName: "time"))
+    var recordedAt: String?
+
+    @Flag(help: "Print the summary as one JSON object.")
+    var json = false
+
+    func run() throws {
+        var time = now()
+        if let recordedAt {
+            guard let parsed = Timestamp(recordedAt) else {
+                throw ValidationError("--recorded-at takes a UTC time such as 2024-06-01T00:00:00.000Z")
+            }
+            time = parsed
+        }
+        let path = try global.ledgerPath()
+        let (submissions, problems, lineCount) = BatchReader.read(try readInput(file))
+        guard problems.isEmpty else {
+            printError(Render.problems(problems, lines: lineCount))
+            throw ExitCode(1)
+        }
+        let ledger = try global.open(create: true)
+        let summary: AppendSummary
+        do {
+            summary = try ledger.append(submissions, recordedAt: time)
+        } catch {
+            if case .refused(let problems) = error {
+                printError(Render.problems(problems, lines: lineCount))
+                throw ExitCode(1)
+            }
+            throw fail(error)
+        }
+        if json {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("appended", integer: summary.appended)
+            writer.member("decisions", integer: summary.decisions)
+            writer.member("duplicates", integer: summary.duplicates)
+            writer.key("head")
+            writer.beginObject()
+            writer.member("sequence", integer: summary.head.sequence)
+            writer.member("hash", summary.head.hashHex)
+            writer.endObject()
+            writer.endObject()
+            print(writer.text)
+        } else {
+            print("\(path): appended \(summary.appended) event\(summary.appended == 1 ? "" : "s") "
+                + "and \(summary.decisions) decision\(summary.decisions == 1 ? "" : "s"), "
+                + "\(summary.duplicates) duplicate\(summary.duplicates == 1 ? "" : "s") skipped")
+            print("head sequence \(summary.head.sequence) hash \(summary.head.hashHex)")
+        }
+    }
+}
+
+/// Splits a JSON Lines batch and checks every line on its own.
+enum BatchReader {
+    /// The submissions of the non-blank lines, every problem found, and the number of lines.
+    static func read(_ bytes: [UInt8]) -> (submissions: [Submission], problems: [LineProblem], lines: Int) {
+        var submissions: [Submission] = []
+        var problems: [LineProblem] = []
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            lineNumber += 1
+            var lineEnd = end
+            if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            let slice = bytes[start..<lineEnd]
+            if !slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                if let text = String(validating: slice, as: UTF8.self) {
+                    switch Interchange.parse(line: text, number: lineNumber) {
+                    case .accepted(let submission): submissions.append(submission)
+                    case .refused(let found): problems += found
+                    }
+                } else {
+                    problems.append(LineProblem(line: lineNumber, field: "-", reason: "the line is not valid UTF-8"))
+                }
+            }
+            start = end + 1
+        }
+        return (submissions, problems, lineNumber)
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import LedgerCore
+
+struct StatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stat",
+        abstract: "Counts per event type, persons, the head, and LMDB's own figures.",
+        discussion: """
+            Examples:
+              caseledger --ledger ./ledger stat
+              caseledger --ledger ./ledger stat --json | jq .head
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one JSON object; `head` is {\"sequence\": N, \"hash\": \"hex\"}, sequence 0 when empty.")
+    var json = false
+
+    func run() throws {
+        let ledger = try global.open(readOnly: true)
+        let statistics: LedgerStatistics
+        do { statistics = try ledger.statistics() } catch { throw fail(error) }
+        print(json ? Render.statisticsJSON(statistics) : Render.statistics(statistics), terminator: "")
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import LedgerCore
+import LedgerModel
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger directory (holds data.mdb and lock.mdb).", valueName: "dir"))
+    var ledger: String?
+
+    func ledgerPath() throws -> String {
+        guard let ledger else {
+            throw ValidationError("name the ledger directory with --ledger DIR, e.g. caseledger --ledger ./ledger stat")
+        }
+        return ledger
+    }
+
+    func open(create: Bool = false, readOnly: Bool = false) throws -> Ledger {
+        let path = try ledgerPath()
+        do {
+            return try Ledger.open(at: path, create: create, readOnly: readOnly)
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    var text = text
+    if !text.hasSuffix("\n") { text += "\n" }
+    fputs(text, stderr)
+}
+
+/// Reports a ledger error on standard error and gives the exit code it stands for.
+func fail(_ error: LedgerError) -> ExitCode {
+    switch error {
+    case .refused, .wrongStreamVersion:
+        printError(error.description)
+        return ExitCode(1)
+    default:
+        printError("error: " + error.description)
+        return ExitCode(2)
+    }
+}
+
+/// The wall clock, read only here, when a batch is appended: nothing downstream reads a clock.
+func now() -> Timestamp {
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    return Timestamp(millisecondsSinceEpoch: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+}
+
+/// Whether standard error is a terminal (progress is drawn only there).
+var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+/// Reads a whole file, or standard input for "-".
+func readInput(_ path: String) throws -> [UInt8] {
+    let file: UnsafeMutablePointer<FILE>?
+    if path == "-" { file = stdin } else { file = fopen(path, "rb") }
+    guard let file else {
+        printError("error: cannot read \(path): \(String(cString: strerror(errno)))")
+        throw ExitCode(2)
+    }
+    defer { if path != "-" { fclose(file) } }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
+        if count < buffer.count { break }
+    }
+    if ferror(file) != 0 {
+        printError("error: reading \(path) failed")
+        throw ExitCode(2)
+    }
+    return bytes
+}
+
+/// Buffered standard output for long listings.
+struct OutputBuffer {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        buffer.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+        buffer.removeAll(keepingCapacity: true)
+        fflush(stdout)
+    }
+}
+
+/// A progress line on a terminal: done, total, rate and time left.
+struct Progress {
+    let label: String
+    let started = now()
+    var lastDrawn: Int64 = 0
+
+    init(label: String) { self.label = label }
+
+    mutating func update(done: UInt64, total: UInt64) {
+        guard standardErrorIsTerminal else { return }
+        let elapsed = now().millisecondsSinceEpoch - started.millisecondsSinceEpoch
+        guard elapsed - lastDrawn >= 200 || done == total else { return }
+        lastDrawn = elapsed
+        let rate = elapsed > 0 ? done * 1000 / UInt64(elapsed) : 0
+        let remaining = rate > 0 && total > done ? (total - done) / rate : 0
+        let percent = total > 0 ? done * 100 / total : 100
+        fputs("\r\(label) \(done)/\(total) (\(percent)%) \(rate)/s, \(remaining)s left   ", stderr)
+        if done >= total { fputs("\n", stderr) }
+    }
+}

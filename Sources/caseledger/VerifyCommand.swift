@@ -1,0 +1,64 @@
+import ArgumentParser
+import LedgerCore
+import LedgerModel
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every event's hash, the hash chain, and every index against the log.",
+        discussion: """
+            Walks the whole log in one read snapshot (writers go on meanwhile), re-computes each \
+            event's SHA-256 and the chain, decodes each event, and checks that every index entry the \
+            log implies is present and that no index holds an entry more. Each problem is named with \
+            its sequence number; the exit code is 1 when any is found.
+
+            Example:
+              caseledger --ledger ./ledger verify
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
+
+    func run() throws {
+        let ledger = try global.open(readOnly: true)
+        var progress = Progress(label: "verify")
+        let report: VerifyReport
+        do {
+            report = try ledger.verify { done, total in progress.update(done: done, total: total) }
+        } catch {
+            throw fail(error)
+        }
+        if json {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("clean", report.isClean ? "yes" : "no")
+            writer.member("events", integer: report.eventsChecked)
+            writer.member("indexEntries", integer: report.indexEntriesChecked)
+            writer.key("head")
+            writer.beginObject()
+            writer.member("sequence", integer: report.head.sequence)
+            writer.member("hash", report.head.hashHex)
+            writer.endObject()
+            writer.key("problems")
+            writer.beginArray()
+            for problem in report.problems {
+                writer.beginObject()
+                if let sequence = problem.sequence { writer.member("sequence", integer: sequence) }
+                writer.member("database", problem.database)
+                writer.member("reason", problem.reason)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+            print(writer.text)
+        } else {
+            for problem in report.problems { print(problem.description) }
+            if report.unlistedProblems > 0 { print("… and \(report.unlistedProblems) more problems") }
+            print((report.isClean ? "ok" : "FAILED") + ": \(report.eventsChecked) events, "
+                + "\(report.indexEntriesChecked) index entries checked; head sequence \(report.head.sequence) hash \(report.head.hashHex)")
+        }
+        if !report.isClean { throw ExitCode(1) }
+    }
+}

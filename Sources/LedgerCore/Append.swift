@@ -77,6 +77,7 @@ struct Appender {
     var head: Head
     var counts: [UInt64]
     var nextPersonNumber: UInt32
+    var engine: DecisionEngine
     var summary = AppendSummary()
 
     static let countSlots = 64
@@ -88,6 +89,7 @@ struct Appender {
         self.recordedAt = max(recordedAt, head.recordedAt)
         counts = try ledger.counts(in: transaction)
         nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1
+        engine = try DecisionEngine(ledger: ledger, transaction: transaction)
         summary.head = head
     }
 
@@ -102,6 +104,17 @@ struct Appender {
         let event = submission.event
         func problem(_ field: String, _ reason: String) -> [LineProblem] {
             [LineProblem(line: submission.line, field: field, reason: reason)]
+        }
+        if !event.type.isInput {
+            // An exported decision: the ledger must have decided exactly this at that sequence.
+            guard let stamp = submission.stamp else { return problem("type", "written by the ledger itself") }
+            guard let bytes = try transaction.get(ledger.log, key: Keys.log(stamp.sequence)),
+                bytes.count > EventCodec.hashBytes,
+                Array(UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - EventCodec.hashBytes)...])) == stamp.hash
+            else {
+                return problem("ledger.hash", "this ledger did not decide the same at sequence \(stamp.sequence)")
+            }
+            return []
         }
         if let source = event.source, let existing = try transaction.get(ledger.sources, key: Keys.source(source)) {
             let sequence = Keys.uint64(existing)
@@ -134,6 +147,10 @@ struct Appender {
             return problem("ledger.hash", "the ledger reproduces hash \(hexString(hash)) at sequence \(sequence), the export says \(hexString(stamp.hash))")
         }
         summary.appended += 1
+        for decision in try engine.decisions(after: event, sequence: sequence) {
+            try write(decision, sequence: head.sequence + 1, recordedAt: head.recordedAt)
+            summary.decisions += 1
+        }
         return []
     }
 
@@ -148,6 +165,9 @@ struct Appender {
         guard let entry else { return problem("person", "unknown person \(person): register it first") }
         if entry.mergedInto != 0 {
             return problem("person", "\(person) was merged into another person; send its events to the survivor")
+        }
+        if let year = Appender.factYear(of: event) {
+            try transaction.put(ledger.personYears, key: Keys.personYear(year: year, person: entry.number), value: Array(person.utf8))
         }
         switch event.type {
         case .personMerged:
@@ -233,10 +253,14 @@ struct Appender {
     }
 
     private mutating func index(_ event: Event, sequence: UInt64) throws {
+        if event.type == .policyPublished {
+            try transaction.put(ledger.policies, key: Keys.log(sequence), value: [])
+        }
         guard let person = event.person else { return }
         var entry: PersonEntry
         if event.type == .personRegistered {
             entry = PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0)
+            try transaction.put(ledger.personNumbers, key: Keys.bigEndian(nextPersonNumber), value: Array(person.utf8))
             nextPersonNumber += 1
         } else {
             guard let existing = try ledger.personEntry(person, in: transaction) else {
@@ -246,6 +270,9 @@ struct Appender {
         }
         entry.version += 1
         try transaction.put(ledger.streams, key: Keys.stream(person: entry.number, version: entry.version), value: Keys.bigEndian(sequence))
+        if let year = Appender.factYear(of: event) {
+            try transaction.put(ledger.personYears, key: Keys.personYear(year: year, person: entry.number), value: Array(person.utf8))
+        }
         switch event.type {
         case .personMerged:
             guard let survivor = event.text(.into), var survivorEntry = try ledger.personEntry(survivor, in: transaction) else { break }
@@ -272,6 +299,19 @@ struct Appender {
             break
         }
         try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
+    }
+}
+
+extension Appender {
+    /// The year an input fact belongs to, for the `personYears` index: a claim's settlement year
+    /// (I-1), an enrolment's insurance year, an application's year.
+    static func factYear(of event: Event) -> Int? {
+        switch event.type {
+        case .settlementRecorded: return event.date(.settledOn)?.year
+        case .enrollmentRegistered: return event.integer(.insuranceYear).map(Int.init)
+        case .assistanceApplied: return event.integer(.year).map(Int.init)
+        default: return nil
+        }
     }
 }
 

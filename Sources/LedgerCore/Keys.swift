@@ -10,6 +10,15 @@ enum Keys {
         (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
     }
 
+    static func bigEndian(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(truncatingIfNeeded: value)] }
+
+    static func uint16(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt16 {
+        UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+    }
+
+    /// `personYears`: year ‖ person number.
+    static func personYear(year: Int, person: UInt32) -> [UInt8] { bigEndian(UInt16(year)) + bigEndian(person) }
+
     static func uint64(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt64 {
         precondition(bytes.count >= offset + 8, "an 8-byte big-endian integer needs 8 bytes")
         var value: UInt64 = 0

@@ -1,5 +1,6 @@
 import Crypto
 import LedgerModel
+import LedgerRules
 import LedgerStorage
 
 #if canImport(Glibc)
@@ -13,8 +14,10 @@ import Glibc
 /// let summary = try ledger.append(submissions, recordedAt: now)
 /// ```
 /// Databases (docs/FORMAT.md): `log` (sequence → event), `persons` (id → number, version, merge),
+/// `personNumbers` (number → id),
 /// `streams` (person number, version → sequence), `sources` (system, key → sequence),
-/// `claims` (claim → settlement, reversal), `merges` (survivor, merged → merged id), `meta`.
+/// `claims` (claim → settlement, reversal), `merges` (survivor, merged → merged id),
+/// `policies` (sequence of each policy.published), `personYears` (year, person number → id), `meta`.
 /// Every index is written in the transaction that appends the event it indexes.
 public final class Ledger: @unchecked Sendable {
     // @unchecked Sendable: all state is in the Environment, which serialises writers itself.
@@ -26,8 +29,13 @@ public final class Ledger: @unchecked Sendable {
     let claims: Database
     let merges: Database
     let meta: Database
+    let policies: Database
+    let personYears: Database
+    let personNumbers: Database
 
-    static let databaseNames = ["log", "persons", "streams", "sources", "claims", "merges", "meta"]
+    static let databaseNames = [
+        "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",
+    ]
 
     private init(environment: Environment) {
         self.environment = environment
@@ -38,10 +46,13 @@ public final class Ledger: @unchecked Sendable {
         claims = environment.database("claims")
         merges = environment.database("merges")
         meta = environment.database("meta")
+        policies = environment.database("policies")
+        personYears = environment.database("personYears")
+        personNumbers = environment.database("personNumbers")
     }
 
     /// The index databases, in the order `stat` and `verify` report them.
-    var allDatabases: [Database] { [log, persons, streams, sources, claims, merges, meta] }
+    var allDatabases: [Database] { [log, persons, personNumbers, streams, sources, claims, merges, policies, personYears, meta] }
 
     /// Opens the ledger in directory `path`.
     /// - Parameter create: make the directory and an empty ledger when none exists.
@@ -81,8 +92,17 @@ public final class Ledger: @unchecked Sendable {
             return
         }
         guard initialise else { throw .unsupportedFormat(found: "none") }
+        // A new ledger: the format marker and the seeds' default parameters, in one transaction.
         do {
-            try environment.write { transaction in try transaction.put(meta, key: Keys.format, value: expected) }
+            try environment.write { transaction in
+                try transaction.put(meta, key: Keys.format, value: expected)
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: DefaultParameters.recordedAt)
+                for (index, event) in DefaultParameters.events.enumerated() {
+                    let problems = try appender.submit(Submission(line: index + 1, event: event))
+                    precondition(problems.isEmpty, "the default parameters are valid: \(problems)")
+                }
+                try appender.finish()
+            }
         } catch {
             throw Ledger.wrap(error)
         }
@@ -152,6 +172,23 @@ public final class Ledger: @unchecked Sendable {
             }
             return sequences
         }
+    }
+
+    /// The id of person `number`.
+    func personID(_ number: UInt32, in transaction: Transaction) throws -> String? {
+        try transaction.get(personNumbers, key: Keys.bigEndian(number)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The person that `person` was merged into, through any chain of merges; itself when not merged.
+    func survivor(of person: String, in transaction: Transaction) throws -> String {
+        var current = person
+        for _ in 0..<64 {
+            guard let entry = try personEntry(current, in: transaction), entry.mergedInto != 0,
+                let next = try personID(entry.mergedInto, in: transaction)
+            else { return current }
+            current = next
+        }
+        throw LedgerError.damaged(sequence: nil, reason: "merges of \(person) form a chain longer than 64")
     }
 
     /// The persons merged into `number`, directly or through others, as (number, id).

@@ -57,6 +57,8 @@ struct Verifier {
     var persons: [String: PersonEntry] = [:]
     var personIDs: [UInt32: String] = [:]
     var expectedMerges: Set<[UInt8]> = []
+    var expectedPersonYears: Set<[UInt8]> = []
+    var expectedPolicies = 0
     var expectedClaims = 0
     var expectedSources = 0
     var expectedStreamEntries = 0
@@ -129,15 +131,26 @@ struct Verifier {
             expectedSources += 1
             try expect(ledger.sources, Keys.source(source), Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
         }
+        if event.type == .policyPublished {
+            expectedPolicies += 1
+            try expect(ledger.policies, Keys.log(sequence), [], sequence, "policy index entry")
+        }
         guard let person = event.person else { return }
         if event.type == .personRegistered, persons[person] == nil {
             let number = UInt32(persons.count + 1)
             persons[person] = PersonEntry(number: number, version: 0, mergedInto: 0)
             personIDs[number] = person
+            try expect(ledger.personNumbers, Keys.bigEndian(number), Array(person.utf8), sequence, "number \(number) of \(person)")
         }
         guard var entry = persons[person] else {
             report.add(sequence, "log", "event of unregistered person \(person)")
             return
+        }
+        if let year = Appender.factYear(of: event) {
+            let key = Keys.personYear(year: year, person: entry.number)
+            if expectedPersonYears.insert(key).inserted {
+                try expect(ledger.personYears, key, Array(person.utf8), sequence, "person-year \(year) of \(person)")
+            }
         }
         entry.version += 1
         expectedStreamEntries += 1
@@ -223,8 +236,24 @@ struct Verifier {
         try scan(ledger.merges, into: &report) { key, _, report in
             if !expectedMerges.contains(Array(key)) { report.add(nil, "merges", "entry the log does not imply") }
         }
+        try scan(ledger.personYears, into: &report) { key, _, report in
+            if !expectedPersonYears.contains(Array(key)) { report.add(nil, "personYears", "entry the log does not imply") }
+        }
+        try scan(ledger.personNumbers, into: &report) { key, value, report in
+            guard key.count == 4, personIDs[Keys.uint32(key)].map({ Array($0.utf8) == Array(value) }) == true else {
+                report.add(nil, "personNumbers", "entry the log does not imply"); return
+            }
+        }
+        try scan(ledger.policies, into: &report) { key, _, report in
+            let sequence = key.count == 8 ? Keys.uint64(key) : 0
+            guard (try? ledger.event(at: sequence, in: transaction))??.event.type == .policyPublished else {
+                report.add(sequence, "policies", "entry names no policy.published event"); return
+            }
+        }
         for (database, expected) in [(ledger.streams, expectedStreamEntries), (ledger.sources, expectedSources),
-                                     (ledger.claims, expectedClaims), (ledger.persons, persons.count)] {
+                                     (ledger.claims, expectedClaims), (ledger.persons, persons.count),
+                                     (ledger.personNumbers, persons.count), (ledger.policies, expectedPolicies),
+                                     (ledger.personYears, expectedPersonYears.count), (ledger.merges, expectedMerges.count)] {
             let actual = try transaction.count(database)
             if actual != expected {
                 report.add(nil, database.name, "holds \(actual) entries, the log implies \(expected)")

@@ -54,7 +54,7 @@ public struct Event: Hashable, Sendable {
     }
 
     /// The date the event takes effect, from the field its type names (RULES.md § 1).
-    public var effectiveDate: CivilDate? { type.effectiveField.flatMap { date($0) } }
+    public var effectiveDate: CivilDate? { type.effectiveFields.lazy.compactMap { date($0) }.first }
 
     /// The fields in stored order.
     public var orderedFields: [(field: Field, value: FieldValue)] {

@@ -68,7 +68,7 @@ public enum EventCodec {
             person = try reader.expectText(field: Header.person.rawValue)
         }
         var fields: [Field: FieldValue] = [:]
-        let schema = type.schema
+        let schema = type.storedSchema
         var lastNumber = Header.person.rawValue
         while !reader.isAtEnd {
             let (number, wireType) = try reader.tag()

@@ -14,6 +14,11 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
     case assistanceApplied = 11
     case regionRegistered = 12
     case policyPublished = 13
+    // Decisions, written by the ledger in the transaction of the event that caused them.
+    case contributionSubsidized = 32
+    case assistanceGranted = 33
+    case assistanceAdjusted = 34
+    case tiltedGranted = 35
 
     public static func < (lhs: EventType, rhs: EventType) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -33,13 +38,17 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
         case .assistanceApplied: return "assistance.applied"
         case .regionRegistered: return "region.registered"
         case .policyPublished: return "policy.published"
+        case .contributionSubsidized: return "contribution.subsidized"
+        case .assistanceGranted: return "assistance.granted"
+        case .assistanceAdjusted: return "assistance.adjusted"
+        case .tiltedGranted: return "tilted.granted"
         }
     }
 
     public static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
 
     /// Whether departments send it (as opposed to the ledger writing it).
-    public var isInput: Bool { true }
+    public var isInput: Bool { rawValue < 32 }
 
     /// Whether the event belongs to a person's stream (region and policy events do not).
     public var hasPerson: Bool { self != .regionRegistered && self != .policyPublished }
@@ -77,12 +86,63 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
         case .policyPublished:
             return [(.region, false), (.validFrom, true), (.validTo, false), (.parameter, true), (.value, true),
                     (.clause, true)]
+        case .contributionSubsidized:
+            return EventType.decisionCommon + [(.insuranceYear, true), (.enrolledOn, true), (.category, false),
+                (.rate, false), (.standard, false), (.owed, false), (.fundedBy, false)]
+        case .assistanceGranted:
+            return EventType.decisionCommon + EventType.claimDecision
+        case .tiltedGranted:
+            return EventType.decisionCommon + EventType.tiltedDecision
+        case .assistanceAdjusted:
+            return EventType.decisionCommon + [(.subject, true), (.adjusts, true)] + EventType.claimDecision
+                + EventType.tiltedDecision + [(.insuranceYear, false), (.enrolledOn, false), (.standard, false),
+                (.owed, false)]
         }
     }
 
-    /// The field that gives the event's effective date, if the type has one.
+    static let decisionCommon: [(field: Field, required: Bool)] = [
+        (.amount, true), (.cause, true), (.outcome, true), (.reason, false), (.rules, false), (.parameters, false),
+        (.identityEvent, false), (.grant, true), (.pendingParameter, false), (.pendingDate, false),
+        (.subjectSequence, false), (.fundedBy, false), (.category, false), (.held, false),
+    ]
+
+    static let claimDecision: [(field: Field, required: Bool)] = [
+        (.claim, false), (.claimKind, false), (.settledOn, false), (.base, false), (.baseBefore, false),
+        (.baseAfter, false), (.threshold, false), (.rate, false), (.cap, false), (.grantedBefore, false),
+        (.grantedAfter, false), (.eligible, false), (.counted, false), (.baseDelta, false),
+    ]
+
+    static let tiltedDecision: [(field: Field, required: Bool)] = [
+        (.year, false), (.appliedOn, false), (.cap, false), (.threshold, false), (.selfPay, false), (.inpatientGap, false),
+        (.outpatientGap, false), (.inpatientAmount, false), (.outpatientAmount, false), (.remainingGap, false),
+        (.grantedBefore, false), (.grantedAfter, false), (.eligible, false),
+    ]
+
+    /// The fields a type may carry, each once (decision schemas share fields).
+    public var allowedFields: Set<Field> { Set(schema.map(\.field)) }
+
+    /// The schema as stored: each field once, in field-number order.
+    public var storedSchema: [(field: Field, required: Bool)] {
+        var seen: [Field: Bool] = [:]
+        for (field, required) in schema { seen[field] = (seen[field] ?? false) || required }
+        return seen.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The fields that give the event's effective date, the first present one counting.
+    public var effectiveFields: [Field] {
+        switch self {
+        case .contributionSubsidized: return [.enrolledOn]
+        case .assistanceGranted: return [.settledOn]
+        case .tiltedGranted: return [.appliedOn]
+        case .assistanceAdjusted: return [.settledOn, .appliedOn, .enrolledOn]
+        default: return effectiveField.map { [$0] } ?? []
+        }
+    }
+
+    /// The field that gives an input event's effective date, if the type has one.
     public var effectiveField: Field? {
         switch self {
+        case .contributionSubsidized, .assistanceGranted, .assistanceAdjusted, .tiltedGranted: return nil
         case .personRegistered: return nil
         case .personAmended, .personMerged: return .on
         case .identityRecognized, .regionRegistered, .policyPublished: return .validFrom

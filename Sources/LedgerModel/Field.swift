@@ -80,12 +80,50 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
     case value = 53
     case clause = 54
 
+    // Decisions (written by the ledger).
+    case cause = 64
+    case outcome = 65
+    case reason = 66
+    case rules = 67
+    case parameters = 68
+    case held = 69
+    case identityEvent = 70
+    case base = 71
+    case baseBefore = 72
+    case baseAfter = 73
+    case threshold = 74
+    case rate = 75
+    case cap = 76
+    case grantedBefore = 77
+    case grantedAfter = 78
+    case eligible = 79
+    case grant = 80
+    case adjusts = 81
+    case counted = 82
+    case baseDelta = 83
+    case selfPay = 84
+    case inpatientGap = 85
+    case outpatientGap = 86
+    case inpatientAmount = 87
+    case outpatientAmount = 88
+    case remainingGap = 89
+    case standard = 90
+    case owed = 91
+    case fundedBy = 92
+    case pendingParameter = 93
+    case pendingDate = 94
+    case subject = 95
+    case subjectSequence = 96
+
     public static func < (lhs: Field, rhs: Field) -> Bool { lhs.rawValue < rhs.rawValue }
 
     public static let categories = ["TK", "GE", "SW", "DB", "DBBY", "JC", "TP"]
     public static let claimKinds = ["inpatient", "outpatient-special-chronic", "outpatient"]
     public static let diseases = ["dialysis", "malignant-tumour", "anti-rejection", "thalassaemia", "haemophilia"]
     public static let regionKinds = ["city-district", "county", "poor-county", "development-zone", "university"]
+    public static let outcomes = ["granted", "none", "pending"]
+    public static let subjects = ["claim", "application", "enrollment"]
+    public static let funders = ["assistance-fund", "city-county-finance", "civil-affairs", "region-city-county"]
 
     /// The member name in interchange JSON.
     public var jsonName: String {
@@ -120,6 +158,20 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
         case .claimKind: return .symbol(Field.claimKinds)
         case .disease: return .symbol(Field.diseases)
         case .regionKind: return .symbol(Field.regionKinds)
+        case .cause, .identityEvent, .rate, .adjusts, .counted, .subjectSequence: return .count
+        case .parameters: return .counts
+        case .held: return .text(maximumBytes: 64)
+        case .outcome: return .symbol(Field.outcomes)
+        case .subject: return .symbol(Field.subjects)
+        case .fundedBy: return .symbol(Field.funders)
+        case .reason: return .text(maximumBytes: 1024)
+        case .rules: return .text(maximumBytes: 128)
+        case .pendingParameter: return .text(maximumBytes: 64)
+        case .pendingDate: return .date
+        case .base, .baseBefore, .baseAfter, .threshold, .cap, .grantedBefore, .grantedAfter, .eligible, .grant,
+            .baseDelta, .selfPay, .inpatientGap, .outpatientGap, .inpatientAmount, .outpatientAmount, .remainingGap,
+            .standard, .owed:
+            return .money
         }
     }
 

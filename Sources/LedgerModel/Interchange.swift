@@ -81,18 +81,22 @@ public enum Interchange {
             return .refused(problems)
         }
 
-        let source = parseSource(value["source"], refuse: refuse)
-        let person = parsePerson(value["person"], type: type, refuse: refuse)
         let stamp = parseStamp(value["ledger"], refuse: refuse)
+        if !type.isInput && value["ledger"] == nil {
+            refuse("type", "\(type.name) is written by the ledger itself; only an exported line with its ledger stamp may carry it")
+            return .refused(problems)
+        }
+        let source = type.isInput ? parseSource(value["source"], refuse: refuse) : nil
+        let person = parsePerson(value["person"], type: type, refuse: refuse)
 
         var fields: [Field: FieldValue] = [:]
-        let schema = type.schema
+        let schema = type.storedSchema
         for (key, member) in members where !["type", "source", "person", "ledger"].contains(key) {
             guard let field = schema.first(where: { $0.field.jsonName == key })?.field else {
                 refuse(key, "not a field of \(type.name)")
                 continue
             }
-            switch parseValue(member, kind: field.kind) {
+            switch parseValue(member, kind: field.kind, ledgerWritten: !type.isInput) {
             case .success(let parsed): fields[field] = parsed
             case .failure(let reason): refuse(key, reason.text)
             }
@@ -180,10 +184,28 @@ public enum Interchange {
     }
 
     /// Checks one member against its kind.
-    static func parseValue(_ value: JSONValue, kind: FieldKind) -> Result<FieldValue, Reason> {
+    static func parseValue(_ value: JSONValue, kind: FieldKind, ledgerWritten: Bool = false) -> Result<FieldValue, Reason> {
         if case .money = kind {
-            guard case .string(let text) = value else { return .failure(Reason(MoneyError.notAString.description)) }
-            do { return .success(.money(try Money(yuan: text))) } catch { return .failure(Reason(error.description)) }
+            guard case .string(var text) = value else { return .failure(Reason(MoneyError.notAString.description)) }
+            let negative = ledgerWritten && text.hasPrefix("-")
+            if negative { text.removeFirst() }
+            do {
+                let money = try Money(yuan: text)
+                return .success(.money(negative ? -money : money))
+            } catch { return .failure(Reason(error.description)) }
+        }
+        if ledgerWritten, case .count = kind {
+            guard case .number(let text) = value, let number = Int64(text) else { return .failure(Reason("must be a whole number")) }
+            return .success(.integer(number))
+        }
+        if ledgerWritten, case .counts = kind {
+            guard case .array(let elements) = value else { return .failure(Reason("must be an array of whole numbers")) }
+            var numbers: [Int64] = []
+            for element in elements {
+                guard case .number(let text) = element, let number = Int64(text) else { return .failure(Reason("must be an array of whole numbers")) }
+                numbers.append(number)
+            }
+            return .success(.integers(numbers))
         }
         if case .year = kind {
             guard case .number(let text) = value, let year = Int(text), (CivilDate.earliestYear...CivilDate.latestYear).contains(year) else {
@@ -273,6 +295,13 @@ public enum Interchange {
         case .policyPublished:
             if let from = event.date(.validFrom), let to = event.date(.validTo), to < from {
                 problems.append(("validTo", "before validFrom"))
+            }
+            if let name = event.text(.parameter) {
+                switch PolicyCatalogue.parse(event.text(.value) ?? "", for: name) {
+                case .success: break
+                case .failure(let reason):
+                    problems.append((PolicyCatalogue.units[name] == nil ? "parameter" : "value", reason.text))
+                }
             }
         default:
             break

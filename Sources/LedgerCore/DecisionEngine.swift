@@ -1,0 +1,115 @@
+import LedgerModel
+import LedgerRules
+import LedgerStorage
+
+/// Decides what an input event changes: re-adjudicates the person-years it touches from the log as
+/// it stands up to a sequence, and returns the decision events still to be written.
+///
+/// The same engine serves the append path (the limit is the event just written) and `replay
+/// --verify` (the limit is each event of the log in turn), so a replay re-decides exactly as the
+/// append decided.
+struct DecisionEngine {
+    let ledger: Ledger
+    let transaction: Transaction
+    var parameters: ParameterSet
+
+    init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max) throws {
+        self.ledger = ledger
+        self.transaction = transaction
+        parameters = try ledger.parameters(upTo: limit, in: transaction)
+    }
+
+    /// The decisions caused by `event`, appended at `sequence`; nothing after `sequence` is read.
+    mutating func decisions(after event: Event, sequence: UInt64) throws -> [Event] {
+        switch event.type {
+        case .policyPublished:
+            if let parameter = Parameter(event, sequence: sequence) { parameters.add(parameter) }
+            return try decisionsAfterPolicy(event, sequence: sequence)
+        case .personRegistered, .contributionPaid, .contributionRefunded, .regionRegistered:
+            // Coverage follows enrolment, not payment (I-9): a payment changes no decision.
+            return []
+        case .contributionSubsidized, .assistanceGranted, .assistanceAdjusted, .tiltedGranted:
+            return []
+        default:
+            guard let person = event.person else { return [] }
+            let survivor = event.type == .personMerged ? (event.text(.into) ?? person) : person
+            let history = try self.history(of: survivor, upTo: sequence)
+            let years: [Int]
+            switch event.type {
+            case .settlementRecorded, .settlementReversed:
+                let claim = event.text(.claim).flatMap { history.claims[$0] }
+                years = claim.map { [$0.year] } ?? []
+            case .enrollmentRegistered: years = event.integer(.insuranceYear).map { [Int($0)] } ?? []
+            case .assistanceApplied: years = event.integer(.year).map { [Int($0)] } ?? []
+            default: years = history.years.sorted()
+            }
+            return decide(history, years: years, cause: sequence)
+        }
+    }
+
+    func decide(_ history: PersonHistory, years: [Int], cause: UInt64) -> [Event] {
+        years.flatMap { year in
+            DecisionEvents.pending(Adjudicator.adjudicate(history, year: year, parameters: parameters), history: history,
+                                   cause: cause)
+        }
+    }
+
+    /// A published parameter re-adjudicates every person-year it may change (RULES.md § 8).
+    private func decisionsAfterPolicy(_ event: Event, sequence: UInt64) throws -> [Event] {
+        guard let from = event.date(.validFrom) else { return [] }
+        let lastYear = event.date(.validTo)?.year
+        var events: [Event] = []
+        try transaction.withCursor(ledger.personYears) { cursor in
+            var entry = try cursor.seek(atLeast: Keys.bigEndian(UInt16(from.year)))
+            var seen: Set<String> = []
+            while let current = entry, current.key.count == 6 {
+                let year = Int(Keys.uint16(current.key))
+                if let lastYear, year > lastYear { break }
+                let person = try ledger.survivor(of: String(decoding: current.value, as: UTF8.self), in: transaction)
+                entry = try cursor.next()
+                guard seen.insert("\(year)/\(person)").inserted else { continue }
+                let history = try self.history(of: person, upTo: sequence)
+                guard history.years.contains(year) else { continue }
+                events += decide(history, years: [year], cause: sequence)
+            }
+        }
+        return events
+    }
+
+    /// The person's history folded from its stream and those merged into it, up to `limit`.
+    func history(of person: String, upTo limit: UInt64) throws -> PersonHistory {
+        var history = PersonHistory(person: person)
+        guard let entry = try ledger.personEntry(person, in: transaction) else { return history }
+        var sequences = try ledger.streamSequences(of: entry.number, in: transaction)
+        for merged in try ledger.mergedPersons(into: entry.number, in: transaction) {
+            sequences += try ledger.streamSequences(of: merged.number, in: transaction)
+        }
+        for sequence in Set(sequences).sorted() where sequence <= limit {
+            guard let recorded = try ledger.event(at: sequence, in: transaction) else {
+                throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
+            }
+            history.apply(recorded.event, sequence: sequence)
+        }
+        return history
+    }
+}
+
+extension Ledger {
+    /// The parameters published up to `limit`, from the `policies` index.
+    func parameters(upTo limit: UInt64, in transaction: Transaction) throws -> ParameterSet {
+        var set = ParameterSet()
+        try transaction.withCursor(policies) { cursor in
+            var entry = try cursor.first()
+            while let current = entry, current.key.count == 8 {
+                let sequence = Keys.uint64(current.key)
+                if sequence > limit { break }
+                guard let recorded = try event(at: sequence, in: transaction), let parameter = Parameter(recorded.event, sequence: sequence) else {
+                    throw LedgerError.damaged(sequence: sequence, reason: "the policies index names no valid policy.published event")
+                }
+                set.add(parameter)
+                entry = try cursor.next()
+            }
+        }
+        return set
+    }
+}

@@ -1,0 +1,394 @@
+import LedgerModel
+
+/// The decision on one claim (RULES.md § 6), with the breakdown that produced it.
+public struct ClaimDecision: Hashable, Sendable {
+    public let claim: Claim
+    public var outcome = "none"
+    public var reason: String?
+    /// The judgement calls of RULES.md this decision rests on, e.g. ["I-1", "I-6"].
+    public var rules: [String] = []
+    /// Sequences of the `policy.published` events used.
+    public var parameters: [UInt64] = []
+    /// JC or TP on the settlement date, or nil.
+    public var category: String?
+    /// Every category held on the settlement date.
+    public var held: [String] = []
+    /// The `identity.recognized` event that made the category apply.
+    public var identityEvent: UInt64?
+    public var counted = false
+    public var baseBefore = Money.zero
+    public var baseAfter = Money.zero
+    public var threshold: Money?
+    public var rate: BasisPoints?
+    public var cap: Money?
+    public var grantedBefore = Money.zero
+    public var grantedAfter = Money.zero
+    public var eligible = Money.zero
+    public var grant = Money.zero
+    public var pending: (parameter: String, date: CivilDate)?
+    public var fundedBy: String?
+
+    public static func == (lhs: ClaimDecision, rhs: ClaimDecision) -> Bool {
+        lhs.claim == rhs.claim && lhs.outcome == rhs.outcome && lhs.grant == rhs.grant && lhs.counted == rhs.counted
+            && lhs.reason == rhs.reason
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(claim.id) }
+}
+
+/// The decision on one application for tilted assistance (RULES.md § 7).
+public struct TiltedDecision: Hashable, Sendable {
+    public let application: Application
+    public var outcome = "none"
+    public var reason: String?
+    public var rules: [String] = []
+    public var parameters: [UInt64] = []
+    public var identityEvent: UInt64?
+    public var selfPay = Money.zero
+    public var eligibility: Money?
+    public var inpatientGap = Money.zero
+    public var outpatientGap = Money.zero
+    public var inpatientPart = Money.zero
+    public var outpatientPart = Money.zero
+    public var grant = Money.zero
+    public var tiltedBefore = Money.zero
+    public var tiltedAfter = Money.zero
+    public var cap: Money?
+    public var remainingGap = Money.zero
+}
+
+/// The decision on one enrolment's contribution subsidy (RULES.md § 4).
+public struct SubsidyDecision: Hashable, Sendable {
+    public let enrollment: Enrollment
+    public var outcome = "none"
+    public var reason: String?
+    public var rules: [String] = []
+    public var parameters: [UInt64] = []
+    public var identityEvent: UInt64?
+    public var category: String?
+    public var rate: BasisPoints?
+    public var standard: Money?
+    public var subsidy = Money.zero
+    public var owed: Money?
+    public var fundedBy: String?
+    public var pending: (parameter: String, date: CivilDate)?
+
+    public static func == (lhs: SubsidyDecision, rhs: SubsidyDecision) -> Bool {
+        lhs.enrollment == rhs.enrollment && lhs.outcome == rhs.outcome && lhs.subsidy == rhs.subsidy && lhs.reason == rhs.reason
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(enrollment.sequence) }
+}
+
+/// Every decision of one person-year, re-derived from the facts as now known.
+public struct YearAdjudication: Sendable {
+    public let year: Int
+    public var claims: [ClaimDecision] = []
+    public var tilted: [TiltedDecision] = []
+    public var subsidies: [SubsidyDecision] = []
+    /// The year's assistance base B and regular assistance granted, after every claim.
+    public var assistanceBase = Money.zero
+    public var assistanceGranted = Money.zero
+    public var tiltedGranted = Money.zero
+}
+
+/// The rules of RULES.md as pure functions of a person's history and the recorded parameters.
+public enum Adjudicator {
+    /// Re-adjudicates `year` of `history` from scratch (RULES.md § 9).
+    public static func adjudicate(_ history: PersonHistory, year: Int, parameters: ParameterSet) -> YearAdjudication {
+        var result = YearAdjudication(year: year)
+        var base = Money.zero
+        var granted = Money.zero
+        for claim in history.claims(in: year) {
+            let decision = decide(claim, history: history, parameters: parameters, base: &base, granted: &granted)
+            result.claims.append(decision)
+        }
+        result.assistanceBase = base
+        result.assistanceGranted = granted
+        var tiltedGranted = Money.zero
+        var tiltedIn = Money.zero
+        var tiltedOut = Money.zero
+        // Applications in ledger order (RULES.md § 7).
+        for application in history.applications.filter({ $0.year == year }).sorted(by: { $0.sequence < $1.sequence }) {
+            let decision = decideTilted(application, history: history, parameters: parameters, claims: result.claims,
+                                        tiltedBefore: tiltedGranted, tiltedIn: tiltedIn, tiltedOut: tiltedOut)
+            tiltedGranted += decision.grant
+            tiltedIn += decision.inpatientPart
+            tiltedOut += decision.outpatientPart
+            result.tilted.append(decision)
+        }
+        result.tiltedGranted = tiltedGranted
+        let enrollments = history.enrollments.filter { $0.insuranceYear == year }.sorted { $0.sequence < $1.sequence }
+        for (index, enrollment) in enrollments.enumerated() {
+            result.subsidies.append(decideSubsidy(enrollment, history: history, parameters: parameters,
+                                                  duplicateOf: index > 0 ? enrollments[0].sequence : nil))
+        }
+        return result
+    }
+
+    // MARK: Medical assistance per claim (RULES.md § 6)
+
+    static func decide(_ claim: Claim, history: PersonHistory, parameters: ParameterSet, base: inout Money,
+                       granted: inout Money) -> ClaimDecision {
+        var decision = ClaimDecision(claim: claim)
+        let date = claim.settledOn
+        decision.rules = ["I-1"]
+        decision.held = history.identities(on: date).map(\.category)
+        decision.baseBefore = base
+        decision.baseAfter = base
+        decision.grantedBefore = granted
+        decision.grantedAfter = granted
+        if let reversal = claim.reversal {
+            decision.reason = "the settlement was reversed at sequence \(reversal); a reversed claim neither accumulates nor gets assistance (RULES.md § 9)"
+            return decision
+        }
+        guard claim.qualifies else {
+            decision.rules.append("I-2")
+            decision.reason = "an ordinary outpatient claim gets no medical assistance; only inpatient and the five outpatient special chronic diseases do (002 § 三(二); I-2)"
+            return decision
+        }
+        if claim.kind == "outpatient-special-chronic" { decision.rules.append("I-2") }
+        let region = enrollment(for: claim, in: history)?.region ?? history.region
+        guard let threshold = parameters.find("assistance.threshold", on: date, region: region),
+            let cap = parameters.find("assistance.cap", on: date, region: region)
+        else {
+            decision.rules.append("I-3")
+            decision.reason = "no medical assistance policy in force on \(date): the claim is recorded, it neither accumulates nor gets assistance (002 § 三(二), in force from 2022-08-01; I-3)"
+            return decision
+        }
+        guard let interval = history.assistanceCategory(on: date) else {
+            let held = decision.held.isEmpty ? "no identity" : decision.held.joined(separator: ", ")
+            decision.reason = "not JC or TP on the settlement date \(date) (held: \(held)); medical assistance under 002 § 三(二) is for JC and TP"
+            return decision
+        }
+        decision.category = interval.category
+        decision.identityEvent = interval.sequence
+        decision.fundedBy = interval.category == "JC" ? "assistance-fund" : "city-county-finance"
+        switch coverage(of: claim, history: history, parameters: parameters) {
+        case .covered(let rules, let used):
+            decision.rules += rules
+            decision.parameters += used
+        case .notCovered(let reason):
+            decision.rules.append("I-9")
+            decision.reason = reason
+            return decision
+        case .pending(let parameter, let on):
+            decision.outcome = "pending"
+            decision.pending = (parameter, on)
+            decision.reason = "pending: the waiting period needs parameter \(parameter) in force on \(on), which no published value gives (RULES.md § 6)"
+            return decision
+        }
+        guard let rate = parameters.find("assistance.rate.\(interval.category)", on: date, region: region) else {
+            decision.outcome = "pending"
+            decision.pending = ("assistance.rate.\(interval.category)", date)
+            decision.reason = "pending: parameter assistance.rate.\(interval.category) has no published value on \(date)"
+            return decision
+        }
+        decision.rules.append("I-6")
+        decision.parameters += [threshold.sequence, cap.sequence, rate.sequence]
+        decision.threshold = threshold.money
+        decision.cap = cap.money
+        decision.rate = rate.rate
+        let thresholdAmount = threshold.money ?? .zero
+        let capAmount = cap.money ?? .zero
+        // eligible = max(0, (B + base) − max(B, threshold)); grant = min(pct(eligible, rate), cap − granted).
+        let eligible = max(.zero, (base + claim.base) - max(base, thresholdAmount))
+        let grant = min(pct(eligible, rate.rate ?? BasisPoints(0)), max(.zero, capAmount - granted))
+        decision.counted = true
+        decision.eligible = eligible
+        decision.grant = grant
+        base += claim.base
+        granted += grant
+        decision.baseAfter = base
+        decision.grantedAfter = granted
+        decision.outcome = grant > .zero ? "granted" : "none"
+        if grant == .zero {
+            if eligible == .zero {
+                decision.reason = "the year's base \(base) has not passed the threshold \(thresholdAmount) (annual cumulative, 002 § 三(二))"
+            } else {
+                decision.reason = "the annual cap \(capAmount) was already reached (002 § 三(二))"
+            }
+        } else if grant < pct(eligible, rate.rate ?? BasisPoints(0)) {
+            decision.reason = "capped: the annual cap \(capAmount) was reached inside this claim"
+        }
+        return decision
+    }
+
+    enum Coverage {
+        case covered(rules: [String], parameters: [UInt64])
+        case notCovered(String)
+        case pending(String, CivilDate)
+    }
+
+    static func enrollment(for claim: Claim, in history: PersonHistory) -> Enrollment? {
+        history.enrollments.filter { $0.insuranceYear == claim.year }.min { $0.sequence < $1.sequence }
+    }
+
+    /// Coverage and waiting period (RULES.md § 5). Coverage follows enrolment, not payment (I-9).
+    static func coverage(of claim: Claim, history: PersonHistory, parameters: ParameterSet) -> Coverage {
+        guard let enrollment = enrollment(for: claim, in: history) else {
+            return .notCovered("not enrolled for insurance year \(claim.year): a claim outside coverage gets no assistance (RULES.md § 5)")
+        }
+        let exemptCategories: Set<String> = ["TK", "GE", "SW", "DB", "DBBY", "JC"]
+        let heldOnEnrolment = Set(history.identities(on: enrollment.enrolledOn).map(\.category))
+        let exempt = enrollment.channel == "concentrated" || enrollment.exemption != nil
+            || !heldOnEnrolment.isDisjoint(with: exemptCategories)
+        let on = enrollment.enrolledOn
+        var start = CivilDate(year: on.year, month: on.month, day: 1) ?? on
+        var used: [UInt64] = []
+        if !exempt {
+            guard let waiting = parameters.find("waiting.months", on: on, region: enrollment.region), let months = waiting.count else {
+                return .pending("waiting.months", on)
+            }
+            used.append(waiting.sequence)
+            let monthIndex = on.year * 12 + (on.month - 1) + Int(months)
+            start = CivilDate(year: monthIndex / 12, month: monthIndex % 12 + 1, day: 1) ?? start
+        }
+        start = max(start, CivilDate.firstOf(year: claim.year))
+        guard claim.settledOn >= start else {
+            return .notCovered("settled on \(claim.settledOn), before coverage starts on \(start) (enrolled \(on), \(exempt ? "no waiting period" : "waiting period applies"); RULES.md § 5)")
+        }
+        return .covered(rules: ["I-9"], parameters: used)
+    }
+
+    // MARK: Tilted assistance (RULES.md § 7)
+
+    static func decideTilted(_ application: Application, history: PersonHistory, parameters: ParameterSet,
+                             claims: [ClaimDecision], tiltedBefore: Money, tiltedIn: Money, tiltedOut: Money) -> TiltedDecision {
+        var decision = TiltedDecision(application: application)
+        let date = application.appliedOn
+        decision.rules = ["I-8"]
+        decision.tiltedBefore = tiltedBefore
+        decision.tiltedAfter = tiltedBefore
+        let region = history.enrollments.first { $0.insuranceYear == application.year }?.region ?? history.region
+        guard let eligibility = parameters.find("tilted.eligibility", on: date, region: region),
+            let cap = parameters.find("tilted.cap", on: date, region: region),
+            let targetIn = parameters.find("tilted.target.inpatient", on: date, region: region),
+            let targetOut = parameters.find("tilted.target.outpatient", on: date, region: region)
+        else {
+            decision.reason = "no tilted assistance policy in force on the application date \(date) (002 § 三(三))"
+            return decision
+        }
+        decision.parameters = [eligibility.sequence, cap.sequence, targetIn.sequence, targetOut.sequence]
+        decision.eligibility = eligibility.money
+        decision.cap = cap.money
+        guard let jc = history.identities(on: date).last(where: { $0.category == "JC" }) else {
+            decision.reason = "not JC on the application date \(date): tilted assistance is for monitoring objects (002 § 三(三); I-8)"
+            return decision
+        }
+        decision.identityEvent = jc.sequence
+        // The year's qualifying claims settled on or before the application, inside the policy's
+        // period, whatever the person's category on each claim's own date (I-8).
+        let qualifying = claims.filter { decision in
+            let claim = decision.claim
+            return claim.reversal == nil && claim.qualifies && claim.settledOn <= date
+                && parameters.find("tilted.eligibility", on: claim.settledOn, region: region) != nil
+        }
+        var costIn = Money.zero, costOut = Money.zero, paidIn = tiltedIn, paidOut = tiltedOut
+        var selfPay = Money.zero
+        for claimDecision in qualifying {
+            let claim = claimDecision.claim
+            let paid = claim.basicPaid + claim.criticalPaid + claimDecision.grant
+            if claim.isInpatient { costIn += claim.inListCost; paidIn += paid } else { costOut += claim.inListCost; paidOut += paid }
+            selfPay += claim.inListCost - paid
+        }
+        decision.selfPay = selfPay
+        let eligibilityAmount = eligibility.money ?? .zero
+        guard selfPay >= eligibilityAmount else {
+            decision.reason = "in-list self-pay after three tiers is \(selfPay), below \(eligibilityAmount) (002 § 三(三))"
+            return decision
+        }
+        let gapIn = max(.zero, pct(costIn, targetIn.rate ?? BasisPoints(0)) - paidIn)
+        let gapOut = max(.zero, pct(costOut, targetOut.rate ?? BasisPoints(0)) - paidOut)
+        let room = max(.zero, (cap.money ?? .zero) - tiltedBefore)
+        let grant = min(gapIn + gapOut, room)
+        // I-7: taken first from the inpatient gap, then from the outpatient one. I-4: its own cap.
+        decision.rules += ["I-4", "I-7"]
+        decision.inpatientGap = gapIn
+        decision.outpatientGap = gapOut
+        decision.inpatientPart = min(grant, gapIn)
+        decision.outpatientPart = grant - decision.inpatientPart
+        decision.grant = grant
+        decision.tiltedAfter = tiltedBefore + grant
+        decision.remainingGap = gapIn + gapOut - grant
+        decision.outcome = grant > .zero ? "granted" : "none"
+        if grant == .zero {
+            decision.reason = gapIn + gapOut == .zero
+                ? "the year's reimbursement already reaches 90% inpatient and 80% special chronic (002 § 三(三))"
+                : "the tilted assistance cap \(cap.money ?? .zero) was already reached (002 § 三(三); I-4)"
+        } else if decision.remainingGap > .zero {
+            decision.reason = "capped at \(cap.money ?? .zero): \(decision.remainingGap) of the gap to target remains; listed for social assistance referral (002 § 三(三))"
+        }
+        return decision
+    }
+
+    // MARK: Contribution subsidy (RULES.md § 4)
+
+    static func decideSubsidy(_ enrollment: Enrollment, history: PersonHistory, parameters: ParameterSet,
+                              duplicateOf first: UInt64?) -> SubsidyDecision {
+        var decision = SubsidyDecision(enrollment: enrollment)
+        if let first {
+            decision.reason = "a second enrolment for insurance year \(enrollment.insuranceYear); the first is sequence \(first) (重复参保, 000 § 七(二))"
+            return decision
+        }
+        let yearStart = CivilDate.firstOf(year: enrollment.insuranceYear)
+        guard let standard = parameters.find("contribution.standard", on: yearStart, region: enrollment.region),
+            let standardAmount = standard.money
+        else {
+            decision.outcome = "pending"
+            decision.pending = ("contribution.standard", yearStart)
+            decision.reason = "pending: no contribution standard is published for insurance year \(enrollment.insuranceYear) (RULES.md § 4)"
+            return decision
+        }
+        decision.standard = standardAmount
+        decision.parameters = [standard.sequence]
+        var best: (amount: Money, category: String, rate: BasisPoints?, parameter: UInt64, identity: UInt64)?
+        var missing: (String, CivilDate)?
+        for interval in history.identities(on: enrollment.enrolledOn) {
+            let names: [String]
+            switch interval.category {
+            case "JC": names = ["contribution.subsidy.JC", "contribution.subsidy.poor2018"]
+            case "TP":
+                names = (interval.exitYear == 2014 || interval.exitYear == 2015)
+                    ? ["contribution.subsidy.TP-exit"] : ["contribution.subsidy.TP", "contribution.subsidy.poor2018"]
+            case "TK": names = ["contribution.subsidy.TK"]
+            default: names = ["contribution.subsidy.DB"]
+            }
+            guard let parameter = names.lazy.compactMap({ parameters.find($0, on: yearStart, region: enrollment.region) }).first else {
+                missing = missing ?? (names[0], yearStart)
+                continue
+            }
+            let amount: Money
+            switch parameter.value {
+            case .rate(let rate): amount = pct(standardAmount, rate)
+            case .money(let fixed): amount = min(fixed, standardAmount)
+            case .count: continue
+            }
+            if best == nil || amount > best!.amount {
+                best = (amount, interval.category, parameter.rate, parameter.sequence, interval.sequence)
+            }
+        }
+        // The single highest subsidy, never a sum (002 § 一(一)(二)). A missing parameter could be
+        // the highest, so the decision waits for it unless the best known already covers it all.
+        if let missing, (best?.amount ?? .zero) < standardAmount {
+            decision.outcome = "pending"
+            decision.pending = missing
+            decision.reason = "pending: parameter \(missing.0) has no published value for insurance year \(enrollment.insuranceYear)"
+            return decision
+        }
+        guard let best else {
+            decision.owed = standardAmount
+            decision.reason = "no subsidised identity on the enrolment date \(enrollment.enrolledOn)"
+            return decision
+        }
+        decision.category = best.category
+        decision.rate = best.rate
+        decision.identityEvent = best.identity
+        decision.parameters.append(best.parameter)
+        decision.subsidy = best.amount
+        decision.owed = standardAmount - best.amount
+        decision.outcome = best.amount > .zero ? "granted" : "none"
+        decision.fundedBy = best.category == "JC" ? "assistance-fund" : best.category == "TP" ? "city-county-finance" : "civil-affairs"
+        return decision
+    }
+}

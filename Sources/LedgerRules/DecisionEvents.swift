@@ -1,0 +1,141 @@
+import LedgerModel
+
+/// Turns a re-adjudicated person-year into the decision events still to be written: a first
+/// decision for each new subject, an adjustment (± difference) for each subject whose grant,
+/// outcome or counting toward the threshold changed (RULES.md § 9). Nothing written is changed.
+public enum DecisionEvents {
+    public static func pending(_ adjudication: YearAdjudication, history: PersonHistory, cause: UInt64) -> [Event] {
+        var events: [Event] = []
+        for decision in adjudication.subsidies {
+            let subject = Subject.enrollment(decision.enrollment.sequence)
+            var fields = subsidyFields(decision)
+            if let event = make(subject: subject, recorded: history.decisions[subject], grant: decision.subsidy,
+                                counted: false, outcome: decision.outcome, first: .contributionSubsidized,
+                                person: history.person, cause: cause, fields: &fields) {
+                events.append(event)
+            }
+        }
+        for decision in adjudication.claims {
+            let subject = Subject.claim(decision.claim.id)
+            let recorded = history.decisions[subject]
+            var fields = claimFields(decision)
+            let base = decision.claim.base
+            fields[.baseDelta] = .money((decision.counted ? base : .zero) - ((recorded?.counted ?? false) ? base : .zero))
+            if let event = make(subject: subject, recorded: recorded, grant: decision.grant, counted: decision.counted,
+                                outcome: decision.outcome, first: .assistanceGranted, person: history.person,
+                                cause: cause, fields: &fields) {
+                events.append(event)
+            }
+        }
+        for decision in adjudication.tilted {
+            let subject = Subject.application(decision.application.sequence)
+            let recorded = history.decisions[subject]
+            var fields = tiltedFields(decision)
+            fields[.inpatientAmount] = .money(decision.inpatientPart - (recorded?.inpatientPart ?? .zero))
+            fields[.outpatientAmount] = .money(decision.outpatientPart - (recorded?.outpatientPart ?? .zero))
+            if let event = make(subject: subject, recorded: recorded, grant: decision.grant, counted: false,
+                                outcome: decision.outcome, first: .tiltedGranted, person: history.person,
+                                cause: cause, fields: &fields) {
+                events.append(event)
+            }
+        }
+        return events
+    }
+
+    private static func make(subject: Subject, recorded: RecordedDecision?, grant: Money, counted: Bool, outcome: String,
+                             first: EventType, person: String, cause: UInt64, fields: inout [Field: FieldValue]) -> Event? {
+        fields[.cause] = .integer(Int64(cause))
+        fields[.grant] = .money(grant)
+        fields[.outcome] = symbol(.outcome, outcome)
+        guard let recorded else {
+            fields[.amount] = .money(grant)
+            return Event(type: first, source: nil, person: person, fields: fields)
+        }
+        guard recorded.grant != grant || recorded.counted != counted || recorded.outcome != outcome else { return nil }
+        fields[.amount] = .money(grant - recorded.grant)
+        fields[.adjusts] = .integer(Int64(recorded.sequence))
+        switch subject {
+        case .claim: fields[.subject] = symbol(.subject, "claim")
+        case .application: fields[.subject] = symbol(.subject, "application")
+        case .enrollment: fields[.subject] = symbol(.subject, "enrollment")
+        }
+        return Event(type: .assistanceAdjusted, source: nil, person: person, fields: fields)
+    }
+
+    static func symbol(_ field: Field, _ word: String) -> FieldValue {
+        guard case .symbol(let words) = field.kind, let index = words.firstIndex(of: word) else {
+            preconditionFailure("\(word) is not a word of \(field)")
+        }
+        return .symbol(index)
+    }
+
+    static func common(reason: String?, rules: [String], parameters: [UInt64], identityEvent: UInt64?,
+                       pending: (parameter: String, date: CivilDate)?) -> [Field: FieldValue] {
+        var fields: [Field: FieldValue] = [:]
+        if let reason { fields[.reason] = .text(reason) }
+        if !rules.isEmpty { fields[.rules] = .text(rules.joined(separator: " ")) }
+        if !parameters.isEmpty { fields[.parameters] = .integers(parameters.map { Int64($0) }) }
+        if let identityEvent { fields[.identityEvent] = .integer(Int64(identityEvent)) }
+        if let pending {
+            fields[.pendingParameter] = .text(pending.parameter)
+            fields[.pendingDate] = .date(pending.date)
+        }
+        return fields
+    }
+
+    static func claimFields(_ decision: ClaimDecision) -> [Field: FieldValue] {
+        var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
+                            identityEvent: decision.identityEvent, pending: decision.pending)
+        let claim = decision.claim
+        fields[.claim] = .text(claim.id)
+        fields[.claimKind] = symbol(.claimKind, claim.kind)
+        fields[.settledOn] = .date(claim.settledOn)
+        fields[.base] = .money(claim.base)
+        fields[.baseBefore] = .money(decision.baseBefore)
+        fields[.baseAfter] = .money(decision.baseAfter)
+        fields[.grantedBefore] = .money(decision.grantedBefore)
+        fields[.grantedAfter] = .money(decision.grantedAfter)
+        fields[.eligible] = .money(decision.eligible)
+        fields[.counted] = .integer(decision.counted ? 1 : 0)
+        if let category = decision.category { fields[.category] = symbol(.category, category) }
+        if !decision.held.isEmpty { fields[.held] = .text(decision.held.joined(separator: " ")) }
+        if let threshold = decision.threshold { fields[.threshold] = .money(threshold) }
+        if let rate = decision.rate { fields[.rate] = .integer(rate.value) }
+        if let cap = decision.cap { fields[.cap] = .money(cap) }
+        if let funder = decision.fundedBy { fields[.fundedBy] = symbol(.fundedBy, funder) }
+        return fields
+    }
+
+    static func tiltedFields(_ decision: TiltedDecision) -> [Field: FieldValue] {
+        var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
+                            identityEvent: decision.identityEvent, pending: nil)
+        fields[.subjectSequence] = .integer(Int64(decision.application.sequence))
+        fields[.year] = .integer(Int64(decision.application.year))
+        fields[.appliedOn] = .date(decision.application.appliedOn)
+        fields[.selfPay] = .money(decision.selfPay)
+        fields[.inpatientGap] = .money(decision.inpatientGap)
+        fields[.outpatientGap] = .money(decision.outpatientGap)
+        fields[.remainingGap] = .money(decision.remainingGap)
+        fields[.grantedBefore] = .money(decision.tiltedBefore)
+        fields[.grantedAfter] = .money(decision.tiltedAfter)
+        fields[.eligible] = .money(decision.inpatientGap + decision.outpatientGap)
+        if let eligibility = decision.eligibility { fields[.threshold] = .money(eligibility) }
+        if let cap = decision.cap { fields[.cap] = .money(cap) }
+        if decision.identityEvent != nil { fields[.fundedBy] = symbol(.fundedBy, "assistance-fund") }
+        return fields
+    }
+
+    static func subsidyFields(_ decision: SubsidyDecision) -> [Field: FieldValue] {
+        var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
+                            identityEvent: decision.identityEvent, pending: decision.pending)
+        fields[.subjectSequence] = .integer(Int64(decision.enrollment.sequence))
+        fields[.insuranceYear] = .integer(Int64(decision.enrollment.insuranceYear))
+        fields[.enrolledOn] = .date(decision.enrollment.enrolledOn)
+        if let category = decision.category { fields[.category] = symbol(.category, category) }
+        if let rate = decision.rate { fields[.rate] = .integer(rate.value) }
+        if let standard = decision.standard { fields[.standard] = .money(standard) }
+        if let owed = decision.owed { fields[.owed] = .money(owed) }
+        if let funder = decision.fundedBy { fields[.fundedBy] = symbol(.fundedBy, funder) }
+        return fields
+    }
+}

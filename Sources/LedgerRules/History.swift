@@ -1,0 +1,195 @@
+import LedgerModel
+
+/// An identity held over an interval (RULES.md § 2), as now known.
+public struct IdentityInterval: Hashable, Sendable {
+    public let category: String
+    public let validFrom: CivilDate
+    public var validTo: CivilDate?
+    public let exitYear: Int64?
+    /// The `identity.recognized` event that gave it.
+    public let sequence: UInt64
+
+    public func covers(_ date: CivilDate) -> Bool { validFrom <= date && (validTo.map { date <= $0 } ?? true) }
+}
+
+public struct Enrollment: Hashable, Sendable {
+    public let insuranceYear: Int
+    public let enrolledOn: CivilDate
+    public let channel: String
+    public let exemption: String?
+    public let region: Int64
+    public let sequence: UInt64
+}
+
+public struct Claim: Hashable, Sendable {
+    public let id: String
+    public let kind: String
+    public let disease: String?
+    public let hospital: String
+    public let settledOn: CivilDate
+    public let totalCost: Money
+    public let inListCost: Money
+    public let basicPaid: Money
+    public let criticalPaid: Money
+    public let sequence: UInt64
+    public var reversal: UInt64?
+
+    /// In-list self-pay after basic and critical-illness insurance (RULES.md § 6).
+    public var base: Money { inListCost - basicPaid - criticalPaid }
+    public var year: Int { settledOn.year }
+    /// Inpatient and the five outpatient special chronic diseases (I-2).
+    public var qualifies: Bool { kind == "inpatient" || kind == "outpatient-special-chronic" }
+    public var isInpatient: Bool { kind == "inpatient" }
+}
+
+public struct Application: Hashable, Sendable {
+    public let year: Int
+    public let appliedOn: CivilDate
+    public let sequence: UInt64
+}
+
+/// What a decision is about: a claim, an application for tilted assistance, or an enrolment.
+public enum Subject: Hashable, Sendable, Comparable {
+    case claim(String)
+    case application(UInt64)
+    case enrollment(UInt64)
+}
+
+/// The net of the decisions recorded for one subject.
+public struct RecordedDecision: Hashable, Sendable {
+    /// The first decision's sequence; adjustments cite it.
+    public var sequence: UInt64
+    public var grant: Money
+    public var counted: Bool
+    public var outcome: String
+    public var inpatientPart: Money
+    public var outpatientPart: Money
+}
+
+/// Everything the rules need to know of one person, folded from its events and those of persons
+/// merged into it, in ledger order. `apply` has no rules: it only records facts.
+public struct PersonHistory: Sendable {
+    public let person: String
+    public private(set) var residence: String?
+    public private(set) var region: Int64?
+    public private(set) var identities: [IdentityInterval] = []
+    public private(set) var enrollments: [Enrollment] = []
+    public private(set) var claims: [String: Claim] = [:]
+    public private(set) var applications: [Application] = []
+    public private(set) var paid: [Int: Money] = [:]
+    public private(set) var refunded: [Int: Money] = [:]
+    public private(set) var decisions: [Subject: RecordedDecision] = [:]
+    /// The years this person has facts in.
+    public private(set) var years: Set<Int> = []
+    public private(set) var lastSequence: UInt64 = 0
+
+    public init(person: String) { self.person = person }
+
+    public mutating func apply(_ event: Event, sequence: UInt64) {
+        lastSequence = max(lastSequence, sequence)
+        switch event.type {
+        case .personRegistered:
+            if event.person == person || residence == nil {
+                residence = event.symbol(.residence)
+                region = event.integer(.region)
+            }
+        case .personAmended:
+            if let newRegion = event.integer(.region), event.person == person { region = newRegion }
+        case .identityRecognized:
+            guard let category = event.symbol(.category), let from = event.date(.validFrom) else { return }
+            identities.append(IdentityInterval(category: category, validFrom: from, validTo: event.date(.validTo),
+                                               exitYear: event.integer(.exitYear), sequence: sequence))
+        case .identityRevoked:
+            guard let category = event.symbol(.category), let to = event.date(.validTo) else { return }
+            // Closes the latest interval of that category (latest validFrom), INTERCHANGE.md.
+            if let index = identities.indices.filter({ identities[$0].category == category })
+                .max(by: { (identities[$0].validFrom, identities[$0].sequence) < (identities[$1].validFrom, identities[$1].sequence) }) {
+                identities[index].validTo = to
+            }
+        case .enrollmentRegistered:
+            guard let year = event.integer(.insuranceYear), let on = event.date(.enrolledOn) else { return }
+            enrollments.append(Enrollment(insuranceYear: Int(year), enrolledOn: on, channel: event.symbol(.channel) ?? "other",
+                                          exemption: event.symbol(.exemption), region: event.integer(.region) ?? 0,
+                                          sequence: sequence))
+            years.insert(Int(year))
+        case .contributionPaid:
+            if let year = event.integer(.insuranceYear), let amount = event.money(.amount) { paid[Int(year), default: .zero] += amount }
+        case .contributionRefunded:
+            if let year = event.integer(.insuranceYear), let amount = event.money(.amount) { refunded[Int(year), default: .zero] += amount }
+        case .settlementRecorded:
+            guard let claim = Claim(event, sequence: sequence) else { return }
+            claims[claim.id] = claim
+            years.insert(claim.year)
+        case .settlementReversed:
+            if let id = event.text(.claim) { claims[id]?.reversal = sequence }
+        case .assistanceApplied:
+            guard let year = event.integer(.year), let on = event.date(.appliedOn) else { return }
+            applications.append(Application(year: Int(year), appliedOn: on, sequence: sequence))
+            years.insert(Int(year))
+        case .contributionSubsidized, .assistanceGranted, .tiltedGranted, .assistanceAdjusted:
+            recordDecision(event, sequence: sequence)
+        case .personMerged, .regionRegistered, .policyPublished:
+            break
+        }
+    }
+
+    private mutating func recordDecision(_ event: Event, sequence: UInt64) {
+        guard let subject = PersonHistory.subject(of: event) else { return }
+        let counted = event.integer(.counted) == 1
+        let outcome = event.symbol(.outcome) ?? "none"
+        let grant = event.money(.grant) ?? .zero
+        var recorded = decisions[subject] ?? RecordedDecision(sequence: sequence, grant: .zero, counted: false,
+                                                              outcome: outcome, inpatientPart: .zero, outpatientPart: .zero)
+        recorded.grant = grant
+        recorded.counted = counted
+        recorded.outcome = outcome
+        recorded.inpatientPart += event.money(.inpatientAmount) ?? .zero
+        recorded.outpatientPart += event.money(.outpatientAmount) ?? .zero
+        decisions[subject] = recorded
+    }
+
+    /// The subject a decision event is about.
+    public static func subject(of event: Event) -> Subject? {
+        switch event.type {
+        case .assistanceGranted: return event.text(.claim).map(Subject.claim)
+        case .tiltedGranted: return event.integer(.subjectSequence).map { .application(UInt64($0)) }
+        case .contributionSubsidized: return event.integer(.subjectSequence).map { .enrollment(UInt64($0)) }
+        case .assistanceAdjusted:
+            switch event.symbol(.subject) {
+            case "claim": return event.text(.claim).map(Subject.claim)
+            case "application": return event.integer(.subjectSequence).map { .application(UInt64($0)) }
+            case "enrollment": return event.integer(.subjectSequence).map { .enrollment(UInt64($0)) }
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// The identities held on `date`.
+    public func identities(on date: CivilDate) -> [IdentityInterval] {
+        identities.filter { $0.covers(date) }.sorted { ($0.category, $0.sequence) < ($1.category, $1.sequence) }
+    }
+
+    /// The assistance category on `date`: JC before TP (RULES.md § 2), with the interval that gives it.
+    public func assistanceCategory(on date: CivilDate) -> IdentityInterval? {
+        let held = identities(on: date)
+        return held.last { $0.category == "JC" } ?? held.last { $0.category == "TP" }
+    }
+
+    /// The claims settled in `year` (I-1), in settlement order, ties by ledger sequence.
+    public func claims(in year: Int) -> [Claim] {
+        claims.values.filter { $0.year == year }.sorted { ($0.settledOn, $0.sequence) < ($1.settledOn, $1.sequence) }
+    }
+}
+
+extension Claim {
+    init?(_ event: Event, sequence: UInt64) {
+        guard let id = event.text(.claim), let kind = event.symbol(.claimKind), let settled = event.date(.settledOn),
+            let total = event.money(.totalCost), let inList = event.money(.inListCost),
+            let basic = event.money(.basicPaid), let critical = event.money(.criticalPaid)
+        else { return nil }
+        self.init(id: id, kind: kind, disease: event.symbol(.disease), hospital: event.text(.hospital) ?? "",
+                  settledOn: settled, totalCost: total, inListCost: inList, basicPaid: basic, criticalPaid: critical,
+                  sequence: sequence, reversal: nil)
+    }
+}

@@ -27,16 +27,18 @@ let package = Package(
                 "LedgerStorage", "LedgerModel", "LedgerRules",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // The seeded scenario generator behind `generate`, `bench` and the property tests.
+        .target(name: "LedgerSimulation", dependencies: ["LedgerModel"]),
         .executableTarget(
             name: "caseledger",
             dependencies: [
-                "LedgerCore", "LedgerModel", "LedgerRules",
+                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LedgerStorageTests", dependencies: ["LedgerStorage"]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerRulesTests", dependencies: ["LedgerRules", "LedgerModel"]),
-        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel"]),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation"]),
         .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger"]),
     ]
 )

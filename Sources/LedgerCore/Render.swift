@@ -44,10 +44,10 @@ public enum Render {
         let environment = statistics.environment
         lines.append("lmdb      map \(environment.mapSizeBytes) bytes, page \(environment.pageSizeBytes) bytes, "
             + "\(environment.lastPageNumber + 1) pages used, file \(environment.fileSizeBytes) bytes")
-        lines.append("  " + column("database", 10) + column("entries", 12, right: true) + column("depth", 7, right: true)
+        lines.append("  " + column("database", 14) + column("entries", 12, right: true) + column("depth", 7, right: true)
             + column("branch", 9, right: true) + column("leaf", 9, right: true) + column("overflow", 10, right: true))
         for database in statistics.databases {
-            lines.append("  " + column(database.name, 10) + column(String(database.entries), 12, right: true)
+            lines.append("  " + column(database.name, 14) + column(String(database.entries), 12, right: true)
                 + column(String(database.depth), 7, right: true) + column(String(database.branchPages), 9, right: true)
                 + column(String(database.leafPages), 9, right: true) + column(String(database.overflowPages), 10, right: true))
         }

@@ -94,7 +94,7 @@ public enum EventCodec {
         switch field.kind {
         case .text, .identifier, .residentID:
             guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
-            return .text(try reader.text())
+            return .text(try reader.text(field: field.rawValue))
         case .date:
             guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
             let days = unzigzag(try reader.varint())
@@ -206,6 +206,8 @@ struct WireReader {
             guard position < bytes.count, shift < 64 else { throw .truncated }
             let byte = bytes[position]
             position += 1
+            // The tenth byte holds only the 64th bit: anything more would be silently dropped.
+            if shift == 63 && byte > 1 { throw .nonCanonicalVarint }
             result |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 {
                 if byte == 0 && shift > 0 { throw .nonCanonicalVarint }
@@ -239,7 +241,7 @@ struct WireReader {
         guard found == field else { throw .unexpectedField(expected: field, found: found) }
         let (_, wireType) = try tag()
         guard wireType == 2 else { throw .wrongWireType(field) }
-        return try text()
+        return try text(field: field)
     }
 
     mutating func lengthDelimited() throws(DecodeError) -> UnsafeRawBufferPointer {
@@ -250,10 +252,10 @@ struct WireReader {
         return slice
     }
 
-    mutating func text() throws(DecodeError) -> String {
+    mutating func text(field: Int) throws(DecodeError) -> String {
         let slice = try lengthDelimited()
         guard let text = String(validating: slice.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
-            throw .invalidText(0)
+            throw .invalidText(field)
         }
         return text
     }

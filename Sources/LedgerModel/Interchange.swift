@@ -87,6 +87,7 @@ public enum Interchange {
             return .refused(problems)
         }
         let source = type.isInput ? parseSource(value["source"], refuse: refuse) : nil
+        if !type.isInput && value["source"] != nil { refuse("source", "a decision written by the ledger carries no source") }
         let person = parsePerson(value["person"], type: type, refuse: refuse)
 
         var fields: [Field: FieldValue] = [:]

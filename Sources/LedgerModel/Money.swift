@@ -71,7 +71,9 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
         if decimals == 0 || bytes[0] == UInt8(ascii: ".") { throw .notADecimal }
         if decimals == 1 { cents *= 10 }
-        return Money(fen: whole * 100 + cents)
+        let fen = whole * 100 + cents
+        if fen > Money.maximumFen { throw .tooLarge }
+        return Money(fen: fen)
     }
 }
 

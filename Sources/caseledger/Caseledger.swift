@@ -20,7 +20,7 @@ struct Caseledger: ParsableCommand {
             """,
         subcommands: [
             InitCommand.self, ImportCommand.self, VerifyCommand.self, ExportCommand.self, StatCommand.self,
-            TimelineCommand.self,
+            TimelineCommand.self, GenerateCommand.self,
         ])
 
     @OptionGroup var global: GlobalOptions

@@ -42,7 +42,6 @@ struct ImportCommand: ParsableCommand {
             }
             time = parsed
         }
-        let path = try global.ledgerPath()
         let (submissions, problems, lineCount) = BatchReader.read(try readInput(file))
         guard problems.isEmpty else {
             printError(Render.problems(problems, lines: lineCount))
@@ -73,7 +72,7 @@ struct ImportCommand: ParsableCommand {
             writer.endObject()
             print(writer.text)
         } else {
-            print("\(path): appended \(summary.appended) event\(summary.appended == 1 ? "" : "s") "
+            print("appended \(summary.appended) event\(summary.appended == 1 ? "" : "s") "
                 + "and \(summary.decisions) decision\(summary.decisions == 1 ? "" : "s"), "
                 + "\(summary.duplicates) duplicate\(summary.duplicates == 1 ? "" : "s") skipped")
             print("head sequence \(summary.head.sequence) hash \(summary.head.hashHex)")

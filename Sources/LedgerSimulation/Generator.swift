@@ -1,0 +1,221 @@
+import LedgerModel
+
+/// A small, fast, seeded random source (SplitMix64): the same seed gives the same scenario on
+/// every machine.
+public struct SeededRandom: Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A whole number in `0..<bound`.
+    public mutating func below(_ bound: Int) -> Int {
+        precondition(bound > 0, "a bound is positive")
+        return Int(next() % UInt64(bound))
+    }
+
+    /// True with probability `percent` / 100.
+    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+
+    /// An amount in fen between `low` and `high` yuan.
+    public mutating func yuan(_ low: Int, _ high: Int) -> Money {
+        Money(fen: Int64(low) * 100 + Int64(below((high - low) * 100 + 1)))
+    }
+}
+
+/// Generates a deterministic synthetic city: persons, identities recognised and revoked,
+/// enrolments, payments, inpatient, special-chronic and outpatient claims, reversals,
+/// applications for tilted assistance, merges of duplicate persons, and re-pushed duplicates.
+public struct ScenarioGenerator {
+    public struct Options: Sendable {
+        public var persons: Int
+        public var year: Int
+        /// Average claims per person-year.
+        public var claimsPerPerson: Int
+        public var seed: UInt64
+
+        public init(persons: Int, year: Int = 2024, claimsPerPerson: Int = 4, seed: UInt64 = 1) {
+            self.persons = persons
+            self.year = year
+            self.claimsPerPerson = claimsPerPerson
+            self.seed = seed
+        }
+    }
+
+    public let options: Options
+    private var random: SeededRandom
+    private var lines: [Event] = []
+    private var claimCounter = 0
+    private var merged: Set<Int> = []
+
+    public init(_ options: Options) {
+        self.options = options
+        random = SeededRandom(seed: options.seed)
+    }
+
+    static let districts: [Int64] = [450102, 450103, 450105, 450107, 450108, 450109, 450110, 450123, 450124, 450125]
+    static let hospitals = ["H450100001", "H450100002", "H450102003", "H450103004", "H450105005", "H450123006"]
+
+    public static func personID(_ index: Int) -> String { "P" + pad(index, 7) }
+
+    static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+
+    /// The whole scenario as events in the order departments would send them.
+    public mutating func events() -> [Event] {
+        lines = []
+        let year = options.year
+        publish("contribution.standard", "380", "\(year)-01-01", "\(year)-12-31", "generated scenario: city notice for \(year)")
+        publish("waiting.months", "3", "\(year - 1)-01-01", nil, "generated scenario: city waiting period")
+        var dated: [(CivilDate, Int, Event)] = []
+        for index in 1...max(1, options.persons) {
+            for (date, event) in person(index) { dated.append((date, dated.count, event)) }
+        }
+        // Departments send in date order; a few late arrivals come out of order.
+        dated.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        var ordered = dated.map(\.2)
+        for _ in 0..<(ordered.count / 200) {
+            let from = random.below(ordered.count)
+            let to = min(ordered.count - 1, from + random.below(50))
+            if from != to, ordered[from].type == .settlementRecorded, ordered[to].type == .settlementRecorded {
+                ordered.swapAt(from, to)
+            }
+        }
+        // Re-pushed duplicates: a department sends a few lines again.
+        for _ in 0..<(ordered.count / 100) where !ordered.isEmpty {
+            ordered.append(ordered[random.below(ordered.count)])
+        }
+        return lines + ordered
+    }
+
+    private mutating func publish(_ name: String, _ value: String, _ from: String, _ to: String?, _ clause: String) {
+        var fields: [Field: FieldValue] = [.parameter: .text(name), .value: .text(value), .clause: .text(clause)]
+        if let date = CivilDate(from) { fields[.validFrom] = .date(date) }
+        if let to, let date = CivilDate(to) { fields[.validTo] = .date(date) }
+        lines.append(Event(type: .policyPublished, source: Source(system: "city-policy", key: "\(name)/\(from)"),
+                           person: nil, fields: fields))
+    }
+
+    private mutating func person(_ index: Int) -> [(CivilDate, Event)] {
+        let year = options.year
+        let id = ScenarioGenerator.personID(index)
+        var out: [(CivilDate, Event)] = []
+        func emit(_ date: CivilDate, _ type: EventType, _ system: String, _ key: String, _ fields: [Field: FieldValue]) {
+            out.append((date, Event(type: type, source: Source(system: system, key: key), person: id, fields: fields)))
+        }
+        let region = ScenarioGenerator.districts[random.below(ScenarioGenerator.districts.count)]
+        let birth = CivilDate(year: 1940 + random.below(80), month: 1 + random.below(12), day: 1 + random.below(28))!
+        let rural = random.chance(60)
+        let registeredOn = CivilDate(year: year - 1, month: 1, day: 1)!
+        emit(registeredOn, .personRegistered, "civil-registry", "r-\(id)", [
+            .idNumber: .text(residentID(region: region, birth: birth, serial: index)),
+            .name: .text("居民\(index)"), .birthDate: .date(birth), .region: .integer(region),
+            .residence: .symbol(rural ? 0 : 1),
+        ])
+        // Identities: monitoring objects, poverty-alleviated, civil-affairs groups.
+        let roll = random.below(100)
+        var category: String?
+        if roll < 12 { category = "JC" } else if roll < 32 { category = "TP" } else if roll < 36 { category = "DB" } else if roll < 37 { category = "TK" }
+        if let category {
+            let civil = ["TK", "DB"].contains(category)
+            let from = random.chance(80) ? CivilDate(year: year - 1, month: 6, day: 1)! : CivilDate(year: year, month: 1 + random.below(9), day: 1)!
+            var fields: [Field: FieldValue] = [
+                .category: .symbol(Field.categories.firstIndex(of: category)!), .validFrom: .date(from),
+                .department: .symbol(civil ? 0 : 1),
+            ]
+            if category == "TP" { fields[.exitYear] = .integer(Int64(2016 + random.below(5))) }
+            emit(from, .identityRecognized, civil ? "civil-affairs" : "rural-revitalization", "i-\(id)", fields)
+            if random.chance(5) {
+                let to = max(from, CivilDate(year: year, month: 4 + random.below(6), day: 15)!).adding(days: 30)
+                emit(to, .identityRevoked, civil ? "civil-affairs" : "rural-revitalization", "v-\(id)", [
+                    .category: .symbol(Field.categories.firstIndex(of: category)!), .validTo: .date(to),
+                ])
+            }
+            if category == "TP" && random.chance(10) {
+                let from = CivilDate(year: year, month: 3 + random.below(6), day: 1)!
+                emit(from, .identityRecognized, "rural-revitalization", "j-\(id)", [
+                    .category: .symbol(Field.categories.firstIndex(of: "JC")!), .validFrom: .date(from), .department: .symbol(1),
+                ])
+            }
+        }
+        // Enrolment: most in the concentrated period of the year before.
+        let concentrated = random.chance(90)
+        let enrolledOn = concentrated ? CivilDate(year: year - 1, month: 10 + random.below(3), day: 1 + random.below(28))!
+            : CivilDate(year: year, month: 1 + random.below(6), day: 1 + random.below(28))!
+        emit(enrolledOn, .enrollmentRegistered, "medical-insurance", "e-\(id)-\(year)", [
+            .region: .integer(region), .insuranceYear: .integer(Int64(year)), .enrolledOn: .date(enrolledOn),
+            .channel: .symbol(concentrated ? 0 : 1),
+        ])
+        let paidOn = enrolledOn.adding(days: 3)
+        emit(paidOn, .contributionPaid, "tax", "p-\(id)-\(year)", [
+            .insuranceYear: .integer(Int64(year)), .amount: .money(Money.yuan(category == nil ? 380 : 152)), .paidOn: .date(paidOn),
+        ])
+        if random.chance(2) {
+            emit(paidOn.adding(days: 20), .contributionRefunded, "tax", "f-\(id)-\(year)", [
+                .insuranceYear: .integer(Int64(year)), .amount: .money(Money.yuan(50)), .refundedOn: .date(paidOn.adding(days: 20)),
+            ])
+        }
+        // Claims: sick persons have several; the poorest more often.
+        let claimCount = random.below(options.claimsPerPerson * 2 + 1) + (category == nil ? 0 : 1)
+        var claimIDs: [(String, CivilDate)] = []
+        var highBurden = false
+        for _ in 0..<claimCount {
+            claimCounter += 1
+            let claim = "C" + ScenarioGenerator.pad(claimCounter, 9)
+            let settled = CivilDate(year: year, month: 1 + random.below(12), day: 1 + random.below(28))!
+            let kindRoll = random.below(100)
+            let kind = kindRoll < 45 ? 0 : kindRoll < 60 ? 1 : 2
+            let total: Money = kind == 0 ? random.yuan(2_000, random.chance(10) ? 250_000 : 40_000)
+                : kind == 1 ? random.yuan(1_000, 30_000) : random.yuan(50, 1_500)
+            let inList = Money(fen: total.fen - total.fen * Int64(random.below(16)) / 100)
+            let basicRate = Int64(kind == 2 ? 50 : 55 + random.below(26))
+            let basic = Money(fen: inList.fen * basicRate / 100)
+            let critical = kind == 0 && inList.fen > 2_000_000 ? Money(fen: (inList.fen - basic.fen) * Int64(random.below(50)) / 100) : .zero
+            if inList - basic - critical > Money.yuan(8_000) { highBurden = true }
+            var fields: [Field: FieldValue] = [
+                .claim: .text(claim), .claimKind: .symbol(kind), .hospital: .text(ScenarioGenerator.hospitals[random.below(ScenarioGenerator.hospitals.count)]),
+                .settledOn: .date(settled), .totalCost: .money(total), .inListCost: .money(inList), .basicPaid: .money(basic),
+                .criticalPaid: .money(critical),
+            ]
+            if kind == 0 {
+                fields[.admittedOn] = .date(settled.adding(days: -(3 + random.below(20))))
+                fields[.dischargedOn] = .date(settled)
+            }
+            if kind == 1 { fields[.disease] = .symbol(random.below(Field.diseases.count)) }
+            emit(settled, .settlementRecorded, "hospital-settlement", claim, fields)
+            claimIDs.append((claim, settled))
+        }
+        if let (claim, settled) = claimIDs.first, random.chance(3) {
+            let on = settled.adding(days: 2 + random.below(10))
+            emit(on, .settlementReversed, "hospital-settlement", "rev-\(claim)", [.claim: .text(claim), .reversedOn: .date(on)])
+        }
+        if category == "JC" && highBurden && random.chance(70) {
+            let on = CivilDate(year: year, month: 12, day: 1 + random.below(20))!
+            emit(on, .assistanceApplied, "civil-affairs", "a-\(id)-\(year)", [.year: .integer(Int64(year)), .appliedOn: .date(on)])
+        }
+        // A duplicate record of the same human, merged later (重复参保).
+        if random.chance(1) && index > 1 && !merged.contains(index - 1) {
+            merged.insert(index)
+            let other = ScenarioGenerator.personID(index - 1)
+            let on = CivilDate(year: year, month: 12, day: 31)!
+            out.append((on, Event(type: .personMerged, source: Source(system: "medical-insurance", key: "m-\(id)"),
+                                  person: id, fields: [.on: .date(on), .into: .text(other)])))
+        }
+        return out
+    }
+
+    func residentID(region: Int64, birth: CivilDate, serial: Int) -> String {
+        let first17 = String(region) + ScenarioGenerator.pad(birth.year, 4) + ScenarioGenerator.pad(birth.month, 2)
+            + ScenarioGenerator.pad(birth.day, 2) + ScenarioGenerator.pad(serial % 1000, 3)
+        return first17 + String(ResidentID.checkCharacter(forFirst17: Array(first17.utf8)))
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@Suite struct CLITests {
+    let recordedAt = "2026-01-01T00:00:00.000Z"
+
+    func importedLedger(_ fixture: String) throws -> String {
+        let ledger = CLI.temporaryDirectory()
+        let result = try CLI.run(["--ledger", ledger, "import", "--recorded-at", recordedAt,
+                                  CLI.fixtures.appendingPathComponent(fixture).path])
+        #expect(result.status == 0, "\(result.standardError)")
+        return ledger
+    }
+
+    @Test func importPrintsTheSummaryAndTheHead() throws {
+        let ledger = CLI.temporaryDirectory()
+        let path = CLI.fixtures.appendingPathComponent("worked-example.jsonl").path
+        let first = try CLI.run(["--ledger", ledger, "import", "--recorded-at", recordedAt, path])
+        #expect(first.status == 0)
+        try assertSnapshot(first.standardOutput, named: "import-worked-example.txt")
+        let again = try CLI.run(["--ledger", ledger, "import", "--json", path])
+        #expect(again.status == 0)
+        #expect(again.standardOutput.hasPrefix("{\"appended\":0,\"decisions\":0,\"duplicates\":8,"))
+    }
+
+    @Test func statSnapshot() throws {
+        let ledger = try importedLedger("worked-example.jsonl")
+        let text = try CLI.run(["--ledger", ledger, "stat"])
+        #expect(text.status == 0)
+        try assertSnapshot(text.standardOutput, named: "stat-worked-example.txt")
+        let json = try CLI.run(["--ledger", ledger, "stat", "--json"])
+        try assertSnapshot(json.standardOutput, named: "stat-worked-example.json")
+    }
+
+    @Test func timelineSnapshot() throws {
+        let ledger = try importedLedger("worked-example.jsonl")
+        let text = try CLI.run(["--ledger", ledger, "timeline", "P1"])
+        #expect(text.status == 0)
+        try assertSnapshot(text.standardOutput, named: "timeline-worked-example.txt")
+        let json = try CLI.run(["--ledger", ledger, "timeline", "P1", "--json"])
+        try assertSnapshot(json.standardOutput, named: "timeline-worked-example.jsonl")
+    }
+
+    @Test func aBadBatchListsEveryBadLineAndWritesNothing() throws {
+        let ledger = try importedLedger("worked-example.jsonl")
+        let before = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput
+        let result = try CLI.run(["--ledger", ledger, "import", CLI.fixtures.appendingPathComponent("bad-batch.jsonl").path])
+        #expect(result.status == 1)
+        #expect(result.standardOutput.isEmpty)
+        try assertSnapshot(result.standardError, named: "import-bad-batch.txt")
+        #expect(try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput == before)
+    }
+
+    @Test func anEmptyLedgerHasHeadSequenceZeroBeforeItsDefaults() throws {
+        let ledger = CLI.temporaryDirectory()
+        let missing = try CLI.run(["--ledger", ledger, "stat", "--json"])
+        #expect(missing.status == 2)
+        #expect(missing.standardError.contains("no ledger at"))
+        #expect(try CLI.run(["--ledger", ledger, "init"]).status == 0)
+        let stat = try CLI.run(["--ledger", ledger, "stat", "--json"])
+        #expect(stat.standardOutput.contains("\"head\":{\"sequence\":"))
+    }
+
+    @Test func verifyAndExportRoundTrip() throws {
+        let ledger = try importedLedger("worked-example.jsonl")
+        let verify = try CLI.run(["--ledger", ledger, "verify"])
+        #expect(verify.status == 0)
+        #expect(verify.standardOutput.hasPrefix("ok: "))
+        let export = try CLI.run(["--ledger", ledger, "export"])
+        #expect(export.status == 0)
+        let copy = CLI.temporaryDirectory()
+        let imported = try CLI.run(["--ledger", copy, "import", "-"], input: export.standardOutput)
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let originalHead = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput.prefix(100)
+        let copiedHead = try CLI.run(["--ledger", copy, "stat", "--json"]).standardOutput.prefix(100)
+        #expect(originalHead == copiedHead)
+    }
+
+    @Test func everyCommandExplainsItselfWithAnExample() throws {
+        for command in ["init", "import", "verify", "export", "stat", "timeline", "generate"] {
+            let help = try CLI.run([command, "--help"])
+            #expect(help.status == 0, "\(command)")
+            #expect(help.standardOutput.contains("Example"), "\(command) --help shows an example")
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import LedgerCore
+import LedgerModel
+import Testing
+
+@Suite struct AppendTests {
+    let person = [Line.registered("P1"), Line.identity("P1", "JC", from: "2024-01-01"), Line.enrolled("P1")]
+
+    @Test func aNewLedgerHoldsTheDefaultParametersAtAFixedTime() throws {
+        let first = try Ledger.open(at: temporaryDirectory(), create: true)
+        let second = try Ledger.open(at: temporaryDirectory(), create: true)
+        let head = try first.head()
+        #expect(head.sequence > 0)
+        #expect(head == (try second.head()), "two new ledgers share their first events byte for byte")
+        #expect(try first.verify().isClean)
+    }
+
+    @Test func theSameBatchTwiceAppendsOnce() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        let batch = person + [Line.claim("P1", "a1", on: "2024-02-03", inList: "10000", basic: "7500")]
+        let first = try ledger.append(lines: batch)
+        #expect(first.appended == 4)
+        #expect(first.duplicates == 0)
+        let second = try ledger.append(lines: batch)
+        #expect(second.appended == 0)
+        #expect(second.decisions == 0)
+        #expect(second.duplicates == 4)
+        #expect(second.head == first.head)
+    }
+
+    @Test func aDuplicateInsideOneBatchIsCountedOnce() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        let summary = try ledger.append(lines: person + [person[0]])
+        #expect(summary.appended == 3)
+        #expect(summary.duplicates == 1)
+    }
+
+    @Test func aConflictingRePushWritesNothingAndNamesTheSource() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person)
+        let before = try ledger.head()
+        let conflicting = Line.identity("P1", "TP", from: "2024-01-01", key: "i-P1-JC-2024-01-01")
+        let newPerson = Line.registered("P2")
+        #expect {
+            try ledger.append(lines: [newPerson, conflicting])
+        } throws: { error in
+            guard case LedgerError.refused(let problems) = error else { return false }
+            return problems.count == 1 && problems[0].line == 2 && problems[0].field == "source"
+                && problems[0].reason.contains("category differs")
+        }
+        #expect(try ledger.head() == before, "nothing of the batch was written, not even the good line")
+    }
+
+    @Test func oneBadLineInTheMiddleWritesNothingAndIsNamed() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person)
+        let before = try ledger.head()
+        let batch = [
+            Line.claim("P1", "a1", on: "2024-02-03", inList: "10000", basic: "7500"),
+            Line.claim("P9", "a2", on: "2024-02-04", inList: "100", basic: "50"),
+            Line.claim("P1", "a3", on: "2024-02-05", inList: "100", basic: "50"),
+        ]
+        #expect {
+            try ledger.append(lines: batch)
+        } throws: { error in
+            guard case LedgerError.refused(let problems) = error else { return false }
+            return problems.map(\.line) == [2] && problems[0].field == "person" && problems[0].reason.contains("unknown person P9")
+        }
+        #expect(try ledger.head() == before)
+        #expect(try ledger.verify().isClean)
+    }
+
+    @Test func everyStatefulRefusalIsNamed() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person + [Line.claim("P1", "a1", on: "2024-02-03", inList: "100", basic: "50"),
+                                           Line.registered("P2"), Line.registered("P3"), Line.merged("P3", into: "P2")])
+        let cases: [(String, String, String)] = [
+            (Line.claim("P1", "a1", on: "2024-03-01", inList: "1", basic: "0").replacingOccurrences(of: "\"key\":\"a1\"", with: "\"key\":\"x\""), "claim", "already recorded"),
+            (Line.reversed("P1", "nope", on: "2024-03-01"), "claim", "no claim nope"),
+            (Line.reversed("P2", "a1", on: "2024-03-01"), "person", "belongs to P1"),
+            (Line.reversed("P1", "a1", on: "2024-01-01"), "reversedOn", "before the claim's settlement"),
+            (Line.revoked("P1", "TP", to: "2024-05-01"), "category", "never held TP"),
+            (Line.enrolled("P1", on: "2023-12-01"), "insuranceYear", "already enrolled"),
+            (Line.registered("P1", key: "again"), "person", "already registered"),
+            (Line.merged("P1", into: "P3"), "into", "was itself merged"),
+            (Line.merged("P1", into: "P404"), "into", "unknown person"),
+            (Line.claim("P3", "z9", on: "2024-03-01", inList: "1", basic: "0"), "person", "merged into another person"),
+        ]
+        for (line, field, reason) in cases {
+            #expect {
+                try ledger.append(lines: [line])
+            } throws: { error in
+                guard case LedgerError.refused(let problems) = error, problems.count == 1 else { return false }
+                return problems[0].field == field && problems[0].reason.contains(reason)
+            }
+        }
+    }
+
+    @Test func aReversalIsAcceptedOnceOnly() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person + [Line.claim("P1", "a1", on: "2024-02-03", inList: "100", basic: "50"),
+                                           Line.reversed("P1", "a1", on: "2024-02-04")])
+        let again = Line.reversed("P1", "a1", on: "2024-02-05").replacingOccurrences(of: "rev-a1", with: "rev-a1-again")
+        #expect(throws: LedgerError.self) { try ledger.append(lines: [again]) }
+    }
+
+    @Test func aWrongStreamVersionIsRefusedAndWritesNothing() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person)
+        let before = try ledger.head()
+        let claim = submissions([Line.claim("P1", "a1", on: "2024-02-03", inList: "100", basic: "50")])[0].event
+        #expect {
+            try ledger.append(to: "P1", expectedVersion: 2, events: [claim], recordedAt: fixedTime)
+        } throws: { error in
+            guard case LedgerError.wrongStreamVersion(let person, let expected, let actual) = error else { return false }
+            return person == "P1" && expected == 2 && actual == 4
+        }
+        #expect(try ledger.head() == before)
+        // P1's stream: registered, recognised, enrolled, and the enrolment's subsidy decision.
+        let summary = try ledger.append(to: "P1", expectedVersion: 4, events: [claim], recordedAt: fixedTime)
+        #expect(summary.appended == 1)
+    }
+
+    @Test func recordedTimeNeverGoesBackwards() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(submissions([Line.registered("P1")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
+        try ledger.append(submissions([Line.registered("P2")]), recordedAt: Timestamp(millisecondsSinceEpoch: 1_000))
+        let timeline = try ledger.timeline(of: "P2")
+        #expect(timeline.events[0].recordedAt.millisecondsSinceEpoch == 2_000_000_000_000)
+    }
+
+    @Test func aMergedPersonsEventsShowUnderTheSurvivor() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person + [Line.registered("P2"), Line.claim("P2", "b1", on: "2024-03-01", inList: "100", basic: "50"),
+                                           Line.merged("P2", into: "P1")])
+        let timeline = try ledger.timeline(of: "P1")
+        #expect(timeline.mergedPersons == ["P2"])
+        let sequences = timeline.events.map(\.sequence)
+        #expect(sequences == sequences.sorted())
+        #expect(timeline.events.contains { $0.event.person == "P2" && $0.event.type == .settlementRecorded })
+        #expect(timeline.events.filter { $0.event.type == .personMerged }.count == 1, "the merge shows once")
+        #expect(try ledger.verify().isClean)
+    }
+}

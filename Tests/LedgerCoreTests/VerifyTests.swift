@@ -1,0 +1,120 @@
+import LedgerCore
+import LedgerModel
+import LedgerStorage
+import Testing
+
+@Suite struct VerifyTests {
+    /// A ledger with a JC person, claims that cross the threshold, a reversal and a merge.
+    func populatedLedger() throws -> Ledger {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: [
+            Line.registered("P1"), Line.identity("P1", "JC", from: "2024-01-01"), Line.enrolled("P1"),
+            Line.claim("P1", "a1", on: "2024-02-03", inList: "10000", basic: "7500"),
+            Line.claim("P1", "a2", on: "2024-04-10", inList: "12000", basic: "8000"),
+            Line.registered("P2"), Line.claim("P2", "b1", on: "2024-03-01", inList: "100", basic: "50"),
+            Line.reversed("P1", "a1", on: "2024-05-01"), Line.merged("P2", into: "P1"),
+        ])
+        #expect(try ledger.verify().isClean)
+        return ledger
+    }
+
+    func sequence(of type: EventType, in ledger: Ledger) throws -> UInt64 {
+        var found: UInt64?
+        try ledger.forEachEvent { recorded in if found == nil && recorded.event.type == type { found = recorded.sequence } }
+        return try #require(found)
+    }
+
+    @Test func aFlippedByteInAnyEventIsReportedWithItsSequence() throws {
+        let ledger = try populatedLedger()
+        let head = try ledger.head().sequence
+        let log = ledger.environment.database("log")
+        for target in [UInt64(1), try sequence(of: .settlementRecorded, in: ledger), head] {
+            let key = (0..<8).map { UInt8(truncatingIfNeeded: target >> (56 - 8 * $0)) }
+            let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
+            for offset in [1, original.count / 2, original.count - 1] {
+                var damaged = original
+                damaged[offset] ^= 0x40
+                try ledger.environment.write { try $0.put(log, key: key, value: damaged) }
+                let report = try ledger.verify()
+                #expect(!report.isClean)
+                #expect(report.problems.contains { $0.sequence == target && $0.database == "log" },
+                        "byte \(offset) of sequence \(target): \(report.problems)")
+                try ledger.environment.write { try $0.put(log, key: key, value: original) }
+            }
+        }
+        #expect(try ledger.verify().isClean, "restoring the bytes restores a clean ledger")
+    }
+
+    @Test func aDeletedIndexEntryIsReportedWithItsSequence() throws {
+        let ledger = try populatedLedger()
+        let settlement = try sequence(of: .settlementRecorded, in: ledger)
+        let sources = ledger.environment.database("sources")
+        let key = Array("test".utf8) + [0] + Array("a1".utf8)
+        let deleted = try ledger.environment.write { try $0.delete(sources, key: key) }
+        #expect(deleted)
+        let report = try ledger.verify()
+        #expect(report.problems.contains { $0.sequence == settlement && $0.database == "sources" }, "\(report.problems)")
+    }
+
+    @Test func aDeletedStreamEntryIsReportedWithItsSequence() throws {
+        let ledger = try populatedLedger()
+        let streams = ledger.environment.database("streams")
+        // Person 1 is P1, version 1 is its registration.
+        let registration = try ledger.timeline(of: "P1").events[0].sequence
+        let deleted = try ledger.environment.write { try $0.delete(streams, key: [0, 0, 0, 1, 0, 0, 0, 1]) }
+        #expect(deleted)
+        let report = try ledger.verify()
+        #expect(report.problems.contains { $0.sequence == registration && $0.database == "streams" }, "\(report.problems)")
+    }
+
+    @Test func anExtraIndexEntryIsReported() throws {
+        let ledger = try populatedLedger()
+        let claims = ledger.environment.database("claims")
+        let bogus: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 3] + [UInt8](repeating: 0, count: 8)
+        try ledger.environment.write { try $0.put(claims, key: Array("ghost".utf8), value: bogus) }
+        let report = try ledger.verify()
+        #expect(report.problems.contains { $0.database == "claims" && $0.sequence == 3 }, "\(report.problems)")
+        #expect(report.problems.contains { $0.database == "claims" && $0.reason.contains("entries") })
+    }
+
+    @Test func aDamagedHeadIsReported() throws {
+        let ledger = try populatedLedger()
+        let meta = ledger.environment.database("meta")
+        let key = Array("head".utf8)
+        var head: [UInt8] = try #require(try ledger.environment.read { try $0.get(meta, key: key).map(Array.init) })
+        head[12] ^= 1
+        try ledger.environment.write { try $0.put(meta, key: key, value: head) }
+        let report = try ledger.verify()
+        #expect(report.problems.contains { $0.database == "meta" && $0.reason.contains("hash") })
+    }
+
+    @Test func exportImportedIntoAnEmptyLedgerGivesTheSameHead() throws {
+        let ledger = try populatedLedger()
+        var lines: [String] = []
+        try ledger.forEachEvent { lines.append(Interchange.render($0.event, stamp: $0)) }
+        let copy = try Ledger.open(at: temporaryDirectory(), create: true)
+        let summary = try copy.append(submissions(lines), recordedAt: Timestamp(millisecondsSinceEpoch: 0))
+        #expect(summary.head == (try ledger.head()))
+        #expect(try copy.verify().isClean)
+        var copied: [String] = []
+        try copy.forEachEvent { copied.append(Interchange.render($0.event, stamp: $0)) }
+        #expect(copied == lines, "the copy exports the same bytes")
+    }
+
+    @Test func anExportWhoseStampDoesNotReproduceIsRefused() throws {
+        let ledger = try populatedLedger()
+        var lines: [String] = []
+        try ledger.forEachEvent { lines.append(Interchange.render($0.event, stamp: $0)) }
+        let index = try #require(lines.firstIndex { $0.contains("\"claim\":\"a2\"") && $0.contains("settlement.recorded") })
+        lines[index] = lines[index].replacingOccurrences(of: "\"inListCost\":\"12000.00\"", with: "\"inListCost\":\"11999.99\"")
+        let copy = try Ledger.open(at: temporaryDirectory(), create: true)
+        let before = try copy.head()
+        #expect {
+            try copy.append(submissions(lines), recordedAt: fixedTime)
+        } throws: { error in
+            guard case LedgerError.refused(let problems) = error else { return false }
+            return problems.contains { $0.line == index + 1 && $0.field == "ledger.hash" }
+        }
+        #expect(try copy.head() == before)
+    }
+}

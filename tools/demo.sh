@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job on a small generated city: set-up, build, generate, import, verify, and what the
+# ledger decided. LEDGER_DIR (default /tmp/caseledger-demo) holds the ledger; PERSONS its size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+swift build -c release --product caseledger
+bin=.build/release/caseledger
+dir=${LEDGER_DIR:-/tmp/caseledger-demo}
+persons=${PERSONS:-2000}
+rm -rf "$dir" "$dir.jsonl"
+echo "== generate a city of $persons persons (seed 7)"
+"$bin" generate --persons "$persons" --seed 7 > "$dir.jsonl"
+wc -l < "$dir.jsonl" | xargs echo "lines:"
+echo "== import"
+"$bin" --ledger "$dir" import "$dir.jsonl"
+echo "== import the same batch again: every line is a duplicate, nothing is appended"
+"$bin" --ledger "$dir" import "$dir.jsonl"
+echo "== verify"
+"$bin" --ledger "$dir" verify
+echo "== stat"
+"$bin" --ledger "$dir" stat
+if "$bin" help year-totals >/dev/null 2>&1; then "$bin" --ledger "$dir" year-totals --year 2024; fi
+echo "== timeline of P0000001"
+"$bin" --ledger "$dir" timeline P0000001

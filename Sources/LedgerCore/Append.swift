@@ -78,6 +78,7 @@ struct Appender {
     var counts: [UInt64]
     var nextPersonNumber: UInt32
     var engine: DecisionEngine
+    var projector: Projector<DatabaseAccumulatorStore>
     var summary = AppendSummary()
 
     static let countSlots = 64
@@ -90,12 +91,15 @@ struct Appender {
         counts = try ledger.counts(in: transaction)
         nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1
         engine = try DecisionEngine(ledger: ledger, transaction: transaction)
+        projector = Projector(ledger: ledger, transaction: transaction,
+                              store: DatabaseAccumulatorStore(transaction: transaction, database: try ledger.liveAccumulators(in: transaction)))
         summary.head = head
     }
 
     mutating func finish() throws {
         try transaction.put(ledger.meta, key: Keys.head, value: head.bytes)
         try transaction.put(ledger.meta, key: Keys.counts, value: counts.flatMap { Keys.bigEndian($0) })
+        try transaction.put(ledger.meta, key: Keys.projectionCheckpoint, value: Keys.bigEndian(head.sequence))
         summary.head = head
     }
 
@@ -246,6 +250,7 @@ struct Appender {
             try transaction.put(ledger.sources, key: Keys.source(source), value: Keys.bigEndian(sequence))
         }
         try index(event, sequence: sequence)
+        try projector.apply(event)
         head = Head(sequence: sequence, hash: hash, recordedAt: recordedAt)
         counts[Int(event.type.rawValue) % Appender.countSlots] += 1
         if summary.firstSequence == nil { summary.firstSequence = sequence }
@@ -282,7 +287,8 @@ struct Appender {
                 value: Keys.bigEndian(sequence))
             try transaction.put(ledger.persons, key: Array(survivor.utf8), value: survivorEntry.bytes)
             try transaction.put(
-                ledger.merges, key: Keys.merge(survivor: survivorEntry.number, merged: entry.number), value: Array(person.utf8))
+                ledger.merges, key: Keys.merge(survivor: survivorEntry.number, merged: entry.number),
+                value: Keys.bigEndian(sequence) + Array(person.utf8))
             entry.mergedInto = survivorEntry.number
         case .settlementRecorded:
             if let claim = event.text(.claim) {

@@ -65,7 +65,7 @@ struct DecisionEngine {
             while let current = entry, current.key.count == 6 {
                 let year = Int(Keys.uint16(current.key))
                 if let lastYear, year > lastYear { break }
-                let person = try ledger.survivor(of: String(decoding: current.value, as: UTF8.self), in: transaction)
+                let person = try ledger.survivor(of: String(decoding: current.value, as: UTF8.self), upTo: sequence, in: transaction)
                 entry = try cursor.next()
                 guard seen.insert("\(year)/\(person)").inserted else { continue }
                 let history = try self.history(of: person, upTo: sequence)
@@ -81,7 +81,7 @@ struct DecisionEngine {
         var history = PersonHistory(person: person)
         guard let entry = try ledger.personEntry(person, in: transaction) else { return history }
         var sequences = try ledger.streamSequences(of: entry.number, in: transaction)
-        for merged in try ledger.mergedPersons(into: entry.number, in: transaction) {
+        for merged in try ledger.mergedPersons(into: entry.number, upTo: limit, in: transaction) {
             sequences += try ledger.streamSequences(of: merged.number, in: transaction)
         }
         for sequence in Set(sequences).sorted() where sequence <= limit {

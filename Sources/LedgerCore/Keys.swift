@@ -48,6 +48,12 @@ enum Keys {
     static let head: [UInt8] = Array("head".utf8)
     static let format: [UInt8] = Array("format".utf8)
     static let counts: [UInt8] = Array("counts".utf8)
+    /// Which accumulators database (0 or 1) is live.
+    static let projectionGeneration: [UInt8] = Array("projection.generation".utf8)
+    /// The last sequence the live projection has applied.
+    static let projectionCheckpoint: [UInt8] = Array("projection.checkpoint".utf8)
+    /// A rebuild under way: its target generation ‖ the last sequence it has applied.
+    static let rebuildProgress: [UInt8] = Array("rebuild.progress".utf8)
 }
 
 /// A person's entry in `persons`: number ‖ stream version ‖ number of the survivor it was merged into (0: none).

@@ -32,9 +32,12 @@ public final class Ledger: @unchecked Sendable {
     let policies: Database
     let personYears: Database
     let personNumbers: Database
+    let accumulators0: Database
+    let accumulators1: Database
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",
+        "accumulators.0", "accumulators.1",
     ]
 
     private init(environment: Environment) {
@@ -49,6 +52,8 @@ public final class Ledger: @unchecked Sendable {
         policies = environment.database("policies")
         personYears = environment.database("personYears")
         personNumbers = environment.database("personNumbers")
+        accumulators0 = environment.database("accumulators.0")
+        accumulators1 = environment.database("accumulators.1")
     }
 
     /// The index databases, in the order `stat` and `verify` report them.
@@ -179,11 +184,14 @@ public final class Ledger: @unchecked Sendable {
         try transaction.get(personNumbers, key: Keys.bigEndian(number)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The person that `person` was merged into, through any chain of merges; itself when not merged.
-    func survivor(of person: String, in transaction: Transaction) throws -> String {
+    /// The person that `person` had been merged into by sequence `limit`, through any chain of
+    /// merges; itself when not merged.
+    func survivor(of person: String, upTo limit: UInt64 = .max, in transaction: Transaction) throws -> String {
         var current = person
         for _ in 0..<64 {
             guard let entry = try personEntry(current, in: transaction), entry.mergedInto != 0,
+                let merge = try transaction.get(merges, key: Keys.merge(survivor: entry.mergedInto, merged: entry.number)),
+                merge.count >= 8, Keys.uint64(merge) <= limit,
                 let next = try personID(entry.mergedInto, in: transaction)
             else { return current }
             current = next
@@ -191,8 +199,8 @@ public final class Ledger: @unchecked Sendable {
         throw LedgerError.damaged(sequence: nil, reason: "merges of \(person) form a chain longer than 64")
     }
 
-    /// The persons merged into `number`, directly or through others, as (number, id).
-    func mergedPersons(into number: UInt32, in transaction: Transaction) throws -> [(number: UInt32, id: String)] {
+    /// The persons merged into `number` by sequence `limit`, directly or through others, as (number, id).
+    func mergedPersons(into number: UInt32, upTo limit: UInt64 = .max, in transaction: Transaction) throws -> [(number: UInt32, id: String)] {
         var result: [(UInt32, String)] = []
         var pending = [number]
         while let survivor = pending.popLast() {
@@ -200,7 +208,10 @@ public final class Ledger: @unchecked Sendable {
                 var found: [(UInt32, String)] = []
                 var entry = try cursor.seek(atLeast: Keys.merge(survivor: survivor, merged: 0))
                 while let current = entry, current.key.count == 8, Keys.uint32(current.key) == survivor {
-                    found.append((Keys.uint32(current.key, at: 4), String(decoding: current.value, as: UTF8.self)))
+                    if current.value.count >= 8, Keys.uint64(current.value) <= limit {
+                        let id = String(decoding: UnsafeRawBufferPointer(rebasing: current.value[8...]), as: UTF8.self)
+                        found.append((Keys.uint32(current.key, at: 4), id))
+                    }
                     entry = try cursor.next()
                 }
                 return found

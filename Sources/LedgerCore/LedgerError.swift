@@ -13,6 +13,8 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
     case unsupportedFormat(found: String)
     /// Stored bytes do not decode; `verify` names every such place.
     case damaged(sequence: UInt64?, reason: String)
+    /// Another process holds what this operation needs (a rebuild under way).
+    case busy(String)
     /// The storage layer failed (disk full, I/O…); the transaction was aborted.
     case storage(StorageError)
 
@@ -29,6 +31,8 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
             return "the ledger's format is \(found); this build reads format \(EventCodec.formatVersion)"
         case .damaged(let sequence, let reason):
             return "the ledger is damaged" + (sequence.map { " at sequence \($0)" } ?? "") + ": \(reason); run `verify`"
+        case .busy(let reason):
+            return reason
         case .storage(let error):
             return error.description
         }

@@ -28,7 +28,7 @@ extension Ledger {
             guard let entry = try personEntry(person, in: transaction) else {
                 throw LedgerError.refused([LineProblem(line: 0, field: "person", reason: "unknown person \(person)")])
             }
-            let merged = try mergedPersons(into: entry.number, in: transaction)
+            let merged = try mergedPersons(into: entry.number, upTo: asOf ?? .max, in: transaction)
             var sequences = try streamSequences(of: entry.number, in: transaction)
             for other in merged { sequences += try streamSequences(of: other.number, in: transaction) }
             let limit = asOf ?? UInt64.max

@@ -166,7 +166,7 @@ struct Verifier {
                 persons[survivor] = survivorEntry
                 let key = Keys.merge(survivor: survivorEntry.number, merged: entry.number)
                 expectedMerges.insert(key)
-                try expect(ledger.merges, key, Array(person.utf8), sequence, "merge of \(person) into \(survivor)")
+                try expect(ledger.merges, key, Keys.bigEndian(sequence) + Array(person.utf8), sequence, "merge of \(person) into \(survivor)")
                 entry.mergedInto = survivorEntry.number
             }
         case .settlementRecorded:

@@ -183,7 +183,7 @@ public struct PersonHistory: Sendable {
 }
 
 extension Claim {
-    init?(_ event: Event, sequence: UInt64) {
+    public init?(_ event: Event, sequence: UInt64) {
         guard let id = event.text(.claim), let kind = event.symbol(.claimKind), let settled = event.date(.settledOn),
             let total = event.money(.totalCost), let inList = event.money(.inListCost),
             let basic = event.money(.basicPaid), let critical = event.money(.criticalPaid)

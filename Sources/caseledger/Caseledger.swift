@@ -20,7 +20,8 @@ struct Caseledger: ParsableCommand {
             """,
         subcommands: [
             InitCommand.self, ImportCommand.self, VerifyCommand.self, ExportCommand.self, StatCommand.self,
-            TimelineCommand.self, GenerateCommand.self,
+            TimelineCommand.self, AccumulatorsCommand.self, DecisionsCommand.self, ParamsCommand.self, ReportCommand.self,
+            RebuildCommand.self, ReplayCommand.self, GenerateCommand.self,
         ])
 
     @OptionGroup var global: GlobalOptions

@@ -1,0 +1,88 @@
+import LedgerModel
+import LedgerRules
+import LedgerStorage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a rebuild did.
+public struct RebuildReport: Sendable {
+    public var eventsApplied: UInt64 = 0
+    public var resumedFrom: UInt64?
+    public var generation: UInt8 = 0
+    public var head: UInt64 = 0
+}
+
+extension Ledger {
+    /// Rebuilds the accumulators from sequence 1 into the spare generation while the live one keeps
+    /// serving readers and appenders, then switches in the transaction that catches up with the head.
+    ///
+    /// Progress is committed with each chunk, so a rebuild killed half-way resumes from its
+    /// checkpoint. A second rebuild of the same ledger at the same time is refused.
+    /// - Throws: ``LedgerError/busy(_:)`` when another rebuild holds the ledger.
+    public func rebuildProjections(chunkEvents: Int = 20_000, progress: ((UInt64, UInt64) -> Void)? = nil)
+        throws(LedgerError) -> RebuildReport
+    {
+        let lock = Glibc.open(environment.path + "/rebuild.lock", O_CREAT | O_RDWR, 0o644)
+        guard lock >= 0 else { throw .storage(StorageError(code: errno, operation: "open rebuild.lock")) }
+        defer { Glibc.close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            throw .busy("another rebuild of this ledger is running; it holds \(environment.path)/rebuild.lock")
+        }
+        var report = RebuildReport()
+        do {
+            let (target, initialCheckpoint) = try environment.write { transaction -> (UInt8, UInt64) in
+                if let bytes = try transaction.get(meta, key: Keys.rebuildProgress), bytes.count == 9 {
+                    report.resumedFrom = Keys.uint64(bytes, at: 1)
+                    return (bytes[0], Keys.uint64(bytes, at: 1))
+                }
+                let live = try liveAccumulators(in: transaction)
+                let target: UInt8 = live == accumulators0 ? 1 : 0
+                try transaction.clear(target == 0 ? accumulators0 : accumulators1)
+                try transaction.put(meta, key: Keys.rebuildProgress, value: [target] + Keys.bigEndian(UInt64(0)))
+                return (target, 0)
+            }
+            report.generation = target
+            var checkpoint = initialCheckpoint
+            let database = target == 0 ? accumulators0 : accumulators1
+            while true {
+                let done = try environment.write { transaction -> Bool in
+                    let head = try head(in: transaction).sequence
+                    report.head = head
+                    let last = min(head, checkpoint + UInt64(chunkEvents))
+                    var projector = Projector(ledger: self, transaction: transaction,
+                                              store: DatabaseAccumulatorStore(transaction: transaction, database: database))
+                    var sequence = checkpoint
+                    while sequence < last {
+                        sequence += 1
+                        guard let recorded = try event(at: sequence, in: transaction) else {
+                            throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
+                        }
+                        try projector.apply(recorded.event)
+                        report.eventsApplied += 1
+                    }
+                    checkpoint = last
+                    if last == head {
+                        // Caught up inside the writer's transaction: nothing can be appended in
+                        // between, so the switch is atomic for every reader.
+                        try transaction.put(meta, key: Keys.projectionGeneration, value: [target])
+                        try transaction.put(meta, key: Keys.projectionCheckpoint, value: Keys.bigEndian(head))
+                        try transaction.delete(meta, key: Keys.rebuildProgress)
+                        return true
+                    }
+                    try transaction.put(meta, key: Keys.rebuildProgress, value: [target] + Keys.bigEndian(last))
+                    return false
+                }
+                progress?(checkpoint, report.head)
+                if done { break }
+            }
+            try environment.write { transaction in
+                try transaction.clear(target == 0 ? accumulators1 : accumulators0)
+            }
+        } catch {
+            throw Ledger.wrap(error)
+        }
+        return report
+    }
+}

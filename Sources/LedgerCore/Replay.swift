@@ -1,0 +1,179 @@
+import Crypto
+import LedgerModel
+import LedgerRules
+import LedgerStorage
+
+/// What `replay --verify` re-derived and found different from what is stored.
+public struct ReplayReport: Sendable {
+    public var events: UInt64 = 0
+    public var decisionsChecked: UInt64 = 0
+    /// Each decision that differs, is missing or is more than the rules give, by sequence.
+    public var decisionProblems: [VerifyProblem] = []
+    public var storedDigest = ""
+    public var rebuiltDigest = ""
+    /// Person-years whose stored accumulator differs from the rebuilt one.
+    public var projectionDifferences: [String] = []
+    public var chain = VerifyReport()
+
+    public var isClean: Bool {
+        decisionProblems.isEmpty && storedDigest == rebuiltDigest && projectionDifferences.isEmpty && chain.isClean
+    }
+}
+
+extension Ledger {
+    /// Re-decides every decision from the log alone (with the parameters recorded in it), rebuilds
+    /// the projection into scratch memory, re-checks the chain and every index, and reports each
+    /// difference from what is stored.
+    public func replayVerify(progress: ((UInt64, UInt64) -> Void)? = nil) throws(LedgerError) -> ReplayReport {
+        var report = ReplayReport()
+        report.chain = try verify()
+        try read { transaction in
+            let head = try head(in: transaction).sequence
+            var engine = try DecisionEngine(ledger: self, transaction: transaction, upTo: 0)
+            var projector = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
+            var expected: [Event] = []
+            var cause: UInt64 = 0
+            func missing(_ events: [Event]) {
+                for event in events {
+                    report.decisionProblems.append(VerifyProblem(sequence: cause, database: "decisions",
+                        reason: "the rules give a \(event.type.name) for \(event.person ?? "?") that the log does not hold"))
+                }
+            }
+            try transaction.withCursor(log) { cursor in
+                var entry = try cursor.first()
+                while let current = entry {
+                    let recorded = try EventCodec.decode(current.value)
+                    let event = recorded.event
+                    report.events += 1
+                    if event.type.isInput {
+                        missing(expected)
+                        cause = recorded.sequence
+                        expected = try engine.decisions(after: event, sequence: recorded.sequence)
+                    } else {
+                        report.decisionsChecked += 1
+                        if expected.isEmpty {
+                            report.decisionProblems.append(VerifyProblem(sequence: recorded.sequence, database: "decisions",
+                                reason: "a \(event.type.name) the rules do not give"))
+                        } else {
+                            let want = expected.removeFirst()
+                            if want != event {
+                                report.decisionProblems.append(VerifyProblem(sequence: recorded.sequence, database: "decisions",
+                                    reason: "recorded \(event.type.name) differs from the re-decided one in " + Ledger.differences(event, want)))
+                            }
+                        }
+                    }
+                    try projector.apply(event)
+                    if report.events & 0xFFFF == 0 { progress?(report.events, head) }
+                    entry = try cursor.next()
+                }
+            }
+            missing(expected)
+            progress?(report.events, head)
+            let stored = try storedAccumulators(in: transaction)
+            let rebuilt = projector.store.accumulators
+            report.storedDigest = Ledger.digest(stored)
+            report.rebuiltDigest = Ledger.digest(rebuilt)
+            for key in Set(stored.keys).union(rebuilt.keys).sorted(by: { $0.lexicographicallyPrecedes($1) })
+            where stored[key] != rebuilt[key] {
+                let accumulator = stored[key] ?? rebuilt[key]
+                report.projectionDifferences.append("\(accumulator?.person ?? "?") \(accumulator?.year ?? 0)")
+                if report.projectionDifferences.count >= 1000 { break }
+            }
+        }
+        return report
+    }
+
+    static func differences(_ lhs: Event, _ rhs: Event) -> String {
+        if lhs.type != rhs.type { return "type (\(rhs.type.name) expected)" }
+        if lhs.person != rhs.person { return "person (\(rhs.person ?? "-") expected)" }
+        let fields = Set(lhs.fields.keys).union(rhs.fields.keys).filter { lhs[$0] != rhs[$0] }.sorted()
+        return fields.map { field in
+            let expected = rhs[field].map { Interchange.text(of: $0, field: field) } ?? "absent"
+            return "\(field.jsonName) (\(expected) expected)"
+        }.joined(separator: ", ")
+    }
+
+    /// SHA-256 over the accumulators in key order: key ‖ encoded value, each length-prefixed.
+    static func digest(_ accumulators: [[UInt8]: Accumulator]) -> String {
+        var hasher = SHA256()
+        for key in accumulators.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            guard let value = accumulators[key]?.encoded else { continue }
+            hasher.update(data: Varints.encode([Int64(key.count)]) + key + Varints.encode([Int64(value.count)]) + value)
+        }
+        return hexString(hasher.finalize())
+    }
+
+    func storedAccumulators(in transaction: Transaction) throws -> [[UInt8]: Accumulator] {
+        let database = try liveAccumulators(in: transaction)
+        var result: [[UInt8]: Accumulator] = [:]
+        try transaction.withCursor(database) { cursor in
+            var entry = try cursor.first()
+            while let current = entry {
+                guard let accumulator = Accumulator(encoded: current.value) else {
+                    throw LedgerError.damaged(sequence: nil, reason: "an accumulator in \(database.name) does not decode")
+                }
+                result[Array(current.key)] = accumulator
+                entry = try cursor.next()
+            }
+        }
+        return result
+    }
+
+    /// The accumulators as they stood at sequence `limit`, rebuilt in memory from the log.
+    public func accumulators(upTo limit: UInt64) throws(LedgerError) -> [Accumulator] {
+        try read { transaction in
+            var projector = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
+            try transaction.withCursor(log) { cursor in
+                var entry = try cursor.first()
+                while let current = entry, Keys.uint64(current.key) <= limit {
+                    try projector.apply(try EventCodec.decode(current.value).event)
+                    entry = try cursor.next()
+                }
+            }
+            return projector.store.accumulators.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+        }
+    }
+
+    /// The last sequence recorded at or before `time`; 0 when none was.
+    public func sequence(asOf time: Timestamp) throws(LedgerError) -> UInt64 {
+        var last: UInt64 = 0
+        try read { transaction in
+            try transaction.withCursor(log) { cursor in
+                var entry = try cursor.first()
+                while let current = entry {
+                    let recorded = try EventCodec.decode(current.value)
+                    if recorded.recordedAt > time { break }
+                    last = recorded.sequence
+                    entry = try cursor.next()
+                }
+            }
+        }
+        return last
+    }
+
+    /// The live accumulators, optionally of one person or one year.
+    public func accumulators(person: String? = nil, year: Int? = nil) throws(LedgerError) -> [Accumulator] {
+        try read { transaction in
+            let database = try liveAccumulators(in: transaction)
+            var prefix: [UInt8] = []
+            if let person {
+                guard let entry = try personEntry(try survivor(of: person, in: transaction), in: transaction) else {
+                    throw LedgerError.refused([LineProblem(line: 0, field: "person", reason: "unknown person \(person)")])
+                }
+                prefix = Keys.bigEndian(entry.number)
+            }
+            return try transaction.withCursor(database) { cursor in
+                var result: [Accumulator] = []
+                var entry = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
+                while let current = entry, current.key.starts(with: prefix) {
+                    guard let accumulator = Accumulator(encoded: current.value) else {
+                        throw LedgerError.damaged(sequence: nil, reason: "an accumulator in \(database.name) does not decode")
+                    }
+                    if year == nil || accumulator.year == year { result.append(accumulator) }
+                    entry = try cursor.next()
+                }
+                return result
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import LedgerModel
+import LedgerRules
+import LedgerStorage
+
+/// A report: a title, column names and rows of text cells, written as a table, JSON lines or CSV.
+public struct Report: Sendable {
+    public let title: String
+    public let columns: [String]
+    public var rows: [[String]] = []
+
+    public init(title: String, columns: [String]) {
+        self.title = title
+        self.columns = columns
+    }
+
+    public var table: String {
+        var widths = columns.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { Render.column($1, widths[$0]) }.joined(separator: "  ")
+                .replacingTrailingSpaces()
+        }
+        var text = title + "\n" + line(columns) + "\n"
+        for row in rows { text += line(row) + "\n" }
+        text += "\(rows.count) row\(rows.count == 1 ? "" : "s")\n"
+        return text
+    }
+
+    public var jsonLines: String {
+        rows.map { row in
+            var writer = JSONWriter()
+            writer.beginObject()
+            for (column, cell) in zip(columns, row) { writer.member(column, cell) }
+            writer.endObject()
+            return writer.text + "\n"
+        }.joined()
+    }
+
+    public var csv: String {
+        func escape(_ cell: String) -> String {
+            cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + cell.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : cell
+        }
+        return ([columns] + rows).map { $0.map(escape).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    func replacingTrailingSpaces() -> String {
+        var copy = self
+        while copy.hasSuffix(" ") { copy.removeLast() }
+        return copy
+    }
+}
+
+extension Ledger {
+    /// The year's totals: claims, assistance granted, persons at the annual cap, tilted grants.
+    public func totalsReport(year: Int) throws(LedgerError) -> Report {
+        let accumulators = try accumulators(year: year)
+        let parameters = try parameters()
+        let cap = parameters.find("assistance.cap", on: CivilDate.lastOf(year: year))?.money
+        var report = Report(title: "Year \(year) totals", columns: ["figure", "value"])
+        let claims = accumulators.reduce(0) { $0 + $1.claims }
+        let granted = accumulators.reduce(Money.zero) { $0 + $1.assistanceGranted }
+        let tilted = accumulators.reduce(Money.zero) { $0 + $1.tiltedGranted }
+        let atCap = cap.map { cap in accumulators.filter { $0.assistanceGranted >= cap }.count }
+        let tiltedPersons = accumulators.filter { $0.tiltedGranted > .zero }.count
+        report.rows = [
+            ["person-years", String(accumulators.count)],
+            ["claims", String(claims)],
+            ["total cost", accumulators.reduce(Money.zero) { $0 + $1.totalCost }.yuanString],
+            ["medical assistance granted", granted.yuanString],
+            ["persons at the annual cap" + (cap.map { " (\($0.yuanString))" } ?? ""), atCap.map(String.init) ?? "no cap in force"],
+            ["tilted assistance granted", tilted.yuanString],
+            ["persons granted tilted assistance", String(tiltedPersons)],
+            ["contribution subsidies", accumulators.reduce(Money.zero) { $0 + $1.contributionSubsidy }.yuanString],
+        ]
+        return report
+    }
+
+    /// Monthly risk list (002 § 三(四)): TP and JC whose year-to-date personal burden reaches
+    /// `risk.burden.poor`, other rural residents reaching `risk.burden.rural`, with the month first crossed.
+    public func riskReport(year: Int, month: Int) throws(LedgerError) -> Report {
+        var report = Report(title: "Risk list \(year)-\(month < 10 ? "0" : "")\(month): personal burden year to date",
+                            columns: ["person", "category", "residence", "burden", "threshold", "firstCrossed"])
+        let parameters = try parameters()
+        guard let monthEnd = CivilDate(year: year, month: month, day: CivilDate.daysIn(month: month, year: year)) else { return report }
+        let poor = parameters.find("risk.burden.poor", on: monthEnd)
+        let rural = parameters.find("risk.burden.rural", on: monthEnd)
+        let lowest = [poor?.money, rural?.money].compactMap { $0 }.min()
+        guard let lowest else { return report }
+        for accumulator in try accumulators(year: year) {
+            let cumulative = accumulator.cumulativeBurden
+            guard cumulative[month - 1] >= lowest else { continue }
+            let history = try history(of: accumulator.person)
+            let categories = history.identities(on: monthEnd).map(\.category)
+            let category = categories.contains("JC") ? "JC" : categories.contains("TP") ? "TP" : nil
+            let threshold: Money?
+            if category != nil { threshold = poor?.money } else if history.residence == "rural" { threshold = rural?.money } else { threshold = nil }
+            guard let threshold, cumulative[month - 1] >= threshold,
+                let first = cumulative.firstIndex(where: { $0 >= threshold })
+            else { continue }
+            report.rows.append([accumulator.person, category ?? "rural", history.residence ?? "-", cumulative[month - 1].yuanString,
+                                threshold.yuanString, "\(year)-\(first + 1 < 10 ? "0" : "")\(first + 1)"])
+        }
+        return report
+    }
+
+    /// In-list share per hospital (002 § 三(五)): for claims of TK, GE, SW, DB, TP and JC, the
+    /// out-of-list excess over 10% of total cost that the hospital bears (I-5).
+    public func hospitalsReport(year: Int) throws(LedgerError) -> Report {
+        var report = Report(title: "In-list share \(year): claims of TK, GE, SW, DB, TP, JC per hospital (I-5)",
+                            columns: ["hospital", "claims", "totalCost", "inListCost", "inListShare", "belowMinimum", "hospitalBears"])
+        let parameters = try parameters()
+        struct Row { var claims = 0; var total = Money.zero; var inList = Money.zero; var below = 0; var borne = Money.zero }
+        var rows: [String: Row] = [:]
+        var histories: [String: PersonHistory] = [:]
+        let groups: Set<String> = ["TK", "GE", "SW", "DB", "TP", "JC"]
+        var settlements: [(String, Claim)] = []
+        try forEachEvent { recorded in
+            guard recorded.event.type == .settlementRecorded, recorded.event.date(.settledOn)?.year == year,
+                let person = recorded.event.person, let claim = Claim(recorded.event, sequence: recorded.sequence) else { return }
+            settlements.append((person, claim))
+        }
+        for (person, claim) in settlements {
+            if histories[person] == nil { histories[person] = try history(of: person) }
+            guard let history = histories[person], history.claims[claim.id]?.reversal == nil,
+                !groups.isDisjoint(with: history.identities(on: claim.settledOn).map(\.category)),
+                let minimum = parameters.find("inlist.share.min", on: claim.settledOn)?.rate
+            else { continue }
+            var row = rows[claim.hospital] ?? Row()
+            row.claims += 1
+            row.total += claim.totalCost
+            row.inList += claim.inListCost
+            // I-5: the hospital bears max(0, (total − in-list) − pct(total, 100% − minimum share)).
+            let excess = max(.zero, (claim.totalCost - claim.inListCost) - pct(claim.totalCost, BasisPoints(10_000 - minimum.value)))
+            if claim.inListCost < pct(claim.totalCost, minimum) { row.below += 1 }
+            row.borne += excess
+            rows[claim.hospital] = row
+        }
+        for (hospital, row) in rows.sorted(by: { $0.key < $1.key }) {
+            let share = row.total.fen > 0 ? BasisPoints(min(10_000, row.inList.fen * 10_000 / row.total.fen)).percentString : "-"
+            report.rows.append([hospital, String(row.claims), row.total.yuanString, row.inList.yuanString, share,
+                                String(row.below), row.borne.yuanString])
+        }
+        return report
+    }
+
+    /// JC whose in-list self-pay after three tiers reaches the tilted eligibility line but who have
+    /// not applied (应享尽享): a list for outreach.
+    public func tiltedUnappliedReport(year: Int) throws(LedgerError) -> Report {
+        var report = Report(title: "Eligible for tilted assistance in \(year) but not applied",
+                            columns: ["person", "selfPayAfterThreeTiers", "eligibility"])
+        let parameters = try parameters()
+        guard let line = parameters.find("tilted.eligibility", on: CivilDate.lastOf(year: year))?.money
+            ?? parameters.all.last(where: { $0.name == "tilted.eligibility" && $0.validFrom.year <= year })?.money
+        else { return report }
+        for accumulator in try accumulators(year: year) where accumulator.applications == 0 && accumulator.selfPayAfterThreeTiers >= line {
+            let history = try history(of: accumulator.person)
+            guard history.identities.contains(where: { $0.category == "JC" && $0.validFrom.year <= year && ($0.validTo.map { $0.year >= year } ?? true) })
+            else { continue }
+            report.rows.append([accumulator.person, accumulator.selfPayAfterThreeTiers.yuanString, line.yuanString])
+        }
+        return report
+    }
+
+    /// Applicants still below the 90% / 80% targets after the tilted cap, or whose burden stays
+    /// heavy: referrals to social assistance (综合性保障) — a list, not money.
+    public func referralsReport(year: Int) throws(LedgerError) -> Report {
+        var report = Report(title: "Referrals to social assistance \(year)",
+                            columns: ["person", "tiltedGranted", "gapLeft", "personalBurden", "why"])
+        let heavy = try parameters().find("risk.burden.poor", on: CivilDate.lastOf(year: year))?.money
+        for accumulator in try accumulators(year: year) where accumulator.applications > 0 {
+            var why: [String] = []
+            if accumulator.tiltedShortfall > .zero { why.append("below target after the tilted cap") }
+            if let heavy, accumulator.personalBurden >= heavy { why.append("burden at or above \(heavy.yuanString)") }
+            guard !why.isEmpty else { continue }
+            report.rows.append([accumulator.person, accumulator.tiltedGranted.yuanString, accumulator.tiltedShortfall.yuanString,
+                                accumulator.personalBurden.yuanString, why.joined(separator: "; ")])
+        }
+        return report
+    }
+
+    /// Decisions waiting for a parameter no published value gives (RULES.md § 6).
+    public func pendingReport() throws(LedgerError) -> Report {
+        var report = Report(title: "Pending decisions", columns: ["person", "subject", "year", "parameter", "needed on", "since"])
+        for decision in NetDecision.fold(try decisionEvents()) where decision.latest.symbol(.outcome) == "pending" {
+            let subject: String
+            switch decision.subject {
+            case .claim(let claim): subject = "claim \(claim)"
+            case .application(let sequence): subject = "application \(sequence)"
+            case .enrollment(let sequence): subject = "enrolment \(sequence)"
+            }
+            report.rows.append([decision.person, subject, String(decision.year), decision.latest.text(.pendingParameter) ?? "-",
+                                decision.latest.date(.pendingDate)?.description ?? "-", String(decision.latestSequence)])
+        }
+        return report
+    }
+}

@@ -1,0 +1,209 @@
+import LedgerModel
+
+/// A person-year's accumulator (INTERCHANGE.md § What the ledger answers): a fold of the year's
+/// facts and decisions with no rules in it — the rules already spoke in the decision events.
+public struct Accumulator: Hashable, Sendable {
+    public var person: String
+    public var year: Int
+    /// The year's accumulated assistance base B (RULES.md § 6).
+    public var assistanceBase = Money.zero
+    public var assistanceGranted = Money.zero
+    public var tiltedGranted = Money.zero
+    /// Index 0 inpatient, 1 outpatient special chronic.
+    public var inListCost = [Money.zero, Money.zero]
+    public var basicPaid = [Money.zero, Money.zero]
+    public var criticalPaid = [Money.zero, Money.zero]
+    public var assistancePaid = [Money.zero, Money.zero]
+    /// Over every claim of the year, ordinary outpatient included.
+    public var totalCost = Money.zero
+    public var basicPaidAll = Money.zero
+    public var criticalPaidAll = Money.zero
+    /// The change of personal burden in each month, January first.
+    public var monthlyBurden = Array(repeating: Money.zero, count: 12)
+    public var claims = 0
+    public var applications = 0
+    /// Gap to the tilted targets left by the latest tilted decision (referral to social assistance).
+    public var tiltedShortfall = Money.zero
+    public var contributionStandard: Money?
+    public var contributionSubsidy = Money.zero
+    public var contributionPaid = Money.zero
+    public var contributionRefunded = Money.zero
+
+    public init(person: String, year: Int) {
+        self.person = person
+        self.year = year
+    }
+
+    /// In-list self-pay after basic, critical-illness and medical assistance, over qualifying claims.
+    public var selfPayAfterThreeTiers: Money {
+        (0..<2).reduce(Money.zero) { $0 + inListCost[$1] - basicPaid[$1] - criticalPaid[$1] - assistancePaid[$1] }
+    }
+
+    /// Total cost less every payment of the year (RULES.md § 10).
+    public var personalBurden: Money { totalCost - basicPaidAll - criticalPaidAll - assistanceGranted - tiltedGranted }
+
+    /// What is still owed on the contribution (欠费), when the standard is known.
+    public var contributionOwed: Money? {
+        contributionStandard.map { $0 - contributionSubsidy - contributionPaid + contributionRefunded }
+    }
+
+    /// The year-to-date burden at the end of each month.
+    public var cumulativeBurden: [Money] {
+        var running = Money.zero
+        return monthlyBurden.map { running += $0; return running }
+    }
+
+    static func kindIndex(_ kind: String?) -> Int? {
+        switch kind {
+        case "inpatient": return 0
+        case "outpatient-special-chronic": return 1
+        default: return nil
+        }
+    }
+
+    /// Folds one event of this person-year. `reversedClaim` is the settlement a reversal undoes.
+    public mutating func apply(_ event: Event, reversedClaim: Event? = nil) {
+        switch event.type {
+        case .settlementRecorded:
+            add(claim: event, sign: 1)
+            claims += 1
+        case .settlementReversed:
+            if let reversedClaim { add(claim: reversedClaim, sign: -1) }
+            claims -= 1
+        case .assistanceApplied:
+            applications += 1
+        case .contributionPaid:
+            contributionPaid += event.money(.amount) ?? .zero
+        case .contributionRefunded:
+            contributionRefunded += event.money(.amount) ?? .zero
+        case .contributionSubsidized, .assistanceGranted, .tiltedGranted, .assistanceAdjusted:
+            applyDecision(event)
+        default:
+            break
+        }
+    }
+
+    private mutating func add(claim: Event, sign: Int64) {
+        func signed(_ field: Field) -> Money { Money(fen: (claim.money(field) ?? .zero).fen * sign) }
+        let total = signed(.totalCost), basic = signed(.basicPaid), critical = signed(.criticalPaid)
+        totalCost += total
+        basicPaidAll += basic
+        criticalPaidAll += critical
+        if let index = Accumulator.kindIndex(claim.symbol(.claimKind)) {
+            inListCost[index] += signed(.inListCost)
+            basicPaid[index] += basic
+            criticalPaid[index] += critical
+        }
+        if let month = claim.date(.settledOn)?.month { monthlyBurden[month - 1] += total - basic - critical }
+    }
+
+    private mutating func applyDecision(_ event: Event) {
+        let amount = event.money(.amount) ?? .zero
+        switch PersonHistory.subject(of: event) {
+        case .claim?:
+            assistanceGranted += amount
+            assistanceBase += event.money(.baseDelta) ?? .zero
+            if let index = Accumulator.kindIndex(event.symbol(.claimKind)) { assistancePaid[index] += amount }
+            if let month = event.date(.settledOn)?.month { monthlyBurden[month - 1] -= amount }
+        case .application?:
+            tiltedGranted += amount
+            assistancePaid[0] += event.money(.inpatientAmount) ?? .zero
+            assistancePaid[1] += event.money(.outpatientAmount) ?? .zero
+            tiltedShortfall = event.money(.remainingGap) ?? .zero
+            let applied = event.date(.appliedOn)
+            let month = applied.map { $0.year == year ? $0.month : 12 } ?? 12
+            monthlyBurden[month - 1] -= amount
+        case .enrollment?:
+            contributionStandard = event.money(.standard) ?? contributionStandard
+            contributionSubsidy += amount
+        case nil:
+            break
+        }
+    }
+
+    /// Adds another person-year's figures into this one (a merge of duplicate persons).
+    public mutating func absorb(_ other: Accumulator) {
+        assistanceBase += other.assistanceBase
+        assistanceGranted += other.assistanceGranted
+        tiltedGranted += other.tiltedGranted
+        for index in 0..<2 {
+            inListCost[index] += other.inListCost[index]
+            basicPaid[index] += other.basicPaid[index]
+            criticalPaid[index] += other.criticalPaid[index]
+            assistancePaid[index] += other.assistancePaid[index]
+        }
+        totalCost += other.totalCost
+        basicPaidAll += other.basicPaidAll
+        criticalPaidAll += other.criticalPaidAll
+        for month in 0..<12 { monthlyBurden[month] += other.monthlyBurden[month] }
+        claims += other.claims
+        applications += other.applications
+        tiltedShortfall += other.tiltedShortfall
+        contributionStandard = contributionStandard ?? other.contributionStandard
+        contributionSubsidy += other.contributionSubsidy
+        contributionPaid += other.contributionPaid
+        contributionRefunded += other.contributionRefunded
+    }
+
+    /// The year an event of a person belongs to, if it belongs to one.
+    public static func year(of event: Event) -> Int? {
+        switch event.type {
+        case .settlementRecorded, .assistanceGranted: return event.date(.settledOn)?.year
+        case .assistanceApplied, .tiltedGranted: return event.integer(.year).map(Int.init)
+        case .contributionPaid, .contributionRefunded, .contributionSubsidized, .enrollmentRegistered:
+            return event.integer(.insuranceYear).map(Int.init)
+        case .assistanceAdjusted:
+            return event.date(.settledOn)?.year ?? event.integer(.year).map(Int.init) ?? event.integer(.insuranceYear).map(Int.init)
+        default: return nil
+        }
+    }
+}
+
+extension Accumulator {
+    /// The stored form: the person id, then every figure as a zigzag varint in a fixed order
+    /// (docs/FORMAT.md § Projections).
+    public var encoded: [UInt8] {
+        var numbers: [Int64] = [Int64(year), assistanceBase.fen, assistanceGranted.fen, tiltedGranted.fen]
+        for index in 0..<2 {
+            numbers += [inListCost[index].fen, basicPaid[index].fen, criticalPaid[index].fen, assistancePaid[index].fen]
+        }
+        numbers += [totalCost.fen, basicPaidAll.fen, criticalPaidAll.fen]
+        numbers += monthlyBurden.map(\.fen)
+        numbers += [Int64(claims), Int64(applications), tiltedShortfall.fen, contributionStandard?.fen ?? -1,
+                    contributionSubsidy.fen, contributionPaid.fen, contributionRefunded.fen]
+        return Varints.encode(text: person) + Varints.encode(numbers)
+    }
+
+    static let encodedCount = 4 + 8 + 3 + 12 + 7
+
+    public init?(encoded bytes: UnsafeRawBufferPointer) {
+        guard let (person, rest) = Varints.decodeText(bytes), let numbers = Varints.decode(rest),
+            numbers.count == Accumulator.encodedCount
+        else { return nil }
+        var iterator = numbers.makeIterator()
+        func next() -> Int64 { iterator.next() ?? 0 }
+        func money() -> Money { Money(fen: next()) }
+        self.init(person: person, year: Int(next()))
+        assistanceBase = money()
+        assistanceGranted = money()
+        tiltedGranted = money()
+        for index in 0..<2 {
+            inListCost[index] = money()
+            basicPaid[index] = money()
+            criticalPaid[index] = money()
+            assistancePaid[index] = money()
+        }
+        totalCost = money()
+        basicPaidAll = money()
+        criticalPaidAll = money()
+        for month in 0..<12 { monthlyBurden[month] = money() }
+        claims = Int(next())
+        applications = Int(next())
+        tiltedShortfall = money()
+        let standard = next()
+        contributionStandard = standard < 0 ? nil : Money(fen: standard)
+        contributionSubsidy = money()
+        contributionPaid = money()
+        contributionRefunded = money()
+    }
+}

@@ -1,0 +1,248 @@
+import ArgumentParser
+import LedgerCore
+import LedgerModel
+import LedgerRules
+
+struct AccumulatorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accumulators",
+        abstract: "The annual per-person accumulators, one JSON object per line.",
+        discussion: """
+            Amounts are yuan strings with two decimals. Fields: person, year, category (held on the last \
+            day of the year), assistanceBase (B), assistanceGranted, tiltedGranted, inListCost / basicPaid / \
+            criticalPaid / assistancePaid split by inpatient and outpatientSpecialChronic, \
+            selfPayAfterThreeTiers, personalBurden, and the contribution figures.
+
+            Examples:
+              caseledger --ledger ./ledger accumulators --year 2024
+              caseledger --ledger ./ledger accumulators --person P0000001
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this year.") var year: Int?
+    @Option(help: ArgumentHelp("Only this person (and those merged into it).", valueName: "person")) var person: String?
+
+    func run() throws {
+        let ledger = try global.open(readOnly: true)
+        var output = OutputBuffer()
+        do {
+            var categories: [String: PersonHistory] = [:]
+            for accumulator in try ledger.accumulators(person: person, year: year) {
+                if categories[accumulator.person] == nil { categories[accumulator.person] = try ledger.history(of: accumulator.person) }
+                let category = categories[accumulator.person].map { Render.category($0, year: accumulator.year) } ?? "none"
+                output.write(Render.accumulatorJSON(accumulator, category: category) + "\n")
+            }
+        } catch { output.flush(); throw fail(error) }
+        output.flush()
+    }
+}
+
+struct DecisionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decisions",
+        abstract: "Each decision, net of its adjustments, as JSON lines.",
+        discussion: """
+            One line per claim (medical assistance), application (tilted assistance) and enrolment \
+            (contribution subsidy): eligible, grant net of adjustments, outcome, the reason when it is \
+            zero, the RULES.md judgement calls applied and the parameters used (by sequence).
+
+            Examples:
+              caseledger --ledger ./ledger decisions --person P0000001
+              caseledger --ledger ./ledger decisions | grep '"outcome":"pending"'
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Only this person (and those merged into it).", valueName: "person")) var person: String?
+
+    func run() throws {
+        let ledger = try global.open(readOnly: true)
+        var output = OutputBuffer()
+        do {
+            for decision in NetDecision.fold(try ledger.decisionEvents(person: person)) {
+                output.write(Render.decisionJSON(decision) + "\n")
+            }
+        } catch { output.flush(); throw fail(error) }
+        output.flush()
+    }
+}
+
+struct ParamsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "params",
+        abstract: "The policy parameters recorded in the ledger, with value, interval and clause.",
+        discussion: """
+            Without --on, every published value in publication order; with --on, those in force that day.
+
+            Examples:
+              caseledger --ledger ./ledger params --on 2024-06-30
+              caseledger --ledger ./ledger params --json
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Only the parameters in force on this date.", valueName: "YYYY-MM-DD")) var on: String?
+    @Flag(help: "One JSON object per line.") var json = false
+
+    func run() throws {
+        let ledger = try global.open(readOnly: true)
+        let parameters: ParameterSet
+        do { parameters = try ledger.parameters() } catch { throw fail(error) }
+        var list = parameters.all
+        if let on {
+            guard let date = CivilDate(on) else { throw ValidationError("--on takes a date YYYY-MM-DD") }
+            list = parameters.inForce(on: date)
+        }
+        var report = Report(title: on.map { "Parameters in force on \($0)" } ?? "Parameters as published",
+                            columns: ["parameter", "value", "validFrom", "validTo", "region", "sequence", "clause"])
+        report.rows = list.map { parameter in
+            [parameter.name, parameter.value.description, parameter.validFrom.description,
+             parameter.validTo?.description ?? "-", parameter.region.map(String.init) ?? "-", String(parameter.sequence),
+             parameter.clause]
+        }
+        print(json ? report.jsonLines : report.table, terminator: "")
+    }
+}
+
+struct RebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Rebuild the projections from sequence 1 while the ledger stays live, then switch atomically.",
+        discussion: """
+            The rebuild writes into a spare set of databases; readers keep being served the old one and \
+            imports go on. It catches up with the head inside a write transaction and switches there. \
+            Progress is committed every chunk: a rebuild that was killed resumes from its checkpoint \
+            when started again. A second rebuild of the same ledger at the same time is refused.
+
+            Examples:
+              caseledger --ledger ./ledger rebuild
+              caseledger --ledger ./ledger rebuild accumulators
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The projection to rebuild (accumulators, the only one; default all).") var projection: String?
+    @Option(help: "Events applied per committed chunk.") var chunk = 20_000
+
+    func run() throws {
+        if let projection, projection != "accumulators", projection != "all" {
+            throw ValidationError("unknown projection \(projection); the ledger has: accumulators")
+        }
+        guard chunk > 0 && chunk <= 10_000_000 else { throw ValidationError("--chunk is 1 to 10 000 000") }
+        let ledger = try global.open()
+        var progress = Progress(label: "rebuild")
+        let report: RebuildReport
+        do {
+            report = try ledger.rebuildProjections(chunkEvents: chunk) { done, total in progress.update(done: done, total: total) }
+        } catch { throw fail(error) }
+        print("rebuilt accumulators to sequence \(report.head) (generation \(report.generation)): "
+            + "\(report.eventsApplied) events applied" + (report.resumedFrom.map { ", resumed from \($0)" } ?? ""))
+    }
+}
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-decide history from the log alone: verify every decision, or show the state at a past point.",
+        discussion: """
+            --verify re-decides every decision with the parameters recorded in the log, rebuilds the \
+            projection into scratch memory, re-checks the hash chain and every index, and reports each \
+            difference (decision by decision, and a digest of the projection). Exit 0 only when nothing differs.
+
+            --until SEQ or --as-of TIME prints the accumulators as they stood then.
+
+            Examples:
+              caseledger --ledger ./ledger replay --verify
+              caseledger --ledger ./ledger replay --until 5000 --person P0000001
+              caseledger --ledger ./ledger replay --as-of 2026-01-01T00:00:00.000Z
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Re-decide and re-project everything and compare with what is stored.") var verify = false
+    @Option(help: ArgumentHelp("Show the accumulators as of this sequence.", valueName: "sequence")) var until: UInt64?
+    @Option(help: ArgumentHelp("Show the accumulators as of this recorded time.", valueName: "time")) var asOf: String?
+    @Option(help: ArgumentHelp("With --until or --as-of, only this person.", valueName: "person")) var person: String?
+
+    func validate() throws {
+        let chosen = [verify, until != nil, asOf != nil].filter { $0 }.count
+        guard chosen == 1 else { throw ValidationError("choose one of --verify, --until SEQ, --as-of TIME") }
+    }
+
+    func run() throws {
+        let ledger = try global.open(readOnly: true)
+        if verify {
+            var progress = Progress(label: "replay")
+            let report: ReplayReport
+            do { report = try ledger.replayVerify { done, total in progress.update(done: done, total: total) } } catch { throw fail(error) }
+            for problem in report.chain.problems { print(problem.description) }
+            for problem in report.decisionProblems.prefix(1000) { print(problem.description) }
+            for difference in report.projectionDifferences { print("accumulator differs: \(difference)") }
+            print("projection digest stored \(report.storedDigest)")
+            print("projection digest replay \(report.rebuiltDigest)")
+            print((report.isClean ? "ok" : "FAILED") + ": \(report.events) events replayed, \(report.decisionsChecked) decisions re-decided, "
+                + "\(report.decisionProblems.count) differ; chain and indexes \(report.chain.isClean ? "verified" : "damaged")")
+            if !report.isClean { throw ExitCode(1) }
+            return
+        }
+        do {
+            var limit = until ?? 0
+            if let asOf {
+                guard let time = Timestamp(asOf) else { throw ValidationError("--as-of takes a time such as 2026-01-01T00:00:00.000Z") }
+                limit = try ledger.sequence(asOf: time)
+            }
+            var output = OutputBuffer()
+            for accumulator in try ledger.accumulators(upTo: limit) where person == nil || accumulator.person == person {
+                let history = try ledger.history(of: accumulator.person, upTo: limit)
+                output.write(Render.accumulatorJSON(accumulator, category: Render.category(history, year: accumulator.year)) + "\n")
+            }
+            output.flush()
+        } catch let error as LedgerError { throw fail(error) }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The monitoring reports of RULES.md § 10, the year's totals and pending decisions.",
+        discussion: """
+            Reports: totals, risk, hospitals, tilted-unapplied, referrals, pending. A table by default; \
+            --json for JSON lines, --csv for a spreadsheet.
+
+            Examples:
+              caseledger --ledger ./ledger report risk --month 2024-12
+              caseledger --ledger ./ledger report hospitals --year 2024 --csv
+              caseledger --ledger ./ledger report totals --year 2024
+              caseledger --ledger ./ledger report pending --json
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals or pending.") var report: String
+    @Option(help: ArgumentHelp("The month, for risk.", valueName: "YYYY-MM")) var month: String?
+    @Option(help: "The year, for totals, hospitals, tilted-unapplied and referrals.") var year: Int?
+    @Flag(help: "JSON lines.") var json = false
+    @Flag(help: "CSV.") var csv = false
+
+    func run() throws {
+        let ledger = try global.open(readOnly: true)
+        func requireYear() throws -> Int {
+            guard let year else { throw ValidationError("report \(report) needs --year YYYY") }
+            return year
+        }
+        let result: Report
+        do {
+            switch report {
+            case "totals": result = try ledger.totalsReport(year: try requireYear())
+            case "risk":
+                let parts = (month ?? "").split(separator: "-")
+                guard parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month) else {
+                    throw ValidationError("report risk needs --month YYYY-MM")
+                }
+                result = try ledger.riskReport(year: year, month: month)
+            case "hospitals": result = try ledger.hospitalsReport(year: try requireYear())
+            case "tilted-unapplied": result = try ledger.tiltedUnappliedReport(year: try requireYear())
+            case "referrals": result = try ledger.referralsReport(year: try requireYear())
+            case "pending": result = try ledger.pendingReport()
+            default:
+                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals or pending")
+            }
+        } catch let error as LedgerError { throw fail(error) }
+        print(json ? result.jsonLines : csv ? result.csv : result.table, terminator: "")
+    }
+}

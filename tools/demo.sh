@@ -20,6 +20,12 @@ echo "== verify"
 "$bin" --ledger "$dir" verify
 echo "== stat"
 "$bin" --ledger "$dir" stat
-if "$bin" help year-totals >/dev/null 2>&1; then "$bin" --ledger "$dir" year-totals --year 2024; fi
-echo "== timeline of P0000001"
-"$bin" --ledger "$dir" timeline P0000001
+echo "== the year's totals"
+"$bin" --ledger "$dir" report totals --year 2024
+echo "== risk list of the last month"
+"$bin" --ledger "$dir" report risk --month 2024-12
+echo "== replay: re-decide every decision from the log alone"
+"$bin" --ledger "$dir" replay --verify | tail -1
+person=$("$bin" --ledger "$dir" decisions | grep -m1 '"application"' | sed 's/.*"person":"\([^"]*\)".*/\1/')
+echo "== timeline of ${person:-P0000001}, each decision explained"
+"$bin" --ledger "$dir" timeline "${person:-P0000001}"

@@ -344,7 +344,11 @@ public enum Adjudicator {
         decision.parameters = [standard.sequence]
         var best: (amount: Money, category: String, rate: BasisPoints?, parameter: UInt64, identity: UInt64)?
         var missing: (String, CivilDate)?
-        for interval in history.identities(on: enrollment.enrolledOn) {
+        // The subsidy is by insurance year (RULES.md § 4): identities held when the enrolment takes
+        // effect — the enrolment date, or the first day of the insurance year for an enrolment made
+        // in the concentrated period before it.
+        let identityDate = max(enrollment.enrolledOn, yearStart)
+        for interval in history.identities(on: identityDate) {
             let names: [String]
             switch interval.category {
             case "JC": names = ["contribution.subsidy.JC", "contribution.subsidy.poor2018"]
@@ -378,7 +382,7 @@ public enum Adjudicator {
         }
         guard let best else {
             decision.owed = standardAmount
-            decision.reason = "no subsidised identity on the enrolment date \(enrollment.enrolledOn)"
+            decision.reason = "no subsidised identity on \(identityDate), when the enrolment takes effect"
             return decision
         }
         decision.category = best.category

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LedgerCore
 import LedgerModel
+import LedgerRules
 
 struct TimelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,11 +9,15 @@ struct TimelineCommand: ParsableCommand {
         abstract: "One person's events in ledger order, with those of persons merged into it.",
         discussion: """
             Each event shows its sequence, the time the ledger recorded it, its effective date and its \
-            content. --json prints each as an interchange line stamped by the ledger.
+            content; under each fact, what it changed; under each decision, its breakdown in words: \
+            the category and the identity that gave it, the threshold crossed, the cap left, the \
+            parameters with their clauses, the judgement calls of RULES.md. A correction shows the \
+            original decision and the adjustment. --json prints each event as a stamped interchange line.
 
             Examples:
               caseledger --ledger ./ledger timeline P000123
               caseledger --ledger ./ledger timeline P000123 --as-of 5000 --json
+              caseledger --ledger ./ledger timeline P000123 --as-of 2026-01-01T00:00:00.000Z
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -20,8 +25,11 @@ struct TimelineCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The person's id.", valueName: "person"))
     var person: String
 
-    @Option(help: ArgumentHelp("Show only what the ledger held at this sequence.", valueName: "sequence"))
-    var asOf: UInt64?
+    @Option(help: ArgumentHelp("Show only what the ledger held at this sequence or recorded time.", valueName: "sequence|time"))
+    var asOf: String?
+
+    @Flag(help: "Only the table, without the explanation under each event.")
+    var brief = false
 
     @Flag(help: "Print one JSON object per event.")
     var json = false
@@ -29,13 +37,23 @@ struct TimelineCommand: ParsableCommand {
     func run() throws {
         let ledger = try global.open(readOnly: true)
         let timeline: Timeline
-        do { timeline = try ledger.timeline(of: person, asOf: asOf) } catch { throw fail(error) }
+        let parameters: ParameterSet
+        do {
+            var limit: UInt64?
+            if let asOf {
+                if let sequence = UInt64(asOf) { limit = sequence }
+                else if let time = Timestamp(asOf) { limit = try ledger.sequence(asOf: time) }
+                else { throw ValidationError("--as-of takes a sequence or a time such as 2026-01-01T00:00:00.000Z") }
+            }
+            timeline = try ledger.timeline(of: person, asOf: limit)
+            parameters = try ledger.parameters()
+        } catch let error as LedgerError { throw fail(error) }
         if json {
             var output = OutputBuffer()
             for recorded in timeline.events { output.write(Interchange.render(recorded.event, stamp: recorded) + "\n") }
             output.flush()
         } else {
-            print(Render.timeline(timeline), terminator: "")
+            print(brief ? Render.timeline(timeline) : Render.explainedTimeline(timeline, parameters: parameters), terminator: "")
         }
     }
 }

@@ -1,0 +1,169 @@
+import LedgerModel
+import LedgerRules
+
+/// Plain words for an appeals investigator: what each fact changed, and why each decision is what it is.
+public enum Explain {
+    /// The judgement calls of RULES.md, in a sentence each.
+    public static let rules: [String: String] = [
+        "I-1": "the year of a claim is the year of its settlement date",
+        "I-2": "special chronic outpatient claims share the inpatient threshold and cap",
+        "I-3": "claims settled where no assistance policy is in force (before 2022-08-01) get nothing and do not accumulate",
+        "I-4": "the 100 000 tilted cap is separate from the 20 000 annual cap",
+        "I-5": "the hospital bears the out-of-list excess over 10% of total cost",
+        "I-6": "JC and TP share one annual base and one cap",
+        "I-7": "tilted assistance is taken from the inpatient gap first, then the outpatient one",
+        "I-8": "tilted assistance counts the year's claims whatever the category on each; the applicant is JC on the application date",
+        "I-9": "coverage follows enrolment, not the arrival of the payment",
+    ]
+
+    static let funders = [
+        "assistance-fund": "the medical assistance fund (医疗救助基金)",
+        "city-county-finance": "city and county finance (市县财政)",
+        "civil-affairs": "civil affairs (民政)",
+        "region-city-county": "the region, city and county",
+    ]
+
+    /// What an input event changed, in words.
+    public static func fact(_ event: Event) -> String? {
+        switch event.type {
+        case .settlementRecorded:
+            guard let claim = Claim(event, sequence: 0) else { return nil }
+            return "year \(claim.year): claim \(claim.id) (\(claim.kind)) adds total cost \(claim.totalCost), in-list \(claim.inListCost), "
+                + "basic \(claim.basicPaid), critical \(claim.criticalPaid); base after two tiers \(claim.base)"
+        case .settlementReversed:
+            return "claim \(event.text(.claim) ?? "?") is reversed: it leaves its year's accumulators and is re-adjudicated"
+        case .identityRecognized:
+            return "\(event.symbol(.category) ?? "?") from \(event.date(.validFrom).map(String.init(describing:)) ?? "?")"
+                + (event.date(.validTo).map { " to \($0)" } ?? ", open-ended") + "; the person's years are re-adjudicated"
+        case .identityRevoked:
+            return "\(event.symbol(.category) ?? "?") ends on \(event.date(.validTo).map(String.init(describing:)) ?? "?"); the person's years are re-adjudicated"
+        case .enrollmentRegistered:
+            return "enrolled for \(event.integer(.insuranceYear).map(String.init) ?? "?") (\(event.symbol(.channel) ?? "?")"
+                + (event.symbol(.exemption).map { ", \($0)" } ?? "") + "): coverage follows enrolment (I-9)"
+        case .contributionPaid:
+            return "paid \(event.money(.amount)?.yuanString ?? "?") for \(event.integer(.insuranceYear).map(String.init) ?? "?")"
+        case .contributionRefunded:
+            return "refunded \(event.money(.amount)?.yuanString ?? "?") for \(event.integer(.insuranceYear).map(String.init) ?? "?")"
+        case .assistanceApplied:
+            return "applies for tilted assistance for \(event.integer(.year).map(String.init) ?? "?")"
+        case .personMerged:
+            return "\(event.person ?? "?") is a duplicate record of \(event.text(.into) ?? "?"): its events count as the survivor's"
+        default:
+            return nil
+        }
+    }
+
+    /// A decision in words, one sentence per line.
+    public static func decision(_ event: Event, parameters: [UInt64: Parameter], causeType: (UInt64) -> String?) -> [String] {
+        var lines: [String] = []
+        let grant = event.money(.grant) ?? .zero
+        if event.type == .assistanceAdjusted {
+            let amount = event.money(.amount) ?? .zero
+            let cause = event.integer(.cause).map { UInt64($0) } ?? 0
+            let kind = amount > .zero ? "补发 pays \(amount) more" : amount < .zero ? "追回 recovers \(-amount)" : "moves no money"
+            lines.append("Adjusts the decision of sequence \(event.integer(.adjusts).map(String.init) ?? "?") after sequence \(cause)"
+                + (causeType(cause).map { " (\($0))" } ?? "") + ": \(kind); the net grant is now \(grant).")
+        }
+        switch PersonHistory.subject(of: event) {
+        case .claim(let claim)?: lines += claimWords(event, claim: claim)
+        case .application?: lines += tiltedWords(event)
+        case .enrollment?: lines += subsidyWords(event)
+        case nil: break
+        }
+        if let reason = event.text(.reason) { lines.append("Reason: \(reason).") }
+        if case .integers(let sequences)? = event[.parameters], !sequences.isEmpty {
+            let cited = sequences.map { sequence -> String in
+                guard let parameter = parameters[UInt64(sequence)] else { return "#\(sequence)" }
+                return "#\(sequence) \(parameter.name) = \(parameter.value) (\(parameter.clause))"
+            }
+            lines.append("Parameters: " + cited.joined(separator: "; ") + ".")
+        }
+        if let rules = event.text(.rules) {
+            lines.append("Rules: " + rules.split(separator: " ").map { "\($0) \(Explain.rules[String($0)] ?? "")" }.joined(separator: "; ") + ".")
+        }
+        return lines
+    }
+
+    private static func identity(_ event: Event, on date: String) -> String {
+        let category = event.symbol(.category)
+        let held = event.text(.held).map { " (held then: \($0))" } ?? ""
+        guard let category else { return "No JC or TP category applies to this decision on \(date)\(held)." }
+        let source = event.integer(.identityEvent).map { ", recognised at sequence \($0)" } ?? ""
+        return "\(category) on \(date)\(source)\(held)."
+    }
+
+    private static func claimWords(_ event: Event, claim: String) -> [String] {
+        let settled = event.date(.settledOn).map(String.init(describing:)) ?? "?"
+        var lines = ["Claim \(claim) (\(event.symbol(.claimKind) ?? "?"), settled \(settled)). " + identity(event, on: settled)]
+        guard event.integer(.counted) == 1, let threshold = event.money(.threshold), let base = event.money(.base),
+            let before = event.money(.baseBefore), let after = event.money(.baseAfter)
+        else {
+            lines.append(event.symbol(.outcome) == "pending" ? "Pending: nothing is granted until the parameter is published."
+                         : "The claim does not count toward the year's base and gets no medical assistance.")
+            return lines
+        }
+        let crossing = before >= threshold ? "the threshold \(threshold) was already passed"
+            : after >= threshold ? "the threshold \(threshold) is crossed on this claim" : "still below the threshold \(threshold)"
+        lines.append("Base \(base) takes the year's base from \(before) to \(after): \(crossing).")
+        let rate = event.integer(.rate).map { BasisPoints($0) }
+        let eligible = event.money(.eligible) ?? .zero
+        let grant = event.money(.grant) ?? .zero
+        if eligible > .zero, let rate {
+            let full = pct(eligible, rate)
+            lines.append("Eligible \(eligible) × \(rate) = \(full)" + (grant < full ? ", capped to \(grant)." : ", granted."))
+        }
+        if let cap = event.money(.cap) {
+            lines.append("Granted this year \(event.money(.grantedBefore) ?? .zero) → \(event.money(.grantedAfter) ?? .zero) of the \(cap) cap"
+                + (event.symbol(.fundedBy).map { "; paid by \(Explain.funders[$0] ?? $0)" } ?? "") + ".")
+        }
+        return lines
+    }
+
+    private static func tiltedWords(_ event: Event) -> [String] {
+        let applied = event.date(.appliedOn).map(String.init(describing:)) ?? "?"
+        var lines = ["Tilted assistance applied for on \(applied) for \(event.integer(.year).map(String.init) ?? "?"). "
+            + (event.integer(.identityEvent).map { "JC on that date, recognised at sequence \($0)." } ?? "")]
+        if let selfPay = event.money(.selfPay), let line = event.money(.threshold) {
+            lines.append("In-list self-pay after three tiers \(selfPay) \(selfPay >= line ? "≥" : "<") \(line): \(selfPay >= line ? "eligible" : "not eligible").")
+        }
+        if let gapIn = event.money(.inpatientGap), let gapOut = event.money(.outpatientGap), let cap = event.money(.cap) {
+            lines.append("Gap to 90% inpatient \(gapIn), to 80% special chronic \(gapOut); grant \(event.money(.grant) ?? .zero); "
+                + "tilted this year \(event.money(.grantedBefore) ?? .zero) → \(event.money(.grantedAfter) ?? .zero) of the \(cap) cap.")
+        }
+        return lines
+    }
+
+    private static func subsidyWords(_ event: Event) -> [String] {
+        let year = event.integer(.insuranceYear).map(String.init) ?? "?"
+        guard let standard = event.money(.standard) else { return ["Contribution subsidy for insurance year \(year)."] }
+        var text = "Contribution subsidy for insurance year \(year): standard \(standard)"
+        if let category = event.symbol(.category), let rate = event.integer(.rate) {
+            text += ", \(category) \(BasisPoints(rate)) → \(event.money(.grant) ?? .zero)"
+        } else if let category = event.symbol(.category) {
+            text += ", \(category) → \(event.money(.grant) ?? .zero)"
+        }
+        if let owed = event.money(.owed) { text += "; the person owes \(owed)" }
+        return [text + "."]
+    }
+}
+
+extension Render {
+    /// A timeline that explains itself: each fact with what it changed, each decision in words.
+    public static func explainedTimeline(_ timeline: Timeline, parameters: ParameterSet) -> String {
+        let bySequence = Dictionary(parameters.all.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
+        let types = Dictionary(timeline.events.map { ($0.sequence, $0.event.type.name) }, uniquingKeysWith: { first, _ in first })
+        var text = ""
+        let table = Render.timeline(timeline).split(separator: "\n", omittingEmptySubsequences: false)
+        // Header lines, then each event's row followed by its explanation.
+        text += table.prefix(2).joined(separator: "\n") + "\n"
+        for (index, recorded) in timeline.events.enumerated() {
+            text += table[index + 2] + "\n"
+            let event = recorded.event
+            let lines = event.type.isInput ? (Explain.fact(event).map { [$0] } ?? [])
+                : Explain.decision(event, parameters: bySequence, causeType: { types[$0] })
+            for line in lines { text += String(repeating: " ", count: 10) + "· " + line + "\n" }
+        }
+        text += "\(timeline.events.count) event\(timeline.events.count == 1 ? "" : "s")\n"
+        return text
+    }
+}

@@ -251,6 +251,7 @@ struct Appender {
         }
         try index(event, sequence: sequence)
         try projector.apply(event)
+        engine.observe(event, sequence: sequence)
         head = Head(sequence: sequence, hash: hash, recordedAt: recordedAt)
         counts[Int(event.type.rawValue) % Appender.countSlots] += 1
         if summary.firstSequence == nil { summary.firstSequence = sequence }

@@ -12,6 +12,11 @@ struct DecisionEngine {
     let ledger: Ledger
     let transaction: Transaction
     var parameters: ParameterSet
+    /// Histories already folded, kept current by ``observe(_:sequence:)`` as events are written or
+    /// replayed in log order, so each event folds only itself instead of its person's whole stream.
+    private var histories: [String: PersonHistory] = [:]
+    /// Bounds the memory of the cache; past it the cache starts again empty.
+    static let cachedPersonsLimit = 250_000
 
     init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max) throws {
         self.ledger = ledger
@@ -20,6 +25,18 @@ struct DecisionEngine {
     }
 
     /// The decisions caused by `event`, appended at `sequence`; nothing after `sequence` is read.
+    /// Folds an event just written (or replayed) into the cached history it belongs to.
+    mutating func observe(_ event: Event, sequence: UInt64) {
+        guard let person = event.person else { return }
+        if event.type == .personMerged {
+            // The survivor's history now spans two streams: fold it again when next needed.
+            histories[person] = nil
+            if let survivor = event.text(.into) { histories[survivor] = nil }
+            return
+        }
+        histories[person]?.apply(event, sequence: sequence)
+    }
+
     mutating func decisions(after event: Event, sequence: UInt64) throws -> [Event] {
         switch event.type {
         case .policyPublished:
@@ -33,7 +50,7 @@ struct DecisionEngine {
         default:
             guard let person = event.person else { return [] }
             let survivor = event.type == .personMerged ? (event.text(.into) ?? person) : person
-            let history = try self.history(of: survivor, upTo: sequence)
+            let history = try cachedHistory(of: survivor, upTo: sequence)
             let years: [Int]
             switch event.type {
             case .settlementRecorded, .settlementReversed:
@@ -55,7 +72,7 @@ struct DecisionEngine {
     }
 
     /// A published parameter re-adjudicates every person-year it may change (RULES.md § 8).
-    private func decisionsAfterPolicy(_ event: Event, sequence: UInt64) throws -> [Event] {
+    private mutating func decisionsAfterPolicy(_ event: Event, sequence: UInt64) throws -> [Event] {
         guard let from = event.date(.validFrom) else { return [] }
         let lastYear = event.date(.validTo)?.year
         var events: [Event] = []
@@ -68,12 +85,26 @@ struct DecisionEngine {
                 let person = try ledger.survivor(of: String(decoding: current.value, as: UTF8.self), upTo: sequence, in: transaction)
                 entry = try cursor.next()
                 guard seen.insert("\(year)/\(person)").inserted else { continue }
-                let history = try self.history(of: person, upTo: sequence)
+                let history = try cachedHistory(of: person, upTo: sequence)
                 guard history.years.contains(year) else { continue }
                 events += decide(history, years: [year], cause: sequence)
             }
         }
         return events
+    }
+
+    /// The history of `person` up to `limit`, which must be the sequence being decided: the cache
+    /// holds exactly the events written before it.
+    private mutating func cachedHistory(of person: String, upTo limit: UInt64) throws -> PersonHistory {
+        if let cached = histories[person] {
+            assert(cached.lastSequence <= limit, "the cache runs ahead of the event decided")
+            // The event being decided is not folded yet: fold it now, as the stream would.
+            return cached
+        }
+        if histories.count >= DecisionEngine.cachedPersonsLimit { histories.removeAll(keepingCapacity: true) }
+        let history = try self.history(of: person, upTo: limit)
+        histories[person] = history
+        return history
     }
 
     /// The person's history folded from its stream and those merged into it, up to `limit`.

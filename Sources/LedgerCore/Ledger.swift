@@ -57,7 +57,9 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// The index databases, in the order `stat` and `verify` report them.
-    var allDatabases: [Database] { [log, persons, personNumbers, streams, sources, claims, merges, policies, personYears, meta] }
+    var allDatabases: [Database] {
+        [log, persons, personNumbers, streams, sources, claims, merges, policies, personYears, meta, accumulators0, accumulators1]
+    }
 
     /// Opens the ledger in directory `path`.
     /// - Parameter create: make the directory and an empty ledger when none exists.

@@ -45,6 +45,7 @@ extension Ledger {
                     let recorded = try EventCodec.decode(current.value)
                     let event = recorded.event
                     report.events += 1
+                    engine.observe(event, sequence: recorded.sequence)
                     if event.type.isInput {
                         missing(expected)
                         cause = recorded.sequence

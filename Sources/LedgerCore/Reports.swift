@@ -197,3 +197,50 @@ extension Ledger {
         return report
     }
 }
+
+extension Ledger {
+    /// What each level of government owes for the persons enrolled in fiscal year `year`, per region
+    /// (RULES.md § 3), exact to the fen.
+    public func financingReport(year: Int) throws(LedgerError) -> Report {
+        var report = Report(title: "Financing \(year): fiscal subsidy owed for the persons enrolled (RULES.md § 3)",
+                            columns: ["region", "name", "kind", "persons", "central", "region", "city", "county", "total", "note"])
+        let parameters = try parameters()
+        var regions: [Int64: RegionInfo] = [:]
+        var enrolled: [Int64: Set<String>] = [:]
+        var enrolments: [(person: String, region: Int64)] = []
+        try forEachEvent { recorded in
+            let event = recorded.event
+            if let region = RegionInfo(event), region.validFrom <= CivilDate.lastOf(year: year) { regions[region.code] = region }
+            if event.type == .enrollmentRegistered, event.integer(.insuranceYear) == Int64(year), let person = event.person,
+                let region = event.integer(.region) {
+                enrolments.append((person, region))
+            }
+        }
+        // One person counts once, under its survivor's first enrolment of the year.
+        var counted: Set<String> = []
+        for (person, region) in enrolments {
+            let survivor: String = try read { transaction in try self.survivor(of: person, in: transaction) }
+            guard counted.insert(survivor).inserted else { continue }
+            enrolled[region, default: []].insert(survivor)
+        }
+        var totals = FinancingShare()
+        var persons = 0
+        for (code, members) in enrolled.sorted(by: { $0.key < $1.key }) {
+            let region = regions[code]
+            let share = Financing.share(for: region, year: year, parameters: parameters)
+            let count = Int64(members.count)
+            func times(_ money: Money) -> Money { Money(fen: money.fen * count) }
+            persons += members.count
+            totals.central += times(share.central)
+            totals.region += times(share.region)
+            totals.city += times(share.city)
+            totals.county += times(share.county)
+            report.rows.append([String(code), region?.name ?? "-", region?.kind ?? "unregistered", String(count),
+                                times(share.central).yuanString, times(share.region).yuanString, times(share.city).yuanString,
+                                times(share.county).yuanString, times(share.total).yuanString, share.note ?? ""])
+        }
+        report.rows.append(["all", "", "", String(persons), totals.central.yuanString, totals.region.yuanString,
+                            totals.city.yuanString, totals.county.yuanString, totals.total.yuanString, ""])
+        return report
+    }
+}

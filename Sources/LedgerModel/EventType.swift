@@ -122,7 +122,20 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
     public var allowedFields: Set<Field> { Set(schema.map(\.field)) }
 
     /// The schema as stored: each field once, in field-number order.
-    public var storedSchema: [(field: Field, required: Bool)] {
+    public var storedSchema: [(field: Field, required: Bool)] { EventType.storedSchemas[Int(rawValue)] }
+
+    /// The fields of the type by interchange member name.
+    public var fieldsByJSONName: [String: Field] { EventType.jsonFields[Int(rawValue)] }
+
+    private static let storedSchemas: [[(field: Field, required: Bool)]] = (0...UInt8.max).map { code in
+        EventType(rawValue: code)?.computeStoredSchema() ?? []
+    }
+
+    private static let jsonFields: [[String: Field]] = storedSchemas.map { schema in
+        Dictionary(schema.map { ($0.field.jsonName, $0.field) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private func computeStoredSchema() -> [(field: Field, required: Bool)] {
         var seen: [Field: Bool] = [:]
         for (field, required) in schema { seen[field] = (seen[field] ?? false) || required }
         return seen.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

@@ -126,12 +126,14 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
     public static let funders = ["assistance-fund", "city-county-finance", "civil-affairs", "region-city-county"]
 
     /// The member name in interchange JSON.
-    public var jsonName: String {
-        switch self {
-        case .claimKind, .regionKind: return "kind"
-        default: return String(describing: self)
+    public var jsonName: String { Field.jsonNames[self] ?? "" }
+
+    private static let jsonNames: [Field: String] = Dictionary(uniqueKeysWithValues: Field.allCases.map { field in
+        switch field {
+        case .claimKind, .regionKind: return (field, "kind")
+        default: return (field, String(describing: field))
         }
-    }
+    })
 
     public var kind: FieldKind {
         switch self {

@@ -54,16 +54,22 @@ public enum Interchange {
     /// Parses and checks one line.
     /// - Returns: the submission, or every problem found on the line.
     public static func parse(line text: String, number: Int) -> ParsedLine {
+        var copy = text
+        return copy.withUTF8 { parse(line: $0, number: number) }
+    }
+
+    /// Parses and checks one line given as bytes; the JSON parser validates the UTF-8 of every string.
+    public static func parse(line bytes: UnsafeBufferPointer<UInt8>, number: Int) -> ParsedLine {
         var problems: [LineProblem] = []
         func refuse(_ field: String, _ reason: String) { problems.append(LineProblem(line: number, field: field, reason: reason)) }
 
-        guard text.utf8.count <= InterchangeLimits.lineBytes else {
+        guard bytes.count <= InterchangeLimits.lineBytes else {
             refuse("-", "line is longer than \(InterchangeLimits.lineBytes) bytes")
             return .refused(problems)
         }
         let value: JSONValue
         do {
-            value = try JSONParser.parse(text)
+            value = try JSONParser.parse(bytes)
         } catch {
             refuse("-", error.description)
             return .refused(problems)
@@ -92,8 +98,9 @@ public enum Interchange {
 
         var fields: [Field: FieldValue] = [:]
         let schema = type.storedSchema
-        for (key, member) in members where !["type", "source", "person", "ledger"].contains(key) {
-            guard let field = schema.first(where: { $0.field.jsonName == key })?.field else {
+        let byName = type.fieldsByJSONName
+        for (key, member) in members where key != "type" && key != "source" && key != "person" && key != "ledger" {
+            guard let field = byName[key] else {
                 refuse(key, "not a field of \(type.name)")
                 continue
             }

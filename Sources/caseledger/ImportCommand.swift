@@ -96,13 +96,10 @@ enum BatchReader {
             if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
             let slice = bytes[start..<lineEnd]
             if !slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                if let text = String(validating: slice, as: UTF8.self) {
-                    switch Interchange.parse(line: text, number: lineNumber) {
-                    case .accepted(let submission): submissions.append(submission)
-                    case .refused(let found): problems += found
-                    }
-                } else {
-                    problems.append(LineProblem(line: lineNumber, field: "-", reason: "the line is not valid UTF-8"))
+                let parsed = slice.withUnsafeBufferPointer { Interchange.parse(line: $0, number: lineNumber) }
+                switch parsed {
+                case .accepted(let submission): submissions.append(submission)
+                case .refused(let found): problems += found
                 }
             }
             start = end + 1

@@ -202,7 +202,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "The monitoring reports of RULES.md § 10, the year's totals and pending decisions.",
         discussion: """
-            Reports: totals, risk, hospitals, tilted-unapplied, referrals, pending. A table by default; \
+            Reports: totals, risk, hospitals, tilted-unapplied, referrals, pending, financing (what \
+            each level of government owes for the persons enrolled, RULES.md § 3). A table by default; \
             --json for JSON lines, --csv for a spreadsheet.
 
             Examples:
@@ -210,12 +211,13 @@ struct ReportCommand: ParsableCommand {
               caseledger --ledger ./ledger report hospitals --year 2024 --csv
               caseledger --ledger ./ledger report totals --year 2024
               caseledger --ledger ./ledger report pending --json
+              caseledger --ledger ./ledger report financing --year 2021
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals or pending.") var report: String
+    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending or financing.") var report: String
     @Option(help: ArgumentHelp("The month, for risk.", valueName: "YYYY-MM")) var month: String?
-    @Option(help: "The year, for totals, hospitals, tilted-unapplied and referrals.") var year: Int?
+    @Option(help: "The year, for totals, hospitals, tilted-unapplied, referrals and financing.") var year: Int?
     @Flag(help: "JSON lines.") var json = false
     @Flag(help: "CSV.") var csv = false
 
@@ -239,8 +241,9 @@ struct ReportCommand: ParsableCommand {
             case "tilted-unapplied": result = try ledger.tiltedUnappliedReport(year: try requireYear())
             case "referrals": result = try ledger.referralsReport(year: try requireYear())
             case "pending": result = try ledger.pendingReport()
+            case "financing": result = try ledger.financingReport(year: try requireYear())
             default:
-                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals or pending")
+                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending or financing")
             }
         } catch let error as LedgerError { throw fail(error) }
         print(json ? result.jsonLines : csv ? result.csv : result.table, terminator: "")

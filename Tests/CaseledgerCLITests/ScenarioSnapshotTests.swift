@@ -47,3 +47,29 @@ import Testing
         #expect(accumulators.contains("\"assistanceBase\":\"64500.55\",\"assistanceGranted\":\"20000.00\",\"tiltedGranted\":\"19900.39\""))
     }
 }
+
+@Suite struct FinancingReportTests {
+    /// Two persons in each kind of Nanning region, 2020: 550 per person, split as 004 §§ (一)–(四) say.
+    @Test func nanning2020SplitsToTheFen() throws {
+        let ledger = CLI.temporaryDirectory()
+        let path = CLI.fixtures.appendingPathComponent("financing-2020.jsonl").path
+        #expect(try CLI.run(["--ledger", ledger, "import", path]).status == 0)
+        let report = try CLI.run(["--ledger", ledger, "report", "financing", "--year", "2020", "--csv"])
+        #expect(report.status == 0)
+        // Hand-computed: central 440 × 2; city district 55 region + 27.5 city + 27.5 district; 邕宁区
+        // 82.5 region + 13.75 + 13.75; a poor county 82.5 + 27.5 borne in full; a county 55 + 55;
+        // a development zone 55 + its 55 in full; university students 110 all by the region.
+        let expected = """
+            region,name,kind,persons,central,region,city,county,total,note
+            450102,兴宁区,city-district,2,880.00,110.00,55.00,55.00,1100.00,
+            450109,邕宁区,poor-county,2,880.00,165.00,27.50,27.50,1100.00,
+            450123,隆安县,poor-county,2,880.00,165.00,0.00,55.00,1100.00,
+            450124,马山县,county,2,880.00,110.00,0.00,110.00,1100.00,
+            450198,高新区,development-zone,2,880.00,110.00,0.00,110.00,1100.00,
+            450199,广西大学,university,2,880.00,220.00,0.00,0.00,1100.00,
+            all,,,12,5280.00,880.00,82.50,357.50,6600.00,
+
+            """
+        #expect(report.standardOutput == expected)
+    }
+}

@@ -24,6 +24,13 @@ extension Ledger {
     public func rebuildProjections(chunkEvents: Int = 20_000, progress: ((UInt64, UInt64) -> Void)? = nil)
         throws(LedgerError) -> RebuildReport
     {
+        try rebuildProjections(chunkEvents: chunkEvents, stoppingAfterChunks: nil, progress: progress)
+    }
+
+    /// `stoppingAfterChunks` leaves the rebuild half-done, as a killed process would (for tests).
+    func rebuildProjections(chunkEvents: Int, stoppingAfterChunks: Int?, progress: ((UInt64, UInt64) -> Void)?)
+        throws(LedgerError) -> RebuildReport
+    {
         let lock = Glibc.open(environment.path + "/rebuild.lock", O_CREAT | O_RDWR, 0o644)
         guard lock >= 0 else { throw .storage(StorageError(code: errno, operation: "open rebuild.lock")) }
         defer { Glibc.close(lock) }
@@ -46,7 +53,10 @@ extension Ledger {
             report.generation = target
             var checkpoint = initialCheckpoint
             let database = target == 0 ? accumulators0 : accumulators1
+            var chunks = 0
             while true {
+                if let stoppingAfterChunks, chunks >= stoppingAfterChunks { return report }
+                chunks += 1
                 let done = try environment.write { transaction -> Bool in
                     let head = try head(in: transaction).sequence
                     report.head = head

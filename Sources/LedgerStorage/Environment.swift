@@ -88,17 +88,14 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_create(&pointer), "create environment")
         guard let pointer else { throw StorageError(code: ENOMEM, operation: "create environment") }
         handle = pointer
-        do {
-            try check(mdb_env_set_maxdbs(handle, MDB_dbi(databases.count + 4)), "set max databases")
-            try check(mdb_env_set_maxreaders(handle, 254), "set max readers")
-            try check(mdb_env_set_mapsize(handle, initialMapSizeBytes), "set map size")
-            let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
-            try check(mdb_env_open(handle, path, flags, 0o644), "open ledger at \(path)")
-            try openDatabases(databases)
-        } catch {
-            mdb_env_close(handle)
-            throw error
-        }
+        // Every stored property is set: from here a throw runs deinit, which closes the handle
+        // (LMDB wants a failed mdb_env_open closed too).
+        try check(mdb_env_set_maxdbs(handle, MDB_dbi(databases.count + 4)), "set max databases")
+        try check(mdb_env_set_maxreaders(handle, 254), "set max readers")
+        try check(mdb_env_set_mapsize(handle, initialMapSizeBytes), "set map size")
+        let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
+        try check(mdb_env_open(handle, path, flags, 0o644), "open ledger at \(path)")
+        try openDatabases(databases)
     }
 
     deinit {

@@ -77,7 +77,10 @@ import Testing
     }
 
     @Test func everyCommandExplainsItselfWithAnExample() throws {
-        for command in ["init", "import", "verify", "export", "stat", "timeline", "generate"] {
+        for command in [
+            "init", "import", "verify", "export", "stat", "timeline", "generate", "accumulators", "decisions", "params",
+            "report", "rebuild", "replay",
+        ] {
             let help = try CLI.run([command, "--help"])
             #expect(help.status == 0, "\(command)")
             #expect(help.standardOutput.contains("Example"), "\(command) --help shows an example")

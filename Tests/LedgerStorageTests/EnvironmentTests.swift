@@ -1,0 +1,108 @@
+import Foundation
+import LedgerStorage
+import Testing
+
+@Suite struct EnvironmentTests {
+    func directory() -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("caseledger-storage-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    func key(_ value: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) } }
+
+    @Test func aTransactionCommitsOnReturnAndRollsBackOnThrow() throws {
+        struct Abandon: Error {}
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
+        let data = environment.database("data")
+        try environment.write { try $0.put(data, key: key(1), value: [1]) }
+        #expect(throws: Abandon.self) {
+            try environment.write { transaction in
+                try transaction.put(data, key: key(2), value: [2])
+                throw Abandon()
+            }
+        }
+        let stored = try environment.read { transaction in
+            (try transaction.get(data, key: key(1)).map(Array.init), try transaction.get(data, key: key(2)).map(Array.init))
+        }
+        #expect(stored.0 == [1])
+        #expect(stored.1 == nil, "the throwing transaction left nothing")
+    }
+
+    @Test func theMapGrowsByItselfWhenFull() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")], initialMapSizeBytes: 1 << 20)
+        let data = environment.database("data")
+        let before = environment.figures().mapSizeBytes
+        let value = [UInt8](repeating: 7, count: 4000)
+        // 8 MiB of values in one transaction: eight times the initial map.
+        try environment.write { transaction in
+            for index in 0..<2048 { try transaction.put(data, key: key(index), value: value, append: true) }
+        }
+        #expect(environment.figures().mapSizeBytes > before)
+        #expect(try environment.read { try $0.count(data) } == 2048)
+    }
+
+    @Test func aMapThatMayNotGrowFailsCleanlyAndKeepsWhatWasCommitted() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")],
+                                          initialMapSizeBytes: 1 << 20, mapSizeLimitBytes: 1 << 20)
+        let data = environment.database("data")
+        try environment.write { try $0.put(data, key: key(0), value: [1, 2, 3]) }
+        let value = [UInt8](repeating: 7, count: 4000)
+        #expect {
+            try environment.write { transaction in
+                for index in 1..<2048 { try transaction.put(data, key: key(index), value: value, append: true) }
+            }
+        } throws: { error in (error as? StorageError)?.kind == .mapFull }
+        #expect(try environment.read { try $0.count(data) } == 1)
+    }
+
+    @Test func cursorsWalkAndSeekInKeyOrder() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
+        let data = environment.database("data")
+        try environment.write { transaction in
+            for index in [5, 1, 3] { try transaction.put(data, key: key(index), value: [UInt8(index)]) }
+        }
+        let walked: [UInt8] = try environment.read { transaction in
+            try transaction.withCursor(data) { cursor in
+                var values: [UInt8] = []
+                var entry = try cursor.first()
+                while let current = entry { values.append(current.value[0]); entry = try cursor.next() }
+                return values
+            }
+        }
+        #expect(walked == [1, 3, 5])
+        let sought: UInt8? = try environment.read { transaction in
+            try transaction.withCursor(data) { try $0.seek(atLeast: key(2))?.value[0] }
+        }
+        #expect(sought == 3)
+        let last: UInt8? = try environment.read { transaction in try transaction.withCursor(data) { try $0.last()?.value[0] } }
+        #expect(last == 5)
+    }
+
+    @Test func anAppendOutOfOrderIsRefused() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
+        let data = environment.database("data")
+        try environment.write { try $0.put(data, key: key(5), value: [5], append: true) }
+        #expect(throws: StorageError.self) {
+            try environment.write { try $0.put(data, key: key(4), value: [4], append: true) }
+        }
+    }
+
+    @Test func openingAMissingDirectoryIsATypedError() throws {
+        #expect {
+            _ = try Environment(path: "/nonexistent/caseledger/ledger", databases: [DatabaseSpec("data")])
+        } throws: { error in (error as? StorageError)?.kind == .notFound }
+    }
+
+    @Test func deleteAndClear() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
+        let data = environment.database("data")
+        try environment.write { transaction in
+            for index in 0..<10 { try transaction.put(data, key: key(index), value: [0]) }
+        }
+        let deleted = try environment.write { transaction in (try transaction.delete(data, key: key(3)), try transaction.delete(data, key: key(3))) }
+        #expect(deleted == (true, false))
+        try environment.write { try $0.clear(data) }
+        #expect(try environment.read { try $0.count(data) } == 0)
+    }
+}

@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "caseledger",
             dependencies: [
-                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation",
+                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation", "LedgerStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LedgerStorageTests", dependencies: ["LedgerStorage"]),

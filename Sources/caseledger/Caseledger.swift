@@ -21,7 +21,7 @@ struct Caseledger: ParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, VerifyCommand.self, ExportCommand.self, StatCommand.self,
             TimelineCommand.self, AccumulatorsCommand.self, DecisionsCommand.self, ParamsCommand.self, ReportCommand.self,
-            RebuildCommand.self, ReplayCommand.self, GenerateCommand.self,
+            RebuildCommand.self, ReplayCommand.self, GenerateCommand.self, BenchCommand.self,
         ])
 
     @OptionGroup var global: GlobalOptions

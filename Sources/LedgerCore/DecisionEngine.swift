@@ -126,8 +126,21 @@ struct DecisionEngine {
 }
 
 extension Ledger {
-    /// The parameters published up to `limit`, from the `policies` index.
+    /// The parameters published up to `limit`, from the `policies` index. The whole set is cached
+    /// with the sequence of the last policy it holds: a later append of a policy changes that key.
     func parameters(upTo limit: UInt64, in transaction: Transaction) throws -> ParameterSet {
+        let lastPolicy: UInt64 = try transaction.withCursor(policies) { cursor in
+            try cursor.last().map { Keys.uint64($0.key) } ?? 0
+        }
+        if limit >= lastPolicy, let cached = parameterCache.withLock({ $0 }), cached.lastPolicy == lastPolicy {
+            return cached.parameters
+        }
+        let set = try loadParameters(upTo: limit, in: transaction)
+        if limit >= lastPolicy { parameterCache.withLock { $0 = (lastPolicy, set) } }
+        return set
+    }
+
+    private func loadParameters(upTo limit: UInt64, in transaction: Transaction) throws -> ParameterSet {
         var set = ParameterSet()
         try transaction.withCursor(policies) { cursor in
             var entry = try cursor.first()

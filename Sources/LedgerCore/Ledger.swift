@@ -34,6 +34,8 @@ public final class Ledger: @unchecked Sendable {
     let personNumbers: Database
     let accumulators0: Database
     let accumulators1: Database
+    /// The recorded parameters and the sequence of the last policy they hold.
+    let parameterCache = LockedValue<(lastPolicy: UInt64, parameters: ParameterSet)?>(nil)
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",
@@ -222,5 +224,20 @@ public final class Ledger: @unchecked Sendable {
             pending.append(contentsOf: direct.map(\.0))
         }
         return result
+    }
+}
+
+/// A value behind a lock, for caches shared by the threads that read one ledger.
+final class LockedValue<Value>: @unchecked Sendable {
+    // @unchecked Sendable: every access to `value` holds `lock`.
+    private var value: Value
+    private let lock = LedgerStorage.Mutex()
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

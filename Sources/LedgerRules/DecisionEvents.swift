@@ -8,42 +8,44 @@ public enum DecisionEvents {
         var events: [Event] = []
         for decision in adjudication.subsidies {
             let subject = Subject.enrollment(decision.enrollment.sequence)
+            let recorded = history.decisions[subject]
+            guard changed(recorded, grant: decision.subsidy, counted: false, outcome: decision.outcome) else { continue }
             var fields = subsidyFields(decision)
-            if let event = make(subject: subject, recorded: history.decisions[subject], grant: decision.subsidy,
-                                counted: false, outcome: decision.outcome, first: .contributionSubsidized,
-                                person: history.person, cause: cause, fields: &fields) {
-                events.append(event)
-            }
+            events.append(make(subject: subject, recorded: recorded, grant: decision.subsidy, outcome: decision.outcome,
+                               first: .contributionSubsidized, person: history.person, cause: cause, fields: &fields))
         }
         for decision in adjudication.claims {
             let subject = Subject.claim(decision.claim.id)
             let recorded = history.decisions[subject]
+            guard changed(recorded, grant: decision.grant, counted: decision.counted, outcome: decision.outcome) else { continue }
             var fields = claimFields(decision)
             let base = decision.claim.base
             fields[.baseDelta] = .money((decision.counted ? base : .zero) - ((recorded?.counted ?? false) ? base : .zero))
-            if let event = make(subject: subject, recorded: recorded, grant: decision.grant, counted: decision.counted,
-                                outcome: decision.outcome, first: .assistanceGranted, person: history.person,
-                                cause: cause, fields: &fields) {
-                events.append(event)
-            }
+            events.append(make(subject: subject, recorded: recorded, grant: decision.grant, outcome: decision.outcome,
+                               first: .assistanceGranted, person: history.person, cause: cause, fields: &fields))
         }
         for decision in adjudication.tilted {
             let subject = Subject.application(decision.application.sequence)
             let recorded = history.decisions[subject]
+            guard changed(recorded, grant: decision.grant, counted: false, outcome: decision.outcome) else { continue }
             var fields = tiltedFields(decision)
             fields[.inpatientAmount] = .money(decision.inpatientPart - (recorded?.inpatientPart ?? .zero))
             fields[.outpatientAmount] = .money(decision.outpatientPart - (recorded?.outpatientPart ?? .zero))
-            if let event = make(subject: subject, recorded: recorded, grant: decision.grant, counted: false,
-                                outcome: decision.outcome, first: .tiltedGranted, person: history.person,
-                                cause: cause, fields: &fields) {
-                events.append(event)
-            }
+            events.append(make(subject: subject, recorded: recorded, grant: decision.grant, outcome: decision.outcome,
+                               first: .tiltedGranted, person: history.person, cause: cause, fields: &fields))
         }
         return events
     }
 
-    private static func make(subject: Subject, recorded: RecordedDecision?, grant: Money, counted: Bool, outcome: String,
-                             first: EventType, person: String, cause: UInt64, fields: inout [Field: FieldValue]) -> Event? {
+    /// Whether a subject needs a decision event: it has none yet, or its grant, outcome or counting
+    /// toward the threshold changed.
+    private static func changed(_ recorded: RecordedDecision?, grant: Money, counted: Bool, outcome: String) -> Bool {
+        guard let recorded else { return true }
+        return recorded.grant != grant || recorded.counted != counted || recorded.outcome != outcome
+    }
+
+    private static func make(subject: Subject, recorded: RecordedDecision?, grant: Money, outcome: String,
+                             first: EventType, person: String, cause: UInt64, fields: inout [Field: FieldValue]) -> Event {
         fields[.cause] = .integer(Int64(cause))
         fields[.grant] = .money(grant)
         fields[.outcome] = symbol(.outcome, outcome)
@@ -51,7 +53,6 @@ public enum DecisionEvents {
             fields[.amount] = .money(grant)
             return Event(type: first, source: nil, person: person, fields: fields)
         }
-        guard recorded.grant != grant || recorded.counted != counted || recorded.outcome != outcome else { return nil }
         fields[.amount] = .money(grant - recorded.grant)
         fields[.adjusts] = .integer(Int64(recorded.sequence))
         switch subject {

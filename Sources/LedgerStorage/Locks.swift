@@ -8,10 +8,10 @@ import Darwin
 ///
 /// `@unchecked Sendable`: the pthread mutex is the synchronisation itself; it lives in heap memory
 /// owned by this object and is never moved.
-final class Mutex: @unchecked Sendable {
+public final class Mutex: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
-    init() {
+    public init() {
         precondition(pthread_mutex_init(mutex, nil) == 0, "pthread_mutex_init failed")
     }
 
@@ -20,10 +20,10 @@ final class Mutex: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { precondition(pthread_mutex_lock(mutex) == 0, "pthread_mutex_lock failed") }
-    func unlock() { precondition(pthread_mutex_unlock(mutex) == 0, "pthread_mutex_unlock failed") }
+    public func lock() { precondition(pthread_mutex_lock(mutex) == 0, "pthread_mutex_lock failed") }
+    public func unlock() { precondition(pthread_mutex_unlock(mutex) == 0, "pthread_mutex_unlock failed") }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }
         return try body()

@@ -54,15 +54,20 @@ public enum Render {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// `"head": {"sequence": N, "hash": "hex"}` inside an object being written.
+    public static func head(_ head: Head, to writer: inout JSONWriter) {
+        writer.key("head")
+        writer.beginObject()
+        writer.member("sequence", integer: head.sequence)
+        writer.member("hash", head.hashHex)
+        writer.endObject()
+    }
+
     /// `stat --json` as one JSON object.
     public static func statisticsJSON(_ statistics: LedgerStatistics) -> String {
         var writer = JSONWriter()
         writer.beginObject()
-        writer.key("head")
-        writer.beginObject()
-        writer.member("sequence", integer: statistics.head.sequence)
-        writer.member("hash", statistics.head.hashHex)
-        writer.endObject()
+        head(statistics.head, to: &writer)
         writer.member("events", integer: statistics.events)
         writer.member("persons", integer: statistics.persons)
         writer.key("eventsByType")

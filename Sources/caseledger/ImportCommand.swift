@@ -64,11 +64,7 @@ struct ImportCommand: ParsableCommand {
             writer.member("appended", integer: summary.appended)
             writer.member("decisions", integer: summary.decisions)
             writer.member("duplicates", integer: summary.duplicates)
-            writer.key("head")
-            writer.beginObject()
-            writer.member("sequence", integer: summary.head.sequence)
-            writer.member("hash", summary.head.hashHex)
-            writer.endObject()
+            Render.head(summary.head, to: &writer)
             writer.endObject()
             print(writer.text)
         } else {

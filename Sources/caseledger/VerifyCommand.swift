@@ -36,11 +36,7 @@ struct VerifyCommand: ParsableCommand {
             writer.member("clean", report.isClean ? "yes" : "no")
             writer.member("events", integer: report.eventsChecked)
             writer.member("indexEntries", integer: report.indexEntriesChecked)
-            writer.key("head")
-            writer.beginObject()
-            writer.member("sequence", integer: report.head.sequence)
-            writer.member("hash", report.head.hashHex)
-            writer.endObject()
+            Render.head(report.head, to: &writer)
             writer.key("problems")
             writer.beginArray()
             for problem in report.problems {

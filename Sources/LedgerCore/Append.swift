@@ -14,14 +14,6 @@ public struct AppendSummary: Equatable, Sendable {
     public var head = Head.empty
 }
 
-/// How an append names the stream version it expects (optimistic concurrency).
-public enum ExpectedVersion: Equatable, Sendable {
-    /// The version read in the same write transaction: the import path, the single writer.
-    case current
-    /// Exactly this version; anything else is ``LedgerError/wrongStreamVersion(person:expected:actual:)``.
-    case exactly(UInt32)
-}
-
 extension Ledger {
     /// Appends a checked batch in one write transaction: all of it, or — when any line is refused —
     /// none of it, with every refused line named.

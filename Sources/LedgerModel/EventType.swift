@@ -118,9 +118,6 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
         (.grantedBefore, false), (.grantedAfter, false), (.eligible, false),
     ]
 
-    /// The fields a type may carry, each once (decision schemas share fields).
-    public var allowedFields: Set<Field> { Set(schema.map(\.field)) }
-
     /// The schema as stored: each field once, in field-number order.
     public var storedSchema: [(field: Field, required: Bool)] { EventType.storedSchemas[Int(rawValue)] }
 

@@ -199,11 +199,6 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_set_mapsize(handle, next), "grow map to \(next) bytes")
     }
 
-    /// Flushes buffers to disk; only needed when the environment was opened without sync.
-    public func sync() throws(StorageError) {
-        try check(mdb_env_sync(handle, 1), "sync")
-    }
-
     /// LMDB's figures for the environment.
     public func figures() -> EnvironmentFigures {
         var info = MDB_envinfo()

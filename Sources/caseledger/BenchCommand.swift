@@ -67,10 +67,11 @@ struct Bench {
 
     func say(_ text: String) { if !options.json { printError(text) } }
 
-    func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    /// Runs `body` and returns its result with the nanoseconds it took (timings stay integers).
+    func time<T>(_ body: () throws -> T) rethrows -> (T, UInt64) {
         let start = Bench.monotonicNanoseconds()
         let result = try body()
-        return (result, Double(Bench.monotonicNanoseconds() - start) / 1e9)
+        return (result, max(1, Bench.monotonicNanoseconds() - start))
     }
 
     mutating func record(_ name: String, _ value: String) { figures.append((name, value)) }
@@ -111,7 +112,7 @@ struct Bench {
             }
         }
         sample()
-        record("importLinesPerSecond", rate(Double(lines.count), importSeconds))
+        record("importLinesPerSecond", rate(lines.count, importSeconds))
         say("import: \(figures.last!.1) lines/s")
 
         // 2. The append path with events already parsed.
@@ -128,7 +129,7 @@ struct Bench {
         sample()
         let head = try ledger.head().sequence
         record("ledgerEvents", String(head))
-        record("appendEventsPerSecond", rate(Double(lines.count), appendSeconds))
+        record("appendEventsPerSecond", rate(lines.count, appendSeconds))
         say("append: \(figures.last!.1) events/s (\(head) events in the log with decisions)")
 
         // 3. The floor: the same stored records, into a log database alone, same transaction size.
@@ -155,12 +156,12 @@ struct Bench {
             }
         }
         records = []
-        record("rawAppendEventsPerSecond", rate(Double(head), rawSeconds))
+        record("rawAppendEventsPerSecond", rate(Int(head), rawSeconds))
         say("raw append: \(figures.last!.1) events/s")
 
         // 4. One claim per durable commit, as a single API append.
         var random = SeededRandom(seed: options.seed ^ 0xBEEF)
-        var settleTimes: [Double] = []
+        var settleTimes: [UInt64] = []
         for index in 0..<options.settles {
             let person = ScenarioGenerator.personID(1 + random.below(options.persons))
             let event = Event(type: .settlementRecorded, source: Source(system: "bench", key: "s\(index)"), person: person, fields: [
@@ -180,13 +181,13 @@ struct Bench {
         let total = try ledger.head().sequence
         let (_, rebuildSeconds) = try time { _ = try ledger.rebuildProjections(chunkEvents: 100_000) }
         sample()
-        record("rebuildEventsPerSecond", rate(Double(total), rebuildSeconds))
+        record("rebuildEventsPerSecond", rate(Int(total), rebuildSeconds))
         say("rebuild: \(figures.last!.1) events/s")
 
         // 6. replay --verify.
         let (replay, replaySeconds) = try time { try ledger.replayVerify() }
         sample()
-        record("replayVerifyEventsPerSecond", rate(Double(total), replaySeconds))
+        record("replayVerifyEventsPerSecond", rate(Int(total), replaySeconds))
         record("replayClean", replay.isClean ? "true" : "false")
         say("replay --verify: \(figures[figures.count - 2].1) events/s, clean: \(replay.isClean)")
 
@@ -203,11 +204,11 @@ struct Bench {
                 }
             }
         }
-        record("rawScanEventsPerSecond", rate(Double(scanned), scanSeconds))
+        record("rawScanEventsPerSecond", rate(scanned, scanSeconds))
         say("raw scan: \(figures.last!.1) events/s")
 
         // 8. Timelines of random persons.
-        var timelineTimes: [Double] = []
+        var timelineTimes: [UInt64] = []
         var longest = 0
         for _ in 0..<options.timelines {
             let person = ScenarioGenerator.personID(1 + random.below(options.persons))
@@ -228,10 +229,11 @@ struct Bench {
         printFigures()
     }
 
-    func rate(_ count: Double, _ seconds: Double) -> String { String(Int((count / max(seconds, 1e-9)).rounded())) }
-    func micro(_ seconds: Double) -> String { String(Int((seconds * 1e6).rounded())) }
+    /// Per second, from a count and nanoseconds.
+    func rate(_ count: Int, _ nanoseconds: UInt64) -> String { String(UInt64(count) * 1_000_000_000 / nanoseconds) }
+    func micro(_ nanoseconds: UInt64) -> String { String((nanoseconds + 500) / 1000) }
 
-    func percentiles(_ values: [Double]) -> (p50: Double, p99: Double) {
+    func percentiles(_ values: [UInt64]) -> (p50: UInt64, p99: UInt64) {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return (0, 0) }
         return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)])

@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The system LMDB (Debian's liblmdb-dev). Only LedgerStorage imports it.
@@ -27,12 +28,20 @@ let package = Package(
                 "LedgerStorage", "LedgerModel", "LedgerRules",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // The HTTP API and the investigators' pages.
+        .target(
+            name: "LedgerServer",
+            dependencies: [
+                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The seeded scenario generator behind `generate`, `bench` and the property tests.
         .target(name: "LedgerSimulation", dependencies: ["LedgerModel"]),
         .executableTarget(
             name: "caseledger",
             dependencies: [
-                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation", "LedgerStorage",
+                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation", "LedgerStorage", "LedgerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LedgerStorageTests", dependencies: ["LedgerStorage"]),
@@ -40,5 +49,11 @@ let package = Package(
         .testTarget(name: "LedgerRulesTests", dependencies: ["LedgerRules", "LedgerModel"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation"]),
         .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger"]),
+        .testTarget(
+            name: "LedgerServerTests",
+            dependencies: [
+                "LedgerServer", "LedgerCore", "LedgerModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ]
 )

@@ -15,6 +15,32 @@ public struct AppendSummary: Equatable, Sendable {
 }
 
 extension Ledger {
+    /// Records that `reader` read `person`'s data through `route` (an `access.recorded` event in the
+    /// person's stream), in its own durable transaction.
+    @discardableResult
+    public func recordAccess(person: String, reader: String, role: String, route: String, recordedAt: Timestamp)
+        throws(LedgerError) -> UInt64
+    {
+        guard let roleIndex = Field.roles.firstIndex(of: role) else {
+            throw .refused([LineProblem(line: 0, field: "role", reason: "unknown role \(role)")])
+        }
+        let event = Event(type: .accessRecorded, source: nil, person: person, fields: [
+            .reader: .text(String(reader.prefix(64))), .role: .symbol(roleIndex), .route: .text(String(route.utf8.prefix(256)) ?? route),
+        ])
+        do {
+            return try environment.write { transaction in
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt)
+                let problems = try appender.stateProblems(of: event, line: 0)
+                guard problems.isEmpty else { throw LedgerError.refused(problems) }
+                try appender.write(event, sequence: appender.head.sequence + 1, recordedAt: appender.recordedAt)
+                try appender.finish()
+                return appender.head.sequence
+            }
+        } catch {
+            throw Ledger.wrap(error)
+        }
+    }
+
     /// Appends a checked batch in one write transaction: all of it, or — when any line is refused —
     /// none of it, with every refused line named.
     ///
@@ -101,7 +127,7 @@ struct Appender {
         func problem(_ field: String, _ reason: String) -> [LineProblem] {
             [LineProblem(line: submission.line, field: field, reason: reason)]
         }
-        if !event.type.isInput {
+        if event.type.isDecision {
             // An exported decision: the ledger must have decided exactly this at that sequence.
             guard let stamp = submission.stamp else { return problem("type", "written by the ledger itself") }
             guard let bytes = try transaction.get(ledger.log, key: Keys.log(stamp.sequence)),
@@ -126,6 +152,9 @@ struct Appender {
             let what = stored.event.type != event.type ? "type" : stored.event.person != event.person ? "person"
                 : differing.joined(separator: ", ")
             return problem("source", "conflicts with sequence \(sequence): same source, other content (\(what) differs)")
+        }
+        if event.type == .accessRecorded && submission.stamp == nil {
+            return problem("type", "access records are written by the ledger's server, not sent")
         }
         let problems = try stateProblems(of: event, line: submission.line)
         if !problems.isEmpty { return problems }

@@ -45,7 +45,7 @@ struct DecisionEngine {
         case .personRegistered, .contributionPaid, .contributionRefunded, .regionRegistered:
             // Coverage follows enrolment, not payment (I-9): a payment changes no decision.
             return []
-        case .contributionSubsidized, .assistanceGranted, .assistanceAdjusted, .tiltedGranted:
+        case .contributionSubsidized, .assistanceGranted, .assistanceAdjusted, .tiltedGranted, .accessRecorded:
             return []
         default:
             guard let person = event.person else { return [] }

@@ -46,6 +46,8 @@ public enum Explain {
             return "refunded \(event.money(.amount)?.yuanString ?? "?") for \(event.integer(.insuranceYear).map(String.init) ?? "?")"
         case .assistanceApplied:
             return "applies for tilted assistance for \(event.integer(.year).map(String.init) ?? "?")"
+        case .accessRecorded:
+            return "read by \(event.text(.reader) ?? "?") (\(event.symbol(.role) ?? "?")) through \(event.text(.route) ?? "?")"
         case .personMerged:
             return "\(event.person ?? "?") is a duplicate record of \(event.text(.into) ?? "?"): its events count as the survivor's"
         default:
@@ -159,7 +161,7 @@ extension Render {
         for (index, recorded) in timeline.events.enumerated() {
             text += table[index + 2] + "\n"
             let event = recorded.event
-            let lines = event.type.isInput ? (Explain.fact(event).map { [$0] } ?? [])
+            let lines = !event.type.isDecision ? (Explain.fact(event).map { [$0] } ?? [])
                 : Explain.decision(event, parameters: bySequence, causeType: { types[$0] })
             for line in lines { text += String(repeating: " ", count: 10) + "· " + line + "\n" }
         }

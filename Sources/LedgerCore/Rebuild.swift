@@ -96,3 +96,26 @@ extension Ledger {
         return report
     }
 }
+
+/// Where the projection stands, for operations.
+public struct ProjectionStatus: Sendable {
+    public let head: UInt64
+    public let liveGeneration: UInt8
+    public let checkpoint: UInt64
+    /// A rebuild under way (or stopped): its target generation and last sequence applied.
+    public let rebuild: (generation: UInt8, sequence: UInt64)?
+}
+
+extension Ledger {
+    public func projectionStatus() throws(LedgerError) -> ProjectionStatus {
+        try read { transaction in
+            let live = try liveAccumulators(in: transaction) == accumulators0 ? UInt8(0) : 1
+            var rebuild: (UInt8, UInt64)?
+            if let bytes = try transaction.get(meta, key: Keys.rebuildProgress), bytes.count == 9 {
+                rebuild = (bytes[0], Keys.uint64(bytes, at: 1))
+            }
+            return ProjectionStatus(head: try head(in: transaction).sequence, liveGeneration: live,
+                                    checkpoint: try projectionCheckpoint(in: transaction), rebuild: rebuild)
+        }
+    }
+}

@@ -50,7 +50,7 @@ extension Ledger {
                         missing(expected)
                         cause = recorded.sequence
                         expected = try engine.decisions(after: event, sequence: recorded.sequence)
-                    } else {
+                    } else if event.type.isDecision {
                         report.decisionsChecked += 1
                         if expected.isEmpty {
                             report.decisionProblems.append(VerifyProblem(sequence: recorded.sequence, database: "decisions",

@@ -19,6 +19,8 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
     case assistanceGranted = 33
     case assistanceAdjusted = 34
     case tiltedGranted = 35
+    // Written by the ledger's server: a read of a person's data, so that no one looks without a trace.
+    case accessRecorded = 40
 
     public static func < (lhs: EventType, rhs: EventType) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -42,6 +44,7 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
         case .assistanceGranted: return "assistance.granted"
         case .assistanceAdjusted: return "assistance.adjusted"
         case .tiltedGranted: return "tilted.granted"
+        case .accessRecorded: return "access.recorded"
         }
     }
 
@@ -49,6 +52,9 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
 
     /// Whether departments send it (as opposed to the ledger writing it).
     public var isInput: Bool { rawValue < 32 }
+
+    /// Whether the rules wrote it (a decision or an adjustment).
+    public var isDecision: Bool { (32...35).contains(rawValue) }
 
     /// Whether the event belongs to a person's stream (region and policy events do not).
     public var hasPerson: Bool { self != .regionRegistered && self != .policyPublished }
@@ -93,6 +99,8 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
             return EventType.decisionCommon + EventType.claimDecision
         case .tiltedGranted:
             return EventType.decisionCommon + EventType.tiltedDecision
+        case .accessRecorded:
+            return [(.reader, true), (.role, true), (.route, true)]
         case .assistanceAdjusted:
             return EventType.decisionCommon + [(.subject, true), (.adjusts, true)] + EventType.claimDecision
                 + EventType.tiltedDecision + [(.insuranceYear, false), (.enrolledOn, false), (.standard, false),
@@ -152,7 +160,7 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
     /// The field that gives an input event's effective date, if the type has one.
     public var effectiveField: Field? {
         switch self {
-        case .contributionSubsidized, .assistanceGranted, .assistanceAdjusted, .tiltedGranted: return nil
+        case .contributionSubsidized, .assistanceGranted, .assistanceAdjusted, .tiltedGranted, .accessRecorded: return nil
         case .personRegistered: return nil
         case .personAmended, .personMerged: return .on
         case .identityRecognized, .regionRegistered, .policyPublished: return .validFrom

@@ -115,6 +115,11 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
     case subject = 95
     case subjectSequence = 96
 
+    // Access records (written by the server).
+    case reader = 100
+    case role = 101
+    case route = 102
+
     public static func < (lhs: Field, rhs: Field) -> Bool { lhs.rawValue < rhs.rawValue }
 
     public static let categories = ["TK", "GE", "SW", "DB", "DBBY", "JC", "TP"]
@@ -123,6 +128,7 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
     public static let regionKinds = ["city-district", "county", "poor-county", "development-zone", "university"]
     public static let outcomes = ["granted", "none", "pending"]
     public static let subjects = ["claim", "application", "enrollment"]
+    public static let roles = ["ingest", "ops", "auditor", "investigator"]
     public static let funders = ["assistance-fund", "city-county-finance", "civil-affairs", "region-city-county"]
 
     /// The member name in interchange JSON.
@@ -170,6 +176,9 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
         case .rules: return .text(maximumBytes: 128)
         case .pendingParameter: return .text(maximumBytes: 64)
         case .pendingDate: return .date
+        case .reader: return .text(maximumBytes: 64)
+        case .role: return .symbol(Field.roles)
+        case .route: return .text(maximumBytes: 256)
         case .base, .baseBefore, .baseAfter, .threshold, .cap, .grantedBefore, .grantedAfter, .eligible, .grant,
             .baseDelta, .selfPay, .inpatientGap, .outpatientGap, .inpatientAmount, .outpatientAmount, .remainingGap,
             .standard, .owed:

@@ -128,7 +128,7 @@ public struct PersonHistory: Sendable {
             years.insert(Int(year))
         case .contributionSubsidized, .assistanceGranted, .tiltedGranted, .assistanceAdjusted:
             recordDecision(event, sequence: sequence)
-        case .personMerged, .regionRegistered, .policyPublished:
+        case .personMerged, .regionRegistered, .policyPublished, .accessRecorded:
             break
         }
     }

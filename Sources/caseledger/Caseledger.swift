@@ -2,7 +2,7 @@ import ArgumentParser
 import LedgerCore
 
 @main
-struct Caseledger: ParsableCommand {
+struct Caseledger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caseledger",
         abstract: "An event-sourced case ledger for resident medical insurance and medical assistance.",
@@ -21,7 +21,8 @@ struct Caseledger: ParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, VerifyCommand.self, ExportCommand.self, StatCommand.self,
             TimelineCommand.self, AccumulatorsCommand.self, DecisionsCommand.self, ParamsCommand.self, ReportCommand.self,
-            RebuildCommand.self, ReplayCommand.self, GenerateCommand.self, BenchCommand.self,
+            RebuildCommand.self, ReplayCommand.self, GenerateCommand.self, BenchCommand.self, ServeCommand.self,
+            TokenCommand.self,
         ])
 
     @OptionGroup var global: GlobalOptions

@@ -79,7 +79,7 @@ import Testing
     @Test func everyCommandExplainsItselfWithAnExample() throws {
         for command in [
             "init", "import", "verify", "export", "stat", "timeline", "generate", "accumulators", "decisions", "params",
-            "report", "rebuild", "replay",
+            "report", "rebuild", "replay", "bench", "serve", "token",
         ] {
             let help = try CLI.run([command, "--help"])
             #expect(help.status == 0, "\(command)")

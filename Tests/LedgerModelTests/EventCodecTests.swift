@@ -678,9 +678,10 @@ struct EventAccessorTests {
         #expect(Fixtures.full(.enrollmentRegistered).integer(.insuranceYear) == 2024)
         #expect(Fixtures.full(.identityRecognized).symbol(.category) == "TP")
         #expect(Fixtures.full(.regionRegistered).symbol(.regionKind) == "poor-county")
-        for type in EventType.allCases where type != .personRegistered {
+        for type in EventType.allCases where type != .personRegistered && type != .accessRecorded {
             #expect(Fixtures.full(type).effectiveDate != nil, "\(type.name)")
         }
+        #expect(Fixtures.full(.accessRecorded).effectiveDate == nil, "a read is recorded, it takes effect on no date")
     }
 
     @Test("a decision takes effect on the date of its subject")
@@ -724,7 +725,8 @@ struct EventAccessorTests {
                            "settlement.reversed", "assistance.applied", "region.registered", "policy.published"]
         let decisions: Set = ["contribution.subsidized", "assistance.granted", "assistance.adjusted", "tilted.granted"]
         #expect(Set(EventType.allCases.filter(\.isInput).map(\.name)) == inputs)
-        #expect(Set(EventType.allCases.filter { !$0.isInput }.map(\.name)) == decisions)
+        #expect(Set(EventType.allCases.filter(\.isDecision).map(\.name)) == decisions)
+        #expect(Set(EventType.allCases.filter { !$0.isInput && !$0.isDecision }.map(\.name)) == ["access.recorded"])
         for type in EventType.allCases { #expect(EventType.byName[type.name] == type) }
         #expect(EventType.byName["settlement.recorded"] == .settlementRecorded)
         #expect(EventType.regionRegistered.hasPerson == false)

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API and the investigators' pages (loopback by default).",
+        discussion: """
+            Routes: POST /events, GET /persons/{id}/timeline, /persons/{id}/years/{year}, /persons/{id} \
+            (HTML), /reports/{name}, /params, /rebuild, /health, /metrics, /openapi.yaml. Every route but \
+            /health and /openapi.yaml takes a bearer token from the --tokens file (see `caseledger token`). \
+            Every read of a person is recorded in the ledger.
+
+            Examples:
+              caseledger token add --tokens ./tokens --role investigator --name wang.li
+              caseledger --ledger ./ledger serve --tokens ./tokens --port 8080
+              curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/persons/P0000001/timeline
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The port.") var port = 8080
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: ArgumentHelp("The tokens file (hashes only), made by `caseledger token add`.", valueName: "file")) var tokens: String
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port is 1 to 65535") }
+    }
+
+    func run() async throws {
+        let ledger = try global.open(create: true)
+        let store: TokenStore
+        do { store = try TokenStore.load(path: tokens) } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        if store.entries.isEmpty { printError("warning: \(tokens) holds no token: every route but /health will answer 401") }
+        let server = LedgerServer(ledger: ledger, tokens: store, clock: { now() })
+        let app = Application(router: server.router(), configuration: .init(address: .hostname(host, port: port)))
+        printError("serving \(try global.ledgerPath()) on http://\(host):\(port)")
+        try await app.runService()
+    }
+}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Manage the bearer tokens of the server.",
+        discussion: """
+            Roles: ingest (append only), ops (reports, rebuild status, metrics), auditor (everything \
+            read-only, full identity numbers), investigator (timelines and years, identity numbers and \
+            names masked). The file keeps only SHA-256 hashes; a new token is printed once.
+
+            Examples:
+              caseledger token add --tokens ./tokens --role auditor --name audit.office
+              caseledger token revoke --tokens ./tokens --name audit.office
+              caseledger token list --tokens ./tokens
+            """,
+        subcommands: [Add.self, Revoke.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a token and print it once.",
+            discussion: "Example:\n  caseledger token add --tokens ./tokens --role ingest --name tax.bureau")
+        @Option(help: "The tokens file.") var tokens: String
+        @Option(help: "ingest, ops, auditor or investigator.") var role: String
+        @Option(help: "Who holds it (shown in access records).") var name: String
+
+        func run() throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role is ingest, ops, auditor or investigator") }
+            var store = try load(tokens)
+            do {
+                let token = try store.add(name: name, role: role)
+                try store.save(path: tokens)
+                print(token)
+            } catch let error as TokenStore.Failure {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke the token of a name.",
+            discussion: "Example:\n  caseledger token revoke --tokens ./tokens --name tax.bureau")
+        @Option(help: "The tokens file.") var tokens: String
+        @Option(help: "The token's name.") var name: String
+
+        func run() throws {
+            var store = try load(tokens)
+            do {
+                try store.revoke(name: name)
+                try store.save(path: tokens)
+                print("revoked \(name)")
+            } catch let error as TokenStore.Failure {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List names and roles (never tokens).",
+            discussion: "Example:\n  caseledger token list --tokens ./tokens")
+        @Option(help: "The tokens file.") var tokens: String
+
+        func run() throws {
+            for entry in try load(tokens).entries { print("\(entry.name)\t\(entry.role.rawValue)") }
+        }
+    }
+}
+
+private func load(_ path: String) throws -> TokenStore {
+    do { return try TokenStore.load(path: path) } catch {
+        printError("error: \(error)")
+        throw ExitCode(2)
+    }
+}

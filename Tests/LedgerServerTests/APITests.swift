@@ -1,0 +1,198 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LedgerCore
+import LedgerModel
+import LedgerServer
+import Testing
+
+@Suite struct APITests {
+    /// Every route and who may use it: 401 without a token, 403 for a role without the right.
+    @Test func everyRouteChecksTheRole() async throws {
+        let fixture = try Fixture()
+        let routes: [(String, HTTPRequest.Method, Set<Role>)] = [
+            ("/persons/P1/timeline", .get, [.auditor, .investigator]),
+            ("/persons/P1/years/2024", .get, [.auditor, .investigator]),
+            ("/persons/P1", .get, [.auditor, .investigator]),
+            ("/reports/totals?year=2024", .get, [.ops, .auditor]),
+            ("/reports/risk?month=2024-12", .get, [.ops, .auditor]),
+            ("/reports/pending", .get, [.ops, .auditor]),
+            ("/params?on=2024-06-30", .get, Set(Role.allCases)),
+            ("/rebuild", .get, [.ops, .auditor]),
+            ("/metrics", .get, [.ops, .auditor]),
+            ("/events", .post, [.ingest]),
+        ]
+        try await fixture.test { client in
+            for (uri, method, allowed) in routes {
+                let body = method == .post ? ByteBuffer(string: "") : nil
+                let anonymous = try await client.execute(uri: uri, method: method, headers: fixture.headers(nil), body: body)
+                #expect(anonymous.status == .unauthorized, "\(uri) without a token")
+                #expect(anonymous.text.contains("\"status\":401"))
+                var wrong = HTTPFields()
+                wrong[.authorization] = "Bearer clt_not-a-token"
+                #expect(try await client.execute(uri: uri, method: method, headers: wrong, body: body).status == .unauthorized)
+                for role in Role.allCases {
+                    let response = try await client.execute(uri: uri, method: method, headers: fixture.headers(role), body: body)
+                    if allowed.contains(role) {
+                        #expect(response.status != .forbidden && response.status != .unauthorized, "\(uri) as \(role)")
+                    } else {
+                        #expect(response.status == .forbidden, "\(uri) as \(role): \(response.status)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func healthAndTheOpenAPIDocumentNeedNoToken() async throws {
+        let fixture = try Fixture()
+        let head = try fixture.ledger.head()
+        try await fixture.test { client in
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.status == .ok)
+            #expect(health.text.contains("\"sequence\":\(head.sequence)"))
+            let document = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(document.status == .ok)
+            #expect(document.text.hasPrefix("openapi: 3.0.3"))
+            for path in ["/events:", "/persons/{id}/timeline:", "/persons/{id}/years/{year}:", "/reports/{name}:", "/params:", "/health:", "/metrics:"] {
+                #expect(document.text.contains(path), "\(path) is documented")
+            }
+        }
+    }
+
+    @Test func auditorsSeeFullIdentityNumbersInvestigatorsMasked() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            let audited = try await client.execute(uri: "/persons/P1/timeline", method: .get, headers: fixture.headers(.auditor))
+            #expect(audited.status == .ok)
+            #expect(audited.text.contains("\"idNumber\":\"450102199001011231\""))
+            #expect(audited.text.contains("\"name\":\"张三\""))
+            let investigated = try await client.execute(uri: "/persons/P1/timeline", method: .get, headers: fixture.headers(.investigator))
+            #expect(investigated.status == .ok)
+            #expect(investigated.text.contains("\"idNumber\":\"4501**********1231\""))
+            #expect(investigated.text.contains("\"name\":\"张*\""))
+            #expect(!investigated.text.contains("450102199001011231"))
+            #expect(!investigated.text.contains("张三"))
+            let page = try await client.execute(uri: "/persons/P1", method: .get, headers: fixture.headers(.investigator))
+            #expect(!page.text.contains("450102199001011231") && !page.text.contains("张三"))
+        }
+    }
+
+    @Test func everyReadOfAPersonLeavesAnAccessRecord() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            _ = try await client.execute(uri: "/persons/P1/timeline", method: .get, headers: fixture.headers(.investigator))
+            _ = try await client.execute(uri: "/persons/P1/years/2024", method: .get, headers: fixture.headers(.auditor))
+            _ = try await client.execute(uri: "/persons/P1", method: .get, headers: fixture.headers(.auditor))
+            _ = try await client.execute(uri: "/persons/P1/timeline", method: .get, headers: fixture.headers(.ops))
+        }
+        let records = try fixture.accessRecords()
+        #expect(records.map(\.0) == ["investigator.tester", "auditor.tester", "auditor.tester"], "a refused read leaves none")
+        #expect(records.map(\.1) == ["GET /persons/P1/timeline", "GET /persons/P1/years/2024", "GET /persons/P1"])
+        #expect(try fixture.ledger.verify().isClean)
+        #expect(try fixture.ledger.replayVerify().isClean, "access records are neither inputs nor decisions")
+        try await fixture.test { client in
+            let timeline = try await client.execute(uri: "/persons/P1/timeline", method: .get, headers: fixture.headers(.auditor))
+            #expect(timeline.text.contains("\"type\":\"access.recorded\""), "auditors see who looked")
+        }
+    }
+
+    @Test func theYearCarriesTheAccumulatorAndTheDecisions() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            let year = try await client.execute(uri: "/persons/P1/years/2024", method: .get, headers: fixture.headers(.auditor))
+            #expect(year.status == .ok)
+            #expect(year.text.contains("\"assistanceBase\":\"64500.55\",\"assistanceGranted\":\"20000.00\",\"tiltedGranted\":\"19900.39\""))
+            #expect(year.text.contains("{\"claim\":\"a3\",\"person\":\"P1\",\"year\":2024,\"type\":\"assistance.granted\",\"eligible\":\"8000.55\",\"grant\":\"5600.39\""))
+            let unknown = try await client.execute(uri: "/persons/NOBODY/years/2024", method: .get, headers: fixture.headers(.auditor))
+            #expect(unknown.status == .notFound)
+            let badYear = try await client.execute(uri: "/persons/P1/years/twenty", method: .get, headers: fixture.headers(.auditor))
+            #expect(badYear.status == .badRequest)
+        }
+    }
+
+    @Test func postingEventsAppendsDecidesAndHonoursIfMatch() async throws {
+        let fixture = try Fixture()
+        let line = #"{"type":"settlement.recorded","source":{"system":"his","key":"a5"},"person":"P1","claim":"a5","kind":"inpatient","hospital":"H1","settledOn":"2024-10-01","totalCost":"1000","inListCost":"1000","basicPaid":"500","criticalPaid":"0"}"#
+        let version = try fixture.ledger.timeline(of: "P1").events.count
+        try await fixture.test { client in
+            var stale = fixture.headers(.ingest)
+            stale[.ifMatch] = "\"\(version - 1)\""
+            let refused = try await client.execute(uri: "/events", method: .post, headers: stale, body: ByteBuffer(string: line))
+            #expect(refused.status == .preconditionFailed)
+            var current = fixture.headers(.ingest)
+            current[.ifMatch] = "\"\(version)\""
+            let appended = try await client.execute(uri: "/events", method: .post, headers: current, body: ByteBuffer(string: line))
+            #expect(appended.status == .created)
+            #expect(appended.text.hasPrefix("{\"appended\":1,\"decisions\":1,\"duplicates\":0,\"sequences\":{\"first\":"))
+            let again = try await client.execute(uri: "/events", method: .post, headers: fixture.headers(.ingest), body: ByteBuffer(string: line))
+            #expect(again.status == .ok)
+            #expect(again.text.hasPrefix("{\"appended\":0,\"decisions\":0,\"duplicates\":1"))
+        }
+    }
+
+    @Test func badInputGetsAClearJSONErrorAndChangesNothing() async throws {
+        let fixture = try Fixture()
+        let before = try fixture.ledger.head()
+        let bodies: [(String, HTTPResponse.Status, String)] = [
+            ("{\"type\":", .badRequest, "not valid JSON"),
+            ("[1,2,3]", .badRequest, "must be a JSON object"),
+            (#"{"type":"contribution.paid","source":{"system":"t","key":"k"},"person":"P1","insuranceYear":"2024","amount":380,"paidOn":"2024-01-01"}"#, .badRequest, "\"field\":\"amount\""),
+            (#"{"type":"contribution.paid","source":{"system":"t","key":"k"},"person":"NOBODY","insuranceYear":2024,"amount":"380","paidOn":"2024-01-01"}"#, .unprocessableContent, "unknown person NOBODY"),
+            ("", .badRequest, "no interchange line"),
+        ]
+        try await fixture.test { client in
+            for (body, status, fragment) in bodies {
+                let response = try await client.execute(uri: "/events", method: .post, headers: fixture.headers(.ingest), body: ByteBuffer(string: body))
+                #expect(response.status == status, "\(body)")
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                #expect(response.text.contains(fragment), "\(response.text)")
+            }
+            let huge = ByteBuffer(repeating: UInt8(ascii: " "), count: LedgerServer.maximumBodyBytes + 1)
+            let tooLarge = try await client.execute(uri: "/events", method: .post, headers: fixture.headers(.ingest), body: huge)
+            #expect(tooLarge.status == .contentTooLarge)
+            let unknown = try await client.execute(uri: "/no/such/route", method: .get, headers: fixture.headers(.auditor))
+            #expect(unknown.status == .notFound)
+            #expect(unknown.text.contains("no such route"))
+            let badReport = try await client.execute(uri: "/reports/everything", method: .get, headers: fixture.headers(.ops))
+            #expect(badReport.status == .notFound)
+            let noYear = try await client.execute(uri: "/reports/totals", method: .get, headers: fixture.headers(.ops))
+            #expect(noYear.status == .badRequest)
+        }
+        #expect(try fixture.ledger.head() == before)
+    }
+
+    @Test func metricsAreInPrometheusText() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            _ = try await client.execute(uri: "/persons/P1/timeline", method: .get, headers: fixture.headers(.auditor))
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: fixture.headers(.ops))
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("# TYPE caseledger_http_request_duration_seconds histogram"))
+            #expect(metrics.text.contains("caseledger_access_records_total 1"))
+            #expect(metrics.text.contains("caseledger_http_requests_total{route=\"/persons\",status=\"200\"} 1"))
+            #expect(metrics.text.contains("caseledger_head_sequence "))
+        }
+    }
+
+    @Test func paramsAndRebuildStatus() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            let params = try await client.execute(uri: "/params?on=2024-06-30", method: .get, headers: fixture.headers(.investigator))
+            #expect(params.text.contains("{\"parameter\":\"assistance.threshold\",\"value\":\"3000.00\",\"validFrom\":\"2022-08-01\""))
+            let rebuild = try await client.execute(uri: "/rebuild", method: .get, headers: fixture.headers(.ops))
+            #expect(rebuild.text.contains("\"liveGeneration\":0") && rebuild.text.contains("\"rebuild\":null"))
+        }
+    }
+
+    @Test func theServedOpenAPIDocumentIsTheCheckedInOne() async throws {
+        let fixture = try Fixture()
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Snapshots/openapi.yaml")
+        try await fixture.test { client in
+            let served = try await client.execute(uri: "/openapi.yaml", method: .get).text
+            let expected = try String(contentsOf: golden, encoding: .utf8)
+            #expect(served == expected, "record Snapshots/openapi.yaml from /openapi.yaml when the API changes")
+        }
+    }
+}

@@ -293,9 +293,22 @@ public struct LedgerServer: Sendable {
         } else {
             writer.null()
         }
+        let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
+        let bySequence = Dictionary(parameters.all.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
         writer.key("decisions")
         writer.beginArray()
-        for decision in decisions { writer.raw(Render.decisionJSON(decision)) }
+        for decision in decisions {
+            writer.beginObject()
+            writer.key("summary")
+            writer.raw(Render.decisionJSON(decision))
+            writer.key("breakdown")
+            writer.raw(Interchange.render(decision.latest))
+            writer.key("explanation")
+            writer.beginArray()
+            for line in Explain.decision(decision.latest, parameters: bySequence, causeType: { _ in nil }) { writer.string(line) }
+            writer.endArray()
+            writer.endObject()
+        }
         writer.endArray()
         writer.endObject()
         return LedgerServer.respond(.ok, json: writer.text)

@@ -53,8 +53,10 @@ extension Ledger {
     ///   - expectedVersions: per person, the stream version the caller read.
     /// - Throws: ``LedgerError/refused(_:)`` listing every problem, ``LedgerError/wrongStreamVersion(person:expected:actual:)``,
     ///   ``LedgerError/storage(_:)``. On every throw the ledger is exactly as it was.
+    ///   - progress: called every 16 384 lines with (lines done, lines in the batch), for long batches.
     public func append(
-        _ submissions: [Submission], recordedAt: Timestamp, expectedVersions: [String: UInt32] = [:]
+        _ submissions: [Submission], recordedAt: Timestamp, expectedVersions: [String: UInt32] = [:],
+        progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
         do {
             return try environment.write { transaction in
@@ -66,9 +68,11 @@ extension Ledger {
                     }
                 }
                 var problems: [LineProblem] = []
-                for submission in submissions {
+                for (index, submission) in submissions.enumerated() {
                     problems += try appender.submit(submission)
+                    if index & 0x3FFF == 0x3FFF { progress?(index + 1, submissions.count) }
                 }
+                progress?(submissions.count, submissions.count)
                 guard problems.isEmpty else { throw LedgerError.refused(problems) }
                 try appender.finish()
                 return appender.summary

@@ -2,7 +2,7 @@ import LedgerModel
 
 /// A small, fast, seeded random source (SplitMix64): the same seed gives the same scenario on
 /// every machine.
-public struct SeededRandom: Sendable {
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }

@@ -169,7 +169,12 @@ public final class Environment: @unchecked Sendable {
             throw error
         }
         // mdb_txn_commit frees the transaction whatever it returns.
-        try check(mdb_txn_commit(transaction), "commit")
+        let code = mdb_txn_commit(transaction)
+        if code == EIO && fileSystemIsFull() {
+            // LMDB reports a short write as EIO; on a file system with no room left that is a full disk.
+            throw StorageError(code: ENOSPC, operation: "commit")
+        }
+        try check(code, "commit")
         return result
     }
 
@@ -197,6 +202,13 @@ public final class Environment: @unchecked Sendable {
         }
         let next = min(mapSizeLimitBytes, max(current * 2, current + (1 << 30)))
         try check(mdb_env_set_mapsize(handle, next), "grow map to \(next) bytes")
+    }
+
+    /// Whether the ledger's file system has less room left than one more transaction could need.
+    private func fileSystemIsFull() -> Bool {
+        var status = statvfs()
+        guard statvfs(path, &status) == 0 else { return false }
+        return UInt64(status.f_bavail) * UInt64(status.f_frsize) < 16 << 20
     }
 
     /// LMDB's figures for the environment.

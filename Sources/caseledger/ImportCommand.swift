@@ -50,7 +50,10 @@ struct ImportCommand: ParsableCommand {
         let ledger = try global.open(create: true)
         let summary: AppendSummary
         do {
-            summary = try ledger.append(submissions, recordedAt: time)
+            var progress = Progress(label: "import")
+            summary = try ledger.append(submissions, recordedAt: time) { done, total in
+                progress.update(done: UInt64(done), total: UInt64(total))
+            }
         } catch {
             if case .refused(let problems) = error {
                 printError(Render.problems(problems, lines: lineCount))

@@ -55,6 +55,11 @@ public enum Explain {
         }
     }
 
+    /// What to say under an event: a decision's breakdown, or what a fact changed.
+    public static func lines(for event: Event, parameters: [UInt64: Parameter], causeType: (UInt64) -> String?) -> [String] {
+        event.type.isDecision ? decision(event, parameters: parameters, causeType: causeType) : (fact(event).map { [$0] } ?? [])
+    }
+
     /// A decision in words, one sentence per line.
     public static func decision(_ event: Event, parameters: [UInt64: Parameter], causeType: (UInt64) -> String?) -> [String] {
         var lines: [String] = []
@@ -152,17 +157,15 @@ public enum Explain {
 extension Render {
     /// A timeline that explains itself: each fact with what it changed, each decision in words.
     public static func explainedTimeline(_ timeline: Timeline, parameters: ParameterSet) -> String {
-        let bySequence = Dictionary(parameters.all.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
-        let types = Dictionary(timeline.events.map { ($0.sequence, $0.event.type.name) }, uniquingKeysWith: { first, _ in first })
+        let bySequence = parameters.bySequence
+        let types = timeline.typesBySequence
         var text = ""
         let table = Render.timeline(timeline).split(separator: "\n", omittingEmptySubsequences: false)
         // Header lines, then each event's row followed by its explanation.
         text += table.prefix(2).joined(separator: "\n") + "\n"
         for (index, recorded) in timeline.events.enumerated() {
             text += table[index + 2] + "\n"
-            let event = recorded.event
-            let lines = !event.type.isDecision ? (Explain.fact(event).map { [$0] } ?? [])
-                : Explain.decision(event, parameters: bySequence, causeType: { types[$0] })
+            let lines = Explain.lines(for: recorded.event, parameters: bySequence, causeType: { types[$0] })
             for line in lines { text += String(repeating: " ", count: 10) + "· " + line + "\n" }
         }
         text += "\(timeline.events.count) event\(timeline.events.count == 1 ? "" : "s")\n"

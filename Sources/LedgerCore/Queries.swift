@@ -7,6 +7,11 @@ public struct Timeline: Sendable {
     /// Persons merged into this one (directly or through others), by id.
     public let mergedPersons: [String]
     public let events: [RecordedEvent]
+
+    /// The type of each event by sequence, to name what caused an adjustment.
+    public var typesBySequence: [UInt64: String] {
+        Dictionary(events.map { ($0.sequence, $0.event.type.name) }, uniquingKeysWith: { first, _ in first })
+    }
 }
 
 /// Counts and LMDB's own figures.

@@ -59,6 +59,11 @@ public struct ParameterSet: Sendable {
 
     public var all: [Parameter] { byName.values.flatMap { $0 }.sorted { $0.sequence < $1.sequence } }
 
+    /// Every parameter by the sequence of its `policy.published` event, as decisions cite them.
+    public var bySequence: [UInt64: Parameter] {
+        Dictionary(all.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The value in force for `name` on `date` in `region`: a parameter narrowed to the region wins
     /// over one for the whole region; among equals, the later publication supersedes the earlier.
     public func find(_ name: String, on date: CivilDate, region: Int64? = nil) -> Parameter? {

@@ -53,15 +53,14 @@ struct PersonPage {
     // MARK: Timeline
 
     func table() -> String {
-        let bySequence = Dictionary(parameters.all.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
-        let types = Dictionary(timeline.events.map { ($0.sequence, $0.event.type.name) }, uniquingKeysWith: { first, _ in first })
+        let bySequence = parameters.bySequence
+        let types = timeline.typesBySequence
         var html = "<h2>时间线 Timeline</h2>\n<table id=\"timeline\"><thead><tr><th>序号 Seq</th><th>记录时间 Recorded</th>"
             + "<th>生效日期 Effective</th><th>事件 Event</th><th>内容与说明 Content and explanation</th></tr></thead><tbody>\n"
         for recorded in timeline.events {
             let event = LedgerServer.visible(recorded.event, to: principal)
             let decision = event.type.isDecision
-            let lines = decision ? Explain.decision(event, parameters: bySequence, causeType: { types[$0] })
-                : (Explain.fact(event).map { [$0] } ?? [])
+            let lines = Explain.lines(for: event, parameters: bySequence, causeType: { types[$0] })
             html += "<tr class=\"\(decision ? "decision" : "fact")\" data-sequence=\"\(recorded.sequence)\" data-type=\"\(event.type.name)\">"
             html += "<td>\(recorded.sequence)</td><td>\(recorded.recordedAt)</td><td>\(event.effectiveDate?.description ?? "-")</td>"
             html += "<td>\(PersonPage.label(event.type))<br><code>\(event.type.name)</code></td><td>"

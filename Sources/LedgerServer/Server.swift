@@ -239,8 +239,8 @@ public struct LedgerServer: Sendable {
         try trace(principal, person: id, route: "GET /persons/\(id)/timeline")
         let timeline = try ledgerCall { () throws(LedgerError) in try ledger.timeline(of: id, asOf: limit) }
         let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
-        let bySequence = Dictionary(parameters.all.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
-        let types = Dictionary(timeline.events.map { ($0.sequence, $0.event.type.name) }, uniquingKeysWith: { first, _ in first })
+        let bySequence = parameters.bySequence
+        let types = timeline.typesBySequence
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("person", id)
@@ -261,9 +261,7 @@ public struct LedgerServer: Sendable {
             writer.raw(Interchange.render(event))
             writer.key("explanation")
             writer.beginArray()
-            let lines = event.type.isDecision ? Explain.decision(event, parameters: bySequence, causeType: { types[$0] })
-                : (Explain.fact(event).map { [$0] } ?? [])
-            for line in lines { writer.string(line) }
+            for line in Explain.lines(for: event, parameters: bySequence, causeType: { types[$0] }) { writer.string(line) }
             writer.endArray()
             writer.endObject()
         }
@@ -294,7 +292,7 @@ public struct LedgerServer: Sendable {
             writer.null()
         }
         let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
-        let bySequence = Dictionary(parameters.all.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
+        let bySequence = parameters.bySequence
         writer.key("decisions")
         writer.beginArray()
         for decision in decisions {

@@ -69,15 +69,7 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role is ingest, ops, auditor or investigator") }
-            var store = try load(tokens)
-            do {
-                let token = try store.add(name: name, role: role)
-                try store.save(path: tokens)
-                print(token)
-            } catch let error as TokenStore.Failure {
-                printError("error: \(error)")
-                throw ExitCode(1)
-            }
+            print(try update(tokens) { (store: inout TokenStore) throws(TokenStore.Failure) in try store.add(name: name, role: role) })
         }
     }
 
@@ -88,15 +80,8 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "The token's name.") var name: String
 
         func run() throws {
-            var store = try load(tokens)
-            do {
-                try store.revoke(name: name)
-                try store.save(path: tokens)
-                print("revoked \(name)")
-            } catch let error as TokenStore.Failure {
-                printError("error: \(error)")
-                throw ExitCode(1)
-            }
+            try update(tokens) { (store: inout TokenStore) throws(TokenStore.Failure) in try store.revoke(name: name) }
+            print("revoked \(name)")
         }
     }
 
@@ -108,6 +93,20 @@ struct TokenCommand: ParsableCommand {
         func run() throws {
             for entry in try load(tokens).entries { print("\(entry.name)\t\(entry.role.rawValue)") }
         }
+    }
+}
+
+/// Loads the tokens file, changes it, and saves it; a refused change is exit 1 with its reason.
+@discardableResult
+private func update<T>(_ path: String, _ change: (inout TokenStore) throws(TokenStore.Failure) -> T) throws -> T {
+    var store = try load(path)
+    do {
+        let result = try change(&store)
+        try store.save(path: path)
+        return result
+    } catch let error as TokenStore.Failure {
+        printError("error: \(error)")
+        throw ExitCode(1)
     }
 }
 

@@ -8,7 +8,7 @@ swift build -c release --product caseledger
 bin=.build/release/caseledger
 dir=${LEDGER_DIR:-/tmp/caseledger-demo}
 persons=${PERSONS:-2000}
-rm -rf "$dir" "$dir.jsonl"
+rm -rf "$dir" "$dir.jsonl" "$dir.risk.txt" "$dir.decisions.jsonl"
 echo "== generate a city of $persons persons (seed 7)"
 "$bin" generate --persons "$persons" --seed 7 > "$dir.jsonl"
 wc -l < "$dir.jsonl" | xargs echo "lines:"
@@ -22,10 +22,13 @@ echo "== stat"
 "$bin" --ledger "$dir" stat
 echo "== the year's totals"
 "$bin" --ledger "$dir" report totals --year 2024
-echo "== risk list of the last month"
-"$bin" --ledger "$dir" report risk --month 2024-12
+echo "== risk list of the last month (first 15 rows; --csv or --json for all)"
+"$bin" --ledger "$dir" report risk --month 2024-12 > "$dir.risk.txt"
+head -n 17 "$dir.risk.txt"
+tail -n 1 "$dir.risk.txt"
 echo "== replay: re-decide every decision from the log alone"
 "$bin" --ledger "$dir" replay --verify | tail -1
-person=$("$bin" --ledger "$dir" decisions | grep -m1 '"application"' | sed 's/.*"person":"\([^"]*\)".*/\1/')
+"$bin" --ledger "$dir" decisions > "$dir.decisions.jsonl"
+person=$(grep -m1 '"application"' "$dir.decisions.jsonl" | sed 's/.*"person":"\([^"]*\)".*/\1/' || true)
 echo "== timeline of ${person:-P0000001}, each decision explained"
 "$bin" --ledger "$dir" timeline "${person:-P0000001}"

@@ -94,7 +94,10 @@ public enum Explain {
     private static func identity(_ event: Event, on date: String) -> String {
         let category = event.symbol(.category)
         let held = event.text(.held).map { " (held then: \($0))" } ?? ""
-        guard let category else { return "No JC or TP category applies to this decision on \(date)\(held)." }
+        guard let category else {
+            let holds = event.text(.held).map { "Held on \(date): \($0)." } ?? "No identity held on \(date)."
+            return holds + " No JC or TP category applies to this decision."
+        }
         let source = event.integer(.identityEvent).map { ", recognised at sequence \($0)" } ?? ""
         return "\(category) on \(date)\(source)\(held)."
     }
@@ -133,7 +136,8 @@ public enum Explain {
         if let selfPay = event.money(.selfPay), let line = event.money(.threshold) {
             lines.append("In-list self-pay after three tiers \(selfPay) \(selfPay >= line ? "≥" : "<") \(line): \(selfPay >= line ? "eligible" : "not eligible").")
         }
-        if let gapIn = event.money(.inpatientGap), let gapOut = event.money(.outpatientGap), let cap = event.money(.cap) {
+        let eligible = (event.money(.selfPay) ?? .zero) >= (event.money(.threshold) ?? .zero)
+        if eligible, let gapIn = event.money(.inpatientGap), let gapOut = event.money(.outpatientGap), let cap = event.money(.cap) {
             lines.append("Gap to 90% inpatient \(gapIn), to 80% special chronic \(gapOut); grant \(event.money(.grant) ?? .zero); "
                 + "tilted this year \(event.money(.grantedBefore) ?? .zero) → \(event.money(.grantedAfter) ?? .zero) of the \(cap) cap.")
         }

@@ -96,6 +96,14 @@ public final class Environment: @unchecked Sendable {
         let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
         try check(mdb_env_open(handle, path, flags, 0o644), "open ledger at \(path)")
         try openDatabases(databases)
+        noteMapping()
+    }
+
+    /// Tells the fault guard where the file is mapped (after opening and after every resize).
+    private func noteMapping() {
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        FaultGuard.noteMapping(of: path, pageSize: Int(stat.ms_psize))
     }
 
     deinit {
@@ -202,6 +210,7 @@ public final class Environment: @unchecked Sendable {
         }
         let next = min(mapSizeLimitBytes, max(current * 2, current + (1 << 30)))
         try check(mdb_env_set_mapsize(handle, next), "grow map to \(next) bytes")
+        noteMapping()
     }
 
     /// Whether the ledger's file system has less room left than one more transaction could need.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LedgerCore
 import LedgerModel
+import LedgerStorage
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -20,6 +21,7 @@ struct GlobalOptions: ParsableArguments {
 
     func open(create: Bool = false, readOnly: Bool = false) throws -> Ledger {
         let path = try ledgerPath()
+        FaultGuard.install()
         do {
             return try Ledger.open(at: path, create: create, readOnly: readOnly)
         } catch {

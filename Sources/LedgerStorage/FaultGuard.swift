@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Turns a fault inside the memory map into a clear error instead of a crash.
+///
+/// LMDB trusts the page headers of its file: a damaged header can make it read outside the map
+/// (SIGSEGV) or past the end of the file (SIGBUS). With the guard installed, such a fault ends the
+/// process with exit code 2 and a message naming the damaged page of `data.mdb` when the fault is
+/// inside the map; `verify` then says what it can. Only the command-line tool installs it, after
+/// which it opens nothing but its ledger.
+public enum FaultGuard {
+    // Written before the handler can run (installation, and each (re)mapping under the writer's
+    // locks); the handler only reads them. A signal handler cannot take locks.
+    nonisolated(unsafe) static var mapStart: UInt = 0
+    nonisolated(unsafe) static var mapEnd: UInt = 0
+    nonisolated(unsafe) static var pageSize: UInt = 4096
+    nonisolated(unsafe) static var message = UnsafeMutablePointer<UInt8>.allocate(capacity: 512)
+    nonisolated(unsafe) static var installed = false
+
+    /// Installs the handlers for SIGSEGV and SIGBUS (once per process).
+    public static func install() {
+        guard !installed else { return }
+        installed = true
+        var action = sigaction()
+        action.__sigaction_handler.sa_sigaction = { signal, info, _ in FaultGuard.handle(signal, info) }
+        action.sa_flags = SA_SIGINFO
+        sigemptyset(&action.sa_mask)
+        sigaction(SIGSEGV, &action, nil)
+        sigaction(SIGBUS, &action, nil)
+    }
+
+    /// Records where `directory/data.mdb` is mapped, from /proc/self/maps.
+    static func noteMapping(of directory: String, pageSize: Int) {
+        guard let file = fopen("/proc/self/maps", "r") else { return }
+        defer { fclose(file) }
+        let target = directory.hasSuffix("/") ? directory + "data.mdb" : directory + "/data.mdb"
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasSuffix(target) || text.hasSuffix(target.split(separator: "/").suffix(2).joined(separator: "/")),
+                let range = text.split(separator: " ").first
+            else { continue }
+            let bounds = range.split(separator: "-")
+            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16) else { continue }
+            mapStart = start
+            mapEnd = end
+            FaultGuard.pageSize = UInt(max(pageSize, 1))
+            return
+        }
+    }
+
+    private static func handle(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?) {
+        let address = UInt(bitPattern: info?.pointee._sifields._sigfault.si_addr)
+        let insideMap = mapEnd > mapStart && address >= mapStart && address < mapEnd
+        var length = 0
+        func append(_ text: StaticString) {
+            text.withUTF8Buffer { buffer in
+                for byte in buffer where length < 500 { message[length] = byte; length += 1 }
+            }
+        }
+        func append(_ number: UInt) {
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            var value = number
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[count] = UInt8(48 + value % 10)
+                    value /= 10
+                    count += 1
+                } while value > 0 && count < 20
+                for index in stride(from: count - 1, through: 0, by: -1) where length < 500 {
+                    message[length] = buffer[index]
+                    length += 1
+                }
+            }
+        }
+        if insideMap {
+            append("error: the ledger file is damaged: LMDB faulted reading page ")
+            append((address - mapStart) / pageSize)
+            append(" of data.mdb (")
+        } else {
+            // A damaged page header sends LMDB's pointers anywhere: outside the map too.
+            append("error: the ledger file is damaged: reading it faulted outside the map, following a damaged page (")
+        }
+        append(signal == SIGBUS ? "SIGBUS" : "SIGSEGV")
+        append("). Run `caseledger verify` on a copy; restore from a backup or an export.\n")
+        _ = write(STDERR_FILENO, message, length)
+        _exit(2)
+    }
+}

@@ -115,7 +115,6 @@ extension Ledger {
         struct Row { var claims = 0; var total = Money.zero; var inList = Money.zero; var below = 0; var borne = Money.zero }
         var rows: [String: Row] = [:]
         var histories: [String: PersonHistory] = [:]
-        let groups: Set<String> = ["TK", "GE", "SW", "DB", "TP", "JC"]
         var settlements: [(String, Claim)] = []
         try forEachEvent { recorded in
             guard recorded.event.type == .settlementRecorded, recorded.event.date(.settledOn)?.year == year,
@@ -125,17 +124,16 @@ extension Ledger {
         for (person, claim) in settlements {
             if histories[person] == nil { histories[person] = try history(of: person) }
             guard let history = histories[person], history.claims[claim.id]?.reversal == nil,
-                !groups.isDisjoint(with: history.identities(on: claim.settledOn).map(\.category)),
-                let minimum = parameters.find("inlist.share.min", on: claim.settledOn)?.rate
+                let minimum = parameters.find("inlist.share.min", on: claim.settledOn)?.rate,
+                let share = InListShare.assess(claim, categories: history.identities(on: claim.settledOn).map(\.category),
+                                               minimum: minimum)
             else { continue }
             var row = rows[claim.hospital] ?? Row()
             row.claims += 1
             row.total += claim.totalCost
             row.inList += claim.inListCost
-            // I-5: the hospital bears max(0, (total − in-list) − pct(total, 100% − minimum share)).
-            let excess = max(.zero, (claim.totalCost - claim.inListCost) - pct(claim.totalCost, BasisPoints(10_000 - minimum.value)))
-            if claim.inListCost < pct(claim.totalCost, minimum) { row.below += 1 }
-            row.borne += excess
+            if share.isBelowMinimum { row.below += 1 }
+            row.borne += share.hospitalBears
             rows[claim.hospital] = row
         }
         for (hospital, row) in rows.sorted(by: { $0.key < $1.key }) {

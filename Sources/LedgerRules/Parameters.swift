@@ -82,10 +82,18 @@ public struct ParameterSet: Sendable {
         return best
     }
 
-    /// Parameters in force on `date` (for `params --on`), sorted by name.
+    /// The parameters in force on `date` (for `params --on`), sorted by name, whole-region first:
+    /// for each name and region, only the latest publication covering the date, because a later
+    /// `policy.published` supersedes an earlier one from its `validFrom` (RULES.md § 8).
     public func inForce(on date: CivilDate) -> [Parameter] {
         byName.keys.sorted().flatMap { name in
-            byName[name, default: []].filter { $0.covers(date) }.sorted { $0.sequence < $1.sequence }
+            var latest: [Int64: Parameter] = [:]
+            for candidate in byName[name, default: []] where candidate.covers(date) {
+                let scope = candidate.region ?? -1
+                if let current = latest[scope], current.sequence > candidate.sequence { continue }
+                latest[scope] = candidate
+            }
+            return latest.keys.sorted().compactMap { latest[$0] }
         }
     }
 }

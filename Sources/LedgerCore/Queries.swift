@@ -79,3 +79,18 @@ extension Ledger {
             environment: environment.figures(), databases: databases)
     }
 }
+
+extension Ledger {
+    /// The stream version of each of `persons` that the ledger knows: what `If-Match` (or
+    /// `expectedVersions`) must name for the next append to succeed. Every event of a person's
+    /// stream advances it: facts, the decisions they cause and access records.
+    public func streamVersions(of persons: [String]) throws(LedgerError) -> [String: UInt32] {
+        try read { transaction in
+            var versions: [String: UInt32] = [:]
+            for person in persons {
+                if let entry = try personEntry(person, in: transaction) { versions[person] = entry.version }
+            }
+            return versions
+        }
+    }
+}

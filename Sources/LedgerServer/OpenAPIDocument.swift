@@ -60,7 +60,10 @@ enum OpenAPIDocument {
                 - name: If-Match
                   in: header
                   required: false
-                  description: the stream version expected, when every line concerns one person
+                  description: >-
+                    the person's stream version expected, when every line concerns one person: the
+                    `versions` of the last append's answer or the timeline's `version` (ETag). Every
+                    event of the stream advances it, access records of reads included.
                   schema: {type: string}
               requestBody:
                 required: true
@@ -79,6 +82,7 @@ enum OpenAPIDocument {
                           decisions: {type: integer}
                           duplicates: {type: integer}
                           sequences: {type: object, properties: {first: {type: integer}, last: {type: integer}}}
+                          versions: {type: object, description: each person's stream version after the batch, additionalProperties: {type: integer}}
                           head: {$ref: "#/components/schemas/Head"}
                 "200": {description: every line was a duplicate; nothing appended}
                 "400": {description: a line does not parse or check; every problem is listed, nothing written, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
@@ -94,7 +98,18 @@ enum OpenAPIDocument {
                 - {name: id, in: path, required: true, schema: {type: string}}
                 - {name: asOf, in: query, required: false, description: a sequence or a recorded time, schema: {type: string}}
               responses:
-                "200": {description: the timeline, content: {application/json: {schema: {type: object}}}}
+                "200":
+                  description: the timeline; `version` (also the ETag) is the stream version after this read's access record
+                  headers: {ETag: {schema: {type: string}}}
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          person: {type: string}
+                          version: {type: integer}
+                          mergedPersons: {type: array, items: {type: string}}
+                          events: {type: array, items: {type: object}}
                 "401": {$ref: "#/components/responses/Unauthorized"}
                 "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/NotFound"}
@@ -135,7 +150,7 @@ enum OpenAPIDocument {
                 "404": {$ref: "#/components/responses/NotFound"}
           /params:
             get:
-              summary: The policy parameters recorded in the ledger (any role)
+              summary: The policy parameters recorded in the ledger (roles ops, auditor, investigator)
               parameters:
                 - {name: on, in: query, required: false, description: only those in force that day, schema: {type: string, format: date}}
               responses:

@@ -70,16 +70,21 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 /// The ledger's HTTP API and the investigators' pages (Hummingbird 2).
 public struct LedgerServer: Sendable {
     public let ledger: Ledger
-    public let tokens: TokenStore
+    public let tokens: TokenProvider
     public let metrics = Metrics()
     /// The time given to appended events and access records; the only clock the server reads.
     let clock: @Sendable () -> Timestamp
     public static let maximumBodyBytes = 8 << 20
 
-    public init(ledger: Ledger, tokens: TokenStore, clock: @escaping @Sendable () -> Timestamp) {
+    public init(ledger: Ledger, tokens: TokenProvider, clock: @escaping @Sendable () -> Timestamp) {
         self.ledger = ledger
         self.tokens = tokens
         self.clock = clock
+    }
+
+    /// A server whose tokens are fixed (tests, embedding).
+    public init(ledger: Ledger, tokens: TokenStore, clock: @escaping @Sendable () -> Timestamp) {
+        self.init(ledger: ledger, tokens: TokenProvider(fixed: tokens), clock: clock)
     }
 
     static func respond(_ status: HTTPResponse.Status, json: String) -> Response {
@@ -106,6 +111,7 @@ public struct LedgerServer: Sendable {
     }
 
     func principal(from header: String) -> Principal? {
+        let tokens = tokens.current()
         if header.hasPrefix("Bearer ") { return tokens.principal(for: String(header.dropFirst("Bearer ".count))) }
         guard header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst("Basic ".count))),
             let credentials = String(data: decoded, encoding: .utf8), let colon = credentials.firstIndex(of: ":")
@@ -204,6 +210,13 @@ public struct LedgerServer: Sendable {
             writer.member("last", integer: summary.head.sequence)
             writer.endObject()
         }
+        // Each person's stream version after the batch: what If-Match names for the next append.
+        let persons = Set(submissions.compactMap(\.event.person)).sorted()
+        let versions = try ledgerCall { () throws(LedgerError) in try ledger.streamVersions(of: persons) }
+        writer.key("versions")
+        writer.beginObject()
+        for person in persons { if let version = versions[person] { writer.member(person, integer: version) } }
+        writer.endObject()
         Render.head(summary.head, to: &writer)
         writer.endObject()
         return LedgerServer.respond(summary.appended > 0 ? .created : .ok, json: writer.text)
@@ -241,9 +254,12 @@ public struct LedgerServer: Sendable {
         let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
         let bySequence = parameters.bySequence
         let types = timeline.typesBySequence
+        // The version after this read's own access record: If-Match for the next append.
+        let version = try ledgerCall { () throws(LedgerError) in try ledger.streamVersions(of: [id]) }[id] ?? 0
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("person", id)
+        writer.member("version", integer: version)
         writer.key("mergedPersons")
         writer.beginArray()
         for merged in timeline.mergedPersons { writer.string(merged) }
@@ -267,7 +283,9 @@ public struct LedgerServer: Sendable {
         }
         writer.endArray()
         writer.endObject()
-        return LedgerServer.respond(.ok, json: writer.text)
+        var response = LedgerServer.respond(.ok, json: writer.text)
+        response.headers[.eTag] = "\"\(version)\""
+        return response
     }
 
     func year(_ request: Request, _ context: BasicRequestContext) throws -> Response {
@@ -377,7 +395,8 @@ public struct LedgerServer: Sendable {
     }
 
     func params(_ request: Request) throws -> Response {
-        _ = try authorize(request, Set(Role.allCases))
+        // Ingest appends and reads nothing.
+        _ = try authorize(request, [.ops, .auditor, .investigator])
         let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
         var list = parameters.all
         if let on = request.uri.queryParameters["on"] {

@@ -114,3 +114,51 @@ public enum Masking {
         return String(first) + String(repeating: "*", count: max(1, text.count - 1))
     }
 }
+
+/// The tokens a running server checks: a fixed store, or the operator's tokens file read again
+/// whenever it changes, so that `caseledger token revoke` takes effect at the next request without
+/// a restart.
+///
+/// A file that cannot be read or parsed any more fails closed: every token is refused until the
+/// file is whole again (a revocation must never be undone by a damaged file).
+public final class TokenProvider: @unchecked Sendable {
+    // @unchecked Sendable: `cached` and `stamp` are read and written only under `lock`.
+    private let path: String?
+    private let lock = NSLock()
+    private var cached: TokenStore
+    private var stamp: [Int]
+
+    public init(fixed store: TokenStore) {
+        path = nil
+        cached = store
+        stamp = []
+    }
+
+    /// Reads `path` now; a tokens file that does not parse is refused at start.
+    public init(path: String) throws(TokenStore.Failure) {
+        self.path = path
+        stamp = TokenProvider.stamp(of: path)
+        cached = try TokenStore.load(path: path)
+    }
+
+    /// The identity of the file's current content as the file system tells it: inode, size and
+    /// modification time (`save` replaces the file by a rename, so every save changes the inode).
+    private static func stamp(of path: String) -> [Int] {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return [-1] }
+        return [Int(status.st_ino), Int(status.st_size), Int(status.st_mtim.tv_sec), Int(status.st_mtim.tv_nsec)]
+    }
+
+    /// The tokens in force now.
+    public func current() -> TokenStore {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let path else { return cached }
+        let now = TokenProvider.stamp(of: path)
+        if now != stamp {
+            stamp = now
+            cached = (try? TokenStore.load(path: path)) ?? TokenStore()
+        }
+        return cached
+    }
+}

@@ -31,13 +31,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ledger = try global.open(create: true)
-        let store: TokenStore
-        do { store = try TokenStore.load(path: tokens) } catch {
+        // The file is read again whenever it changes: `token add` and `token revoke` need no restart.
+        let provider: TokenProvider
+        do { provider = try TokenProvider(path: tokens) } catch {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        if store.entries.isEmpty { printError("warning: \(tokens) holds no token: every route but /health will answer 401") }
-        let server = LedgerServer(ledger: ledger, tokens: store, clock: { now() })
+        if provider.current().entries.isEmpty {
+            printError("warning: \(tokens) holds no token yet: every route but /health answers 401 until `caseledger token add`")
+        }
+        let server = LedgerServer(ledger: ledger, tokens: provider, clock: { now() })
         let app = Application(router: server.router(), configuration: .init(address: .hostname(host, port: port)))
         printError("serving \(try global.ledgerPath()) on http://\(host):\(port)")
         try await app.runService()

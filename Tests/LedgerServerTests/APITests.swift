@@ -18,7 +18,7 @@ import Testing
             ("/reports/totals?year=2024", .get, [.ops, .auditor]),
             ("/reports/risk?month=2024-12", .get, [.ops, .auditor]),
             ("/reports/pending", .get, [.ops, .auditor]),
-            ("/params?on=2024-06-30", .get, Set(Role.allCases)),
+            ("/params?on=2024-06-30", .get, [.ops, .auditor, .investigator]),
             ("/rebuild", .get, [.ops, .auditor]),
             ("/metrics", .get, [.ops, .auditor]),
             ("/events", .post, [.ingest]),
@@ -113,23 +113,86 @@ import Testing
         }
     }
 
+    @Sendable static func claim(_ id: String, on date: String) -> String {
+        #"{"type":"settlement.recorded","source":{"system":"his","key":"\#(id)"},"person":"P1","claim":"\#(id)","kind":"inpatient","hospital":"H1","settledOn":"\#(date)","totalCost":"1000","inListCost":"1000","basicPaid":"500","criticalPaid":"0"}"#
+    }
+
     @Test func postingEventsAppendsDecidesAndHonoursIfMatch() async throws {
         let fixture = try Fixture()
-        let line = #"{"type":"settlement.recorded","source":{"system":"his","key":"a5"},"person":"P1","claim":"a5","kind":"inpatient","hospital":"H1","settledOn":"2024-10-01","totalCost":"1000","inListCost":"1000","basicPaid":"500","criticalPaid":"0"}"#
-        let version = try fixture.ledger.timeline(of: "P1").events.count
+        let claim = APITests.claim
         try await fixture.test { client in
+            // The version comes from the API: the timeline's ETag, after the read's own access record.
+            let timeline = try await client.execute(uri: "/persons/P1/timeline", method: .get, headers: fixture.headers(.auditor))
+            let etag = try #require(timeline.headers[.eTag])
+            let version = try #require(UInt32(etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))
+            #expect(timeline.text.contains("\"version\":\(version),"))
+            #expect(try fixture.ledger.streamVersions(of: ["P1"])["P1"] == version)
             var stale = fixture.headers(.ingest)
             stale[.ifMatch] = "\"\(version - 1)\""
-            let refused = try await client.execute(uri: "/events", method: .post, headers: stale, body: ByteBuffer(string: line))
+            let before = try fixture.ledger.head()
+            let refused = try await client.execute(uri: "/events", method: .post, headers: stale, body: ByteBuffer(string: claim("a5", "2024-10-01")))
             #expect(refused.status == .preconditionFailed)
+            #expect(try fixture.ledger.head() == before, "a refused If-Match writes nothing")
             var current = fixture.headers(.ingest)
-            current[.ifMatch] = "\"\(version)\""
-            let appended = try await client.execute(uri: "/events", method: .post, headers: current, body: ByteBuffer(string: line))
+            current[.ifMatch] = etag
+            let appended = try await client.execute(uri: "/events", method: .post, headers: current, body: ByteBuffer(string: claim("a5", "2024-10-01")))
             #expect(appended.status == .created)
             #expect(appended.text.hasPrefix("{\"appended\":1,\"decisions\":1,\"duplicates\":0,\"sequences\":{\"first\":"))
-            let again = try await client.execute(uri: "/events", method: .post, headers: fixture.headers(.ingest), body: ByteBuffer(string: line))
+            // The claim and its decision advance the stream by two; the answer says where it stands.
+            #expect(appended.text.contains("\"versions\":{\"P1\":\(version + 2)}"))
+            var next = fixture.headers(.ingest)
+            next[.ifMatch] = "\"\(version + 2)\""
+            let chained = try await client.execute(uri: "/events", method: .post, headers: next, body: ByteBuffer(string: claim("a6", "2024-10-02")))
+            #expect(chained.status == .created, "the answer's version is good for the next append: \(chained.text)")
+            let again = try await client.execute(uri: "/events", method: .post, headers: fixture.headers(.ingest), body: ByteBuffer(string: claim("a5", "2024-10-01")))
             #expect(again.status == .ok)
             #expect(again.text.hasPrefix("{\"appended\":0,\"decisions\":0,\"duplicates\":1"))
+        }
+    }
+
+    @Test func aTimelineAsOfASequenceShowsWhatWasKnownThen() async throws {
+        let fixture = try Fixture()
+        let events = try fixture.ledger.timeline(of: "P1").events
+        let cut = events[2].sequence
+        try await fixture.test { client in
+            let then = try await client.execute(uri: "/persons/P1/timeline?asOf=\(cut)", method: .get, headers: fixture.headers(.auditor))
+            #expect(then.status == .ok)
+            #expect(then.text.contains("\"sequence\":\(cut),"))
+            #expect(!then.text.contains("\"sequence\":\(events[3].sequence),"), "nothing after the asOf sequence")
+            let bad = try await client.execute(uri: "/persons/P1/timeline?asOf=yesterday", method: .get, headers: fixture.headers(.auditor))
+            #expect(bad.status == .badRequest)
+        }
+    }
+
+    /// `caseledger token revoke` rewrites the file; the running server refuses the token at the next
+    /// request, and a damaged file refuses every token rather than undo a revocation.
+    @Test func aRevokedTokenIsRefusedWithoutARestart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("caseledger-tokens-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var store = TokenStore()
+        let token = try store.add(name: "li.auditor", role: .auditor)
+        try store.save(path: path)
+        let saved = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!saved.contains(token), "the file holds hashes only")
+        let provider = try TokenProvider(path: path)
+        let fixture = try Fixture()
+        let server = LedgerServer(ledger: fixture.ledger, tokens: provider, clock: { Timestamp(millisecondsSinceEpoch: 1_767_312_000_000) })
+        var fields = HTTPFields()
+        fields[.authorization] = "Bearer \(token)"
+        let headers = fields
+        let original = store
+        let app = Application(router: server.router())
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/rebuild", method: .get, headers: headers).status == .ok)
+            var revoked = try TokenStore.load(path: path)
+            try revoked.revoke(name: "li.auditor")
+            try revoked.save(path: path)
+            #expect(try await client.execute(uri: "/rebuild", method: .get, headers: headers).status == .unauthorized)
+            try original.save(path: path)
+            #expect(try await client.execute(uri: "/rebuild", method: .get, headers: headers).status == .ok, "added again")
+            try Data("not a tokens file\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            #expect(try await client.execute(uri: "/rebuild", method: .get, headers: headers).status == .unauthorized,
+                    "a damaged file fails closed")
         }
     }
 

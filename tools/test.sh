@@ -9,4 +9,15 @@ if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
         || echo "chromium could not be installed: the browser test will be skipped"
 fi
 swift build --build-tests
-swift test --skip-build --parallel
+log=.build/test-output/swift-test.log
+mkdir -p "$(dirname "$log")"
+status=0
+swift test --skip-build --parallel 2>&1 | tee "$log" || status=$?
+if [ "$status" != 0 ]; then
+    # A parallel run interleaves its output: repeat every recorded issue last, where a reader of a
+    # long log's tail sees it.
+    echo "== the issues recorded in this run (the whole log: $log)"
+    grep -A12 -E 'recorded an issue|Expectation failed|Caught error|error:' "$log" | head -200 || true
+    grep -E '✘' "$log" | head -50 || true
+fi
+exit "$status"

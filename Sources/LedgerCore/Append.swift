@@ -143,7 +143,7 @@ struct Appender {
             return []
         }
         if let source = event.source, let existing = try transaction.get(ledger.sources, key: Keys.source(source)) {
-            let sequence = Keys.uint64(existing)
+            let sequence = try Keys.stored(existing, "the sources entry of \(source.system)/\(source.key)")
             guard let stored = try ledger.event(at: sequence, in: transaction) else {
                 throw LedgerError.damaged(sequence: sequence, reason: "sources index names a missing event")
             }
@@ -207,7 +207,7 @@ struct Appender {
             if survivorEntry.mergedInto != 0 { return problem("into", "\(survivor) was itself merged into another person") }
         case .settlementRecorded:
             if let claim = event.text(.claim), let existing = try transaction.get(ledger.claims, key: Array(claim.utf8)) {
-                return problem("claim", "claim \(claim) is already recorded at sequence \(Keys.uint64(existing))")
+                return problem("claim", "claim \(claim) is already recorded at sequence \(try Keys.stored(existing, "the claims entry of \(claim)"))")
             }
         case .settlementReversed:
             return try reversalProblems(of: event, person: person, line: line)

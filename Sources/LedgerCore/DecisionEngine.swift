@@ -130,7 +130,7 @@ extension Ledger {
     /// with the sequence of the last policy it holds: a later append of a policy changes that key.
     func parameters(upTo limit: UInt64, in transaction: Transaction) throws -> ParameterSet {
         let lastPolicy: UInt64 = try transaction.withCursor(policies) { cursor in
-            try cursor.last().map { Keys.uint64($0.key) } ?? 0
+            try cursor.last().map { try Keys.stored($0.key, "the last policies key") } ?? 0
         }
         if limit >= lastPolicy, let cached = parameterCache.withLock({ $0 }), cached.lastPolicy == lastPolicy {
             return cached.parameters

@@ -26,6 +26,18 @@ enum Keys {
         return value
     }
 
+    /// An 8-byte big-endian integer read from the file: a stored value of another length is damage
+    /// to report, not a programming error to trap on.
+    /// - Throws: ``LedgerError/damaged(sequence:reason:)`` naming `what`.
+    static func stored(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0, _ what: @autoclosure () -> String)
+        throws(LedgerError) -> UInt64
+    {
+        guard bytes.count >= offset + 8 else {
+            throw .damaged(sequence: nil, reason: "\(what()) is \(bytes.count) bytes where 8 from byte \(offset) are needed")
+        }
+        return uint64(bytes, at: offset)
+    }
+
     static func uint32(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt32 {
         precondition(bytes.count >= offset + 4, "a 4-byte big-endian integer needs 4 bytes")
         var value: UInt32 = 0

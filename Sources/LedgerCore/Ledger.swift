@@ -176,7 +176,7 @@ public final class Ledger: @unchecked Sendable {
             var sequences: [UInt64] = []
             var entry = try cursor.seek(atLeast: Keys.stream(person: number, version: 0))
             while let current = entry, current.key.count == 8, Keys.uint32(current.key) == number {
-                sequences.append(Keys.uint64(current.value))
+                sequences.append(try Keys.stored(current.value, "a streams entry of person number \(number)"))
                 entry = try cursor.next()
             }
             return sequences

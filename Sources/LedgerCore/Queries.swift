@@ -57,7 +57,8 @@ extension Ledger {
                     do {
                         try body(try EventCodec.decode(current.value))
                     } catch let error as DecodeError {
-                        throw LedgerError.damaged(sequence: Keys.uint64(current.key), reason: error.description)
+                        throw LedgerError.damaged(sequence: current.key.count == 8 ? Keys.uint64(current.key) : nil,
+                                                  reason: error.description)
                     }
                     entry = try cursor.next()
                 }

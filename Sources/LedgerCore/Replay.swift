@@ -126,7 +126,7 @@ extension Ledger {
             var projector = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
             try transaction.withCursor(log) { cursor in
                 var entry = try cursor.first()
-                while let current = entry, Keys.uint64(current.key) <= limit {
+                while let current = entry, try Keys.stored(current.key, "a log key") <= limit {
                     try projector.apply(try EventCodec.decode(current.value).event)
                     entry = try cursor.next()
                 }

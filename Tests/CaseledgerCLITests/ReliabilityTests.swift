@@ -110,14 +110,18 @@ import Testing
             try Data((lines[start..<min(lines.count, start + 300)].joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
             chunks.append(path)
         }
+        let startHead = try ReliabilityTests.head(ledger)
+        let summaries = second + ".summaries"
         let importer = Process()
         importer.executableURL = URL(fileURLWithPath: "/bin/sh")
         importer.arguments = ["-c", "for f in \"$@\"; do \"\(CLI.binary.path)\" --ledger \"\(ledger)\" import \"$f\" || exit 1; done", "sh"] + chunks
-        importer.standardOutput = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: summaries, contents: nil)
+        importer.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: summaries))
         importer.standardError = FileHandle.nullDevice
         try importer.run()
         var snapshots = 0
-        var heads: Set<String> = []
+        var heads: Set<Int> = []
+        let person = "P0000001"
         while importer.isRunning || snapshots == 0 {
             let stat = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput
             let events = Int(stat.split(separator: "\"events\":").last?.prefix { $0.isNumber } ?? "") ?? -1
@@ -125,11 +129,22 @@ import Testing
             #expect(events == sequence, "the counts and the head come from one snapshot")
             let verify = try CLI.run(["--ledger", ledger, "verify"])
             #expect(verify.status == 0, "never a decision without its claim, never half a batch: \(verify.standardOutput)")
-            heads.insert(String(sequence))
+            // The readers investigators and operations use, during the import.
+            for reader in [["timeline", person], ["accumulators", "--year", "2024"], ["report", "totals", "--year", "2024"]] {
+                let result = try CLI.run(["--ledger", ledger] + reader)
+                #expect(result.status == 0, "\(reader.joined(separator: " ")) during an import: \(result.standardError)")
+            }
+            heads.insert(sequence)
             snapshots += 1
         }
         importer.waitUntilExit()
         #expect(importer.terminationStatus == 0)
+        // Every head a reader saw is one an import committed whole: the start, or after a chunk.
+        let committed = try String(contentsOfFile: summaries, encoding: .utf8).split(separator: "\n")
+            .filter { $0.hasPrefix("head sequence ") }.compactMap { Int($0.split(separator: " ")[2]) }
+        let start = Int(startHead.split(separator: "\"sequence\":").dropFirst().first?.prefix { $0.isNumber } ?? "") ?? -3
+        #expect(committed.count == chunks.count, "one summary per chunk")
+        #expect(heads.isSubset(of: Set(committed + [start])), "never half a batch: saw \(heads.sorted()), committed \(committed)")
         print("concurrency: \(snapshots) snapshots read in other processes during the import saw \(heads.count) heads, each consistent")
     }
 
@@ -201,6 +216,20 @@ import Testing
 /// CASELEDGER_CORRUPTION_TRIALS sets the number of flips (default 40; the full run takes 1 000).
 @Suite struct CorruptionTests {
     static let trials = ProcessInfo.processInfo.environment["CASELEDGER_CORRUPTION_TRIALS"].flatMap(Int.init) ?? 40
+    /// The flips are drawn from this seed, so a failing trial reproduces: CASELEDGER_CORRUPTION_SEED.
+    static let seed = ProcessInfo.processInfo.environment["CASELEDGER_CORRUPTION_SEED"].flatMap(UInt64.init) ?? 20_261_124
+
+    /// SplitMix64: a seeded source of flips, never the system's random source.
+    struct Flips {
+        var state: UInt64
+        mutating func next(below bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+    }
 
     @Test func flippedBytesAreReportedAndNothingCrashes() throws {
         let original = CLI.temporaryDirectory()
@@ -208,18 +237,20 @@ import Testing
         #expect(try CLI.run(["--ledger", original, "import", "--recorded-at", "2026-01-01T00:00:00.000Z", "-"], input: city).status == 0)
         let export = try CLI.run(["--ledger", original, "export"]).standardOutput
         let bytes = try Data(contentsOf: URL(fileURLWithPath: original + "/data.mdb"))
-        var random = SystemRandomNumberGenerator()
+        var flips = Flips(state: CorruptionTests.seed)
         var outcomes = [Int32: Int]()
+        var crashes = 0
         for trial in 0..<CorruptionTests.trials {
             let copy = CLI.temporaryDirectory()
             try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
             var damaged = bytes
-            let offset = Int.random(in: 0..<damaged.count, using: &random)
-            damaged[offset] ^= UInt8(1) << UInt8.random(in: 0...7, using: &random)
+            let offset = flips.next(below: damaged.count)
+            damaged[offset] ^= UInt8(1) << UInt8(flips.next(below: 8))
             try damaged.write(to: URL(fileURLWithPath: copy + "/data.mdb"))
             let verify = try CLI.run(["--ledger", copy, "verify"])
             outcomes[verify.status, default: 0] += 1
-            #expect([0, 1, 2].contains(verify.status), "trial \(trial), byte \(offset): verify exited \(verify.status)")
+            if ![0, 1, 2].contains(verify.status) { crashes += 1 }
+            #expect([0, 1, 2].contains(verify.status), "trial \(trial), byte \(offset) (seed \(CorruptionTests.seed)): verify exited \(verify.status)")
             if verify.status == 2 { #expect(verify.standardError.contains("damaged") || verify.standardError.contains("error:")) }
             if verify.status == 0 {
                 // Nothing reported: then nothing of the events changed.
@@ -228,11 +259,14 @@ import Testing
             }
             for command in [["stat"], ["timeline", "P0000005"], ["accumulators", "--person", "P0000005"]] {
                 let result = try CLI.run(["--ledger", copy] + command)
-                #expect([0, 1, 2].contains(result.status), "trial \(trial), byte \(offset): \(command[0]) exited \(result.status)")
+                if ![0, 1, 2].contains(result.status) { crashes += 1 }
+                #expect([0, 1, 2].contains(result.status),
+                        "trial \(trial), byte \(offset) (seed \(CorruptionTests.seed)): \(command[0]) exited \(result.status)")
             }
             try? FileManager.default.removeItem(atPath: copy)
         }
-        print("corruption: \(CorruptionTests.trials) flipped bytes: \(outcomes[1, default: 0]) reported by verify, "
-            + "\(outcomes[2, default: 0]) refused as a damaged file, \(outcomes[0, default: 0]) harmless (the log exported unchanged); no crash")
+        print("corruption: \(CorruptionTests.trials) flipped bytes (seed \(CorruptionTests.seed)): \(outcomes[1, default: 0]) reported by verify, "
+            + "\(outcomes[2, default: 0]) refused as a damaged file, \(outcomes[0, default: 0]) harmless (the log exported unchanged); "
+            + (crashes == 0 ? "no crash" : "\(crashes) commands CRASHED"))
     }
 }

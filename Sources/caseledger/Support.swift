@@ -100,23 +100,41 @@ struct OutputBuffer {
     }
 }
 
-/// A progress line on a terminal: done, total, rate and time left.
+/// Progress of long work on standard error: on a terminal a bar redrawn in place, with done, total,
+/// rate and time left; elsewhere (a log, a cron job) a plain line every 10 seconds.
+///
+/// The rate counts only what this run did, so a rebuild resumed from its checkpoint does not claim
+/// the events of the run that was killed.
 struct Progress {
     let label: String
     let started = now()
     var lastDrawn: Int64 = 0
+    var first: UInt64?
+    var printedLines = false
+    static let barCells = 24
 
     init(label: String) { self.label = label }
 
     mutating func update(done: UInt64, total: UInt64) {
-        guard standardErrorIsTerminal else { return }
         let elapsed = now().millisecondsSinceEpoch - started.millisecondsSinceEpoch
-        guard elapsed - lastDrawn >= 200 || done == total else { return }
+        let baseline = first ?? done
+        if first == nil { first = done }
+        let interval: Int64 = standardErrorIsTerminal ? 200 : 10_000
+        let finished = done >= total
+        guard elapsed - lastDrawn >= interval || (finished && (standardErrorIsTerminal || printedLines)) else { return }
         lastDrawn = elapsed
-        let rate = elapsed > 0 ? done * 1000 / UInt64(elapsed) : 0
-        let remaining = rate > 0 && total > done ? (total - done) / rate : 0
-        let percent = total > 0 ? done * 100 / total : 100
-        fputs("\r\(label) \(done)/\(total) (\(percent)%) \(rate)/s, \(remaining)s left   ", stderr)
-        if done >= total { fputs("\n", stderr) }
+        let rate = elapsed > 0 ? (done - min(done, baseline)) * 1000 / UInt64(elapsed) : 0
+        let remaining = rate > 0 && total > done ? "\((total - done) / rate)s left" : finished ? "done" : "-"
+        let percent = total > 0 ? min(100, done * 100 / total) : 100
+        let filled = Int(percent) * Progress.barCells / 100
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: Progress.barCells - filled)
+        let line = "\(label) [\(bar)] \(done)/\(total) (\(percent)%) \(rate)/s, \(remaining)"
+        if standardErrorIsTerminal {
+            fputs("\r\(line)   ", stderr)
+            if finished { fputs("\n", stderr) }
+        } else {
+            fputs(line + "\n", stderr)
+            printedLines = true
+        }
     }
 }

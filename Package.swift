@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerRulesTests", dependencies: ["LedgerRules", "LedgerModel"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation"]),
-        .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger"]),
+        .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger", "LedgerSimulation"]),
         .testTarget(
             name: "LedgerServerTests",
             dependencies: [

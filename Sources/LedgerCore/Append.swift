@@ -12,6 +12,9 @@ public struct AppendSummary: Equatable, Sendable {
     /// The first sequence written, when anything was.
     public var firstSequence: UInt64?
     public var head = Head.empty
+    /// The stream versions after the batch of the persons the caller asked for, read in the
+    /// transaction that wrote it: what `If-Match` names for each one's next append.
+    public var versions: [String: UInt32] = [:]
 }
 
 extension Ledger {
@@ -53,10 +56,11 @@ extension Ledger {
     ///   - expectedVersions: per person, the stream version the caller read.
     /// - Throws: ``LedgerError/refused(_:)`` listing every problem, ``LedgerError/wrongStreamVersion(person:expected:actual:)``,
     ///   ``LedgerError/storage(_:)``. On every throw the ledger is exactly as it was.
+    ///   - reportingVersionsOf: persons whose stream versions after the batch the summary carries.
     ///   - progress: called every 16 384 lines with (lines done, lines in the batch), for long batches.
     public func append(
         _ submissions: [Submission], recordedAt: Timestamp, expectedVersions: [String: UInt32] = [:],
-        progress: ((Int, Int) -> Void)? = nil
+        reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
         do {
             return try environment.write { transaction in
@@ -75,6 +79,9 @@ extension Ledger {
                 progress?(submissions.count, submissions.count)
                 guard problems.isEmpty else { throw LedgerError.refused(problems) }
                 try appender.finish()
+                for person in reported {
+                    if let entry = try personEntry(person, in: transaction) { appender.summary.versions[person] = entry.version }
+                }
                 return appender.summary
             }
         } catch {

@@ -7,6 +7,9 @@ public struct Timeline: Sendable {
     /// Persons merged into this one (directly or through others), by id.
     public let mergedPersons: [String]
     public let events: [RecordedEvent]
+    /// The person's stream version in the snapshot these events were read from: what `If-Match`
+    /// names for an append that follows this reading (meaningful only for a timeline without `asOf`).
+    public let version: UInt32
 
     /// The type of each event by sequence, to name what caused an adjustment.
     public var typesBySequence: [UInt64: String] {
@@ -44,7 +47,7 @@ extension Ledger {
                 }
                 return recorded
             }
-            return Timeline(person: person, mergedPersons: merged.map(\.id).sorted(), events: events)
+            return Timeline(person: person, mergedPersons: merged.map(\.id).sorted(), events: events, version: entry.version)
         }
     }
 
@@ -78,20 +81,5 @@ extension Ledger {
         return LedgerStatistics(
             head: head, events: counts.reduce(0, +), eventsByType: byType, persons: persons,
             environment: environment.figures(), databases: databases)
-    }
-}
-
-extension Ledger {
-    /// The stream version of each of `persons` that the ledger knows: what `If-Match` (or
-    /// `expectedVersions`) must name for the next append to succeed. Every event of a person's
-    /// stream advances it: facts, the decisions they cause and access records.
-    public func streamVersions(of persons: [String]) throws(LedgerError) -> [String: UInt32] {
-        try read { transaction in
-            var versions: [String: UInt32] = [:]
-            for person in persons {
-                if let entry = try personEntry(person, in: transaction) { versions[person] = entry.version }
-            }
-            return versions
-        }
     }
 }

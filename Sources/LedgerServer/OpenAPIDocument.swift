@@ -99,7 +99,7 @@ enum OpenAPIDocument {
                 - {name: asOf, in: query, required: false, description: a sequence or a recorded time, schema: {type: string}}
               responses:
                 "200":
-                  description: the timeline; `version` (also the ETag) is the stream version after this read's access record
+                  description: the timeline; `version` (also the ETag) is the stream version after this read's access record, absent with asOf
                   headers: {ETag: {schema: {type: string}}}
                   content:
                     application/json:

@@ -192,7 +192,10 @@ public struct LedgerServer: Sendable {
         }
         let summary: AppendSummary
         do {
-            summary = try ledgerCall { () throws(LedgerError) in try ledger.append(submissions, recordedAt: clock(), expectedVersions: expected) }
+            let persons = Set(submissions.compactMap(\.event.person))
+            summary = try ledgerCall { () throws(LedgerError) in
+                try ledger.append(submissions, recordedAt: clock(), expectedVersions: expected, reportingVersionsOf: persons)
+            }
         } catch {
             metrics.recordRefusal()
             throw error
@@ -211,11 +214,9 @@ public struct LedgerServer: Sendable {
             writer.endObject()
         }
         // Each person's stream version after the batch: what If-Match names for the next append.
-        let persons = Set(submissions.compactMap(\.event.person)).sorted()
-        let versions = try ledgerCall { () throws(LedgerError) in try ledger.streamVersions(of: persons) }
         writer.key("versions")
         writer.beginObject()
-        for person in persons { if let version = versions[person] { writer.member(person, integer: version) } }
+        for (person, version) in summary.versions.sorted(by: { $0.key < $1.key }) { writer.member(person, integer: version) }
         writer.endObject()
         Render.head(summary.head, to: &writer)
         writer.endObject()
@@ -254,12 +255,12 @@ public struct LedgerServer: Sendable {
         let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
         let bySequence = parameters.bySequence
         let types = timeline.typesBySequence
-        // The version after this read's own access record: If-Match for the next append.
-        let version = try ledgerCall { () throws(LedgerError) in try ledger.streamVersions(of: [id]) }[id] ?? 0
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("person", id)
-        writer.member("version", integer: version)
+        // The version of the snapshot read, after this read's own access record: If-Match for the
+        // next append. A past state (asOf) has none to offer.
+        if limit == nil { writer.member("version", integer: timeline.version) }
         writer.key("mergedPersons")
         writer.beginArray()
         for merged in timeline.mergedPersons { writer.string(merged) }
@@ -284,7 +285,7 @@ public struct LedgerServer: Sendable {
         writer.endArray()
         writer.endObject()
         var response = LedgerServer.respond(.ok, json: writer.text)
-        response.headers[.eTag] = "\"\(version)\""
+        if limit == nil { response.headers[.eTag] = "\"\(timeline.version)\"" }
         return response
     }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LedgerModel
+import LedgerStorage
 
 /// A role a bearer token grants (issue: who may do what).
 public enum Role: String, CaseIterable, Sendable {
@@ -124,7 +125,7 @@ public enum Masking {
 public final class TokenProvider: @unchecked Sendable {
     // @unchecked Sendable: `cached` and `stamp` are read and written only under `lock`.
     private let path: String?
-    private let lock = NSLock()
+    private let lock = Mutex()
     private var cached: TokenStore
     private var stamp: [Int]
 

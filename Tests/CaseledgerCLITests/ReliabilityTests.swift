@@ -1,4 +1,5 @@
 import Foundation
+import LedgerSimulation
 import Testing
 
 /// Crashes, concurrency and resource limits, against the real binary in child processes.
@@ -219,33 +220,21 @@ import Testing
     /// The flips are drawn from this seed, so a failing trial reproduces: CASELEDGER_CORRUPTION_SEED.
     static let seed = ProcessInfo.processInfo.environment["CASELEDGER_CORRUPTION_SEED"].flatMap(UInt64.init) ?? 20_261_124
 
-    /// SplitMix64: a seeded source of flips, never the system's random source.
-    struct Flips {
-        var state: UInt64
-        mutating func next(below bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-    }
-
     @Test func flippedBytesAreReportedAndNothingCrashes() throws {
         let original = CLI.temporaryDirectory()
         let city = try CLI.run(["generate", "--persons", "150", "--seed", "9"]).standardOutput
         #expect(try CLI.run(["--ledger", original, "import", "--recorded-at", "2026-01-01T00:00:00.000Z", "-"], input: city).status == 0)
         let export = try CLI.run(["--ledger", original, "export"]).standardOutput
         let bytes = try Data(contentsOf: URL(fileURLWithPath: original + "/data.mdb"))
-        var flips = Flips(state: CorruptionTests.seed)
+        var flips = SeededRandom(seed: CorruptionTests.seed)
         var outcomes = [Int32: Int]()
         var crashes = 0
         for trial in 0..<CorruptionTests.trials {
             let copy = CLI.temporaryDirectory()
             try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
             var damaged = bytes
-            let offset = flips.next(below: damaged.count)
-            damaged[offset] ^= UInt8(1) << UInt8(flips.next(below: 8))
+            let offset = flips.below(damaged.count)
+            damaged[offset] ^= UInt8(1) << UInt8(flips.below(8))
             try damaged.write(to: URL(fileURLWithPath: copy + "/data.mdb"))
             let verify = try CLI.run(["--ledger", copy, "verify"])
             outcomes[verify.status, default: 0] += 1

@@ -1,4 +1,5 @@
 import LedgerModel
+import LedgerRules
 import LedgerStorage
 
 /// What an append did.
@@ -63,8 +64,8 @@ extension Ledger {
         reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
         do {
-            return try environment.write { transaction in
-                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt)
+            let (summary, histories) = try environment.write { transaction in
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt, warm: true)
                 for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
                     let actual = try personEntry(person, in: transaction)?.version ?? 0
                     guard actual == expected else {
@@ -82,8 +83,11 @@ extension Ledger {
                 for person in reported {
                     if let entry = try personEntry(person, in: transaction) { appender.summary.versions[person] = entry.version }
                 }
-                return appender.summary
+                return (appender.summary, appender.engine.histories)
             }
+            // Committed: the histories are those of the new head.
+            warmHistories.withLock { $0 = (summary.head, histories) }
+            return summary
         } catch {
             throw Ledger.wrap(error)
         }
@@ -112,14 +116,23 @@ struct Appender {
 
     static let countSlots = 64
 
-    init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp) throws {
+    /// - Parameter warm: take the histories the last committed append left, when they are of this
+    ///   head (``Ledger/warmHistories``); they are taken, not shared, so a failed transaction cannot
+    ///   leave its own behind.
+    init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: Bool = false) throws {
         self.ledger = ledger
         self.transaction = transaction
-        head = try ledger.head(in: transaction)
+        let head = try ledger.head(in: transaction)
+        self.head = head
         self.recordedAt = max(recordedAt, head.recordedAt)
         counts = try ledger.counts(in: transaction)
         nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1
-        engine = try DecisionEngine(ledger: ledger, transaction: transaction)
+        let histories = ledger.warmHistories.withLock { warmHistories -> [String: PersonHistory] in
+            defer { warmHistories = nil }
+            guard warm, let cached = warmHistories, cached.head == head else { return [:] }
+            return cached.histories
+        }
+        engine = try DecisionEngine(ledger: ledger, transaction: transaction, histories: histories)
         projector = Projector(ledger: ledger, transaction: transaction,
                               store: DatabaseAccumulatorStore(transaction: transaction, database: try ledger.liveAccumulators(in: transaction)))
         summary.head = head
@@ -281,8 +294,9 @@ struct Appender {
         if let source = event.source {
             try transaction.put(ledger.sources, key: Keys.source(source), value: Keys.bigEndian(sequence))
         }
-        try index(event, sequence: sequence)
-        try projector.apply(event)
+        if let number = try index(event, sequence: sequence), let person = event.person {
+            try projector.apply(event, person: person, number: number)
+        }
         engine.observe(event, sequence: sequence)
         head = Head(sequence: sequence, hash: hash, recordedAt: recordedAt)
         counts[Int(event.type.rawValue) % Appender.countSlots] += 1
@@ -290,11 +304,12 @@ struct Appender {
         return hash
     }
 
-    private mutating func index(_ event: Event, sequence: UInt64) throws {
+    /// Writes the index entries of `event`; returns its person's number, when it has a person.
+    private mutating func index(_ event: Event, sequence: UInt64) throws -> UInt32? {
         if event.type == .policyPublished {
             try transaction.put(ledger.policies, key: Keys.log(sequence), value: [])
         }
-        guard let person = event.person else { return }
+        guard let person = event.person else { return nil }
         var entry: PersonEntry
         if event.type == .personRegistered {
             entry = PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0)
@@ -338,6 +353,7 @@ struct Appender {
             break
         }
         try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
+        return entry.number
     }
 }
 

@@ -14,13 +14,16 @@ struct DecisionEngine {
     var parameters: ParameterSet
     /// Histories already folded, kept current by ``observe(_:sequence:)`` as events are written or
     /// replayed in log order, so each event folds only itself instead of its person's whole stream.
-    private var histories: [String: PersonHistory] = [:]
-    /// Bounds the memory of the cache; past it the cache starts again empty.
-    static let cachedPersonsLimit = 250_000
+    /// The append path hands them from one transaction to the next (``Ledger/warmHistories``).
+    private(set) var histories: [String: PersonHistory]
+    /// Bounds the memory of the cache (a person's history is a few kilobytes); past it the cache
+    /// starts again empty.
+    static let cachedPersonsLimit = 1_000_000
 
-    init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max) throws {
+    init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max, histories: [String: PersonHistory] = [:]) throws {
         self.ledger = ledger
         self.transaction = transaction
+        self.histories = histories
         parameters = try ledger.parameters(upTo: limit, in: transaction)
     }
 

@@ -36,6 +36,11 @@ public final class Ledger: @unchecked Sendable {
     let accumulators1: Database
     /// The recorded parameters and the sequence of the last policy they hold.
     let parameterCache = LockedValue<(lastPolicy: UInt64, parameters: ParameterSet)?>(nil)
+    /// The decision engine's folded histories as of the head a committed append left, handed to the
+    /// next append so it does not fold again, from the log, every person it touches. Valid only for
+    /// exactly that head: any other writer (a server's access record, another process) moves the
+    /// head and so retires them, and a transaction that fails never hands its histories back.
+    let warmHistories = LockedValue<(head: Head, histories: [String: PersonHistory])?>(nil)
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",

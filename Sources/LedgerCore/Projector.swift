@@ -43,6 +43,54 @@ struct DatabaseAccumulatorStore: AccumulatorStore {
     }
 }
 
+/// A rebuild chunk's accumulators: read from the database once, folded in memory, written back in
+/// key order when the chunk commits. A person-year touched by many events of a chunk costs one read
+/// and one write instead of one of each per event.
+struct ChunkAccumulatorStore: AccumulatorStore {
+    var database: DatabaseAccumulatorStore
+    /// Every key read or written in this chunk: its accumulator, or nil when removed or absent.
+    private var cache: [[UInt8]: Accumulator?] = [:]
+    private var dirty: Set<[UInt8]> = []
+
+    init(_ database: DatabaseAccumulatorStore) { self.database = database }
+
+    func accumulator(_ key: [UInt8]) throws -> Accumulator? {
+        if let cached = cache[key] { return cached }
+        return try database.accumulator(key)
+    }
+
+    mutating func store(_ accumulator: Accumulator, at key: [UInt8]) throws {
+        cache[key] = .some(accumulator)
+        dirty.insert(key)
+    }
+
+    mutating func remove(_ key: [UInt8]) throws {
+        cache[key] = .some(nil)
+        dirty.insert(key)
+    }
+
+    func keys(ofPerson number: UInt32) throws -> [[UInt8]] {
+        var keys = Set(try database.keys(ofPerson: number))
+        for key in dirty where key.withUnsafeBytes({ Keys.uint32($0) }) == number {
+            if case .some(.some) = cache[key] { keys.insert(key) } else { keys.remove(key) }
+        }
+        return keys.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// Writes every changed accumulator to the database, in key order.
+    mutating func flush() throws {
+        for key in dirty.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            if case .some(.some(let accumulator)) = cache[key] {
+                try database.store(accumulator, at: key)
+            } else {
+                try database.remove(key)
+            }
+        }
+        cache.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
+    }
+}
+
 /// Accumulators in memory, for `replay` into scratch space.
 struct MemoryAccumulatorStore: AccumulatorStore {
     var accumulators: [[UInt8]: Accumulator] = [:]
@@ -61,13 +109,34 @@ struct Projector<Store: AccumulatorStore> {
     let ledger: Ledger
     let transaction: Transaction
     var store: Store
+    /// Person numbers already looked up: a person's number never changes, merged or not.
+    private var numbers: [String: UInt32] = [:]
+
+    init(ledger: Ledger, transaction: Transaction, store: Store) {
+        self.ledger = ledger
+        self.transaction = transaction
+        self.store = store
+    }
 
     static func key(person: UInt32, year: Int) -> [UInt8] { Keys.bigEndian(person) + Keys.bigEndian(UInt16(year)) }
 
     mutating func apply(_ event: Event) throws {
-        guard let person = event.person, let entry = try ledger.personEntry(person, in: transaction) else { return }
+        guard let person = event.person else { return }
+        if let number = numbers[person] { return try apply(event, person: person, number: number) }
+        guard let entry = try ledger.personEntry(person, in: transaction) else { return }
+        if numbers.count >= Projector.cachedNumbersLimit { numbers.removeAll(keepingCapacity: true) }
+        numbers[person] = entry.number
+        try apply(event, person: person, number: entry.number)
+    }
+
+    /// Bounds the number cache: a few tens of bytes a person.
+    static var cachedNumbersLimit: Int { 4_000_000 }
+
+    /// Applies an event of `person`, whose number the caller already knows (the appender has just
+    /// indexed it), without looking the person up again.
+    mutating func apply(_ event: Event, person: String, number: UInt32) throws {
         if event.type == .personMerged {
-            try merge(entry.number, into: event.text(.into))
+            try merge(number, into: event.text(.into))
             return
         }
         var reversedClaim: Event?
@@ -79,7 +148,7 @@ struct Projector<Store: AccumulatorStore> {
             year = Accumulator.year(of: event)
         }
         guard let year else { return }
-        let key = Projector.key(person: entry.number, year: year)
+        let key = Projector.key(person: number, year: year)
         var accumulator = try store.accumulator(key) ?? Accumulator(person: person, year: year)
         accumulator.apply(event, reversedClaim: reversedClaim)
         try store.store(accumulator, at: key)

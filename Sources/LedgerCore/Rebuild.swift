@@ -61,17 +61,26 @@ extension Ledger {
                     let head = try head(in: transaction).sequence
                     report.head = head
                     let last = min(head, checkpoint + UInt64(chunkEvents))
-                    var projector = Projector(ledger: self, transaction: transaction,
-                                              store: DatabaseAccumulatorStore(transaction: transaction, database: database))
+                    var projector = Projector(ledger: self, transaction: transaction, store: ChunkAccumulatorStore(
+                        DatabaseAccumulatorStore(transaction: transaction, database: database)))
                     var sequence = checkpoint
-                    while sequence < last {
-                        sequence += 1
-                        guard let recorded = try event(at: sequence, in: transaction) else {
-                            throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
+                    try transaction.withCursor(log) { cursor in
+                        var entry = sequence < last ? try cursor.seek(atLeast: Keys.log(sequence + 1)) : nil
+                        while sequence < last {
+                            sequence += 1
+                            guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
+                                throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
+                            }
+                            let recorded: RecordedEvent
+                            do throws(DecodeError) { recorded = try EventCodec.decode(current.value) } catch {
+                                throw LedgerError.damaged(sequence: sequence, reason: error.description)
+                            }
+                            try projector.apply(recorded.event)
+                            report.eventsApplied += 1
+                            entry = try cursor.next()
                         }
-                        try projector.apply(recorded.event)
-                        report.eventsApplied += 1
                     }
+                    try projector.store.flush()
                     checkpoint = last
                     if last == head {
                         // Caught up inside the writer's transaction: nothing can be appended in

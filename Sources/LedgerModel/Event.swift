@@ -9,57 +9,83 @@ public struct Source: Hashable, Sendable {
     }
 }
 
+/// One field of an event and its value.
+public struct FieldEntry: Hashable, Sendable {
+    public let field: Field
+    public let value: FieldValue
+
+    public init(_ field: Field, _ value: FieldValue) {
+        self.field = field
+        self.value = value
+    }
+}
+
 /// An event's content: everything but what the ledger adds when it appends (sequence, recorded
 /// time, hash). Two events with equal content are the same fact.
+///
+/// The fields are a short array in ascending field number, the order they are stored in: an event
+/// has at most a dozen fields, so a scan finds one faster than hashing would, and the array is the
+/// canonical form, so equal events have equal arrays.
 public struct Event: Hashable, Sendable {
     public let type: EventType
     public let source: Source?
     public let person: String?
-    /// The fields, sorted by ``Field`` number, each at most once.
-    public private(set) var fields: [Field: FieldValue]
+    /// The fields in ascending ``Field`` number, each at most once.
+    public let orderedFields: [FieldEntry]
 
     public init(type: EventType, source: Source?, person: String?, fields: [Field: FieldValue]) {
+        self.init(type: type, source: source, person: person,
+                  orderedFields: fields.map { FieldEntry($0.key, $0.value) }.sorted { $0.field < $1.field })
+    }
+
+    /// An event from fields already in ascending field number, each at most once (a decoder's order).
+    public init(type: EventType, source: Source?, person: String?, orderedFields: [FieldEntry]) {
+        assert(zip(orderedFields, orderedFields.dropFirst()).allSatisfy { $0.field < $1.field }, "fields in ascending order, once each")
         self.type = type
         self.source = source
         self.person = person
-        self.fields = fields
+        self.orderedFields = orderedFields
     }
 
-    public subscript(field: Field) -> FieldValue? { fields[field] }
+    /// The fields as a dictionary, for code that edits or compares them as a set.
+    public var fields: [Field: FieldValue] {
+        Dictionary(uniqueKeysWithValues: orderedFields.map { ($0.field, $0.value) })
+    }
+
+    @inlinable
+    public subscript(field: Field) -> FieldValue? {
+        for entry in orderedFields where entry.field == field { return entry.value }
+        return nil
+    }
 
     public func date(_ field: Field) -> CivilDate? {
-        if case .date(let date)? = fields[field] { return date }
+        if case .date(let date)? = self[field] { return date }
         return nil
     }
 
     public func money(_ field: Field) -> Money? {
-        if case .money(let money)? = fields[field] { return money }
+        if case .money(let money)? = self[field] { return money }
         return nil
     }
 
     public func text(_ field: Field) -> String? {
-        if case .text(let text)? = fields[field] { return text }
+        if case .text(let text)? = self[field] { return text }
         return nil
     }
 
     public func integer(_ field: Field) -> Int64? {
-        if case .integer(let value)? = fields[field] { return value }
+        if case .integer(let value)? = self[field] { return value }
         return nil
     }
 
     /// The word of a symbol field, e.g. `"inpatient"` for ``Field/claimKind``.
     public func symbol(_ field: Field) -> String? {
-        guard case .symbol(let index)? = fields[field], case .symbol(let words) = field.kind else { return nil }
+        guard case .symbol(let index)? = self[field], case .symbol(let words) = field.kind else { return nil }
         return words[index]
     }
 
     /// The date the event takes effect, from the field its type names (RULES.md § 1).
     public var effectiveDate: CivilDate? { type.effectiveFields.lazy.compactMap { date($0) }.first }
-
-    /// The fields in stored order.
-    public var orderedFields: [(field: Field, value: FieldValue)] {
-        fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-    }
 }
 
 /// An event as the log holds it: its content and what the ledger added when appending it.

@@ -32,14 +32,15 @@ public enum EventCodec {
             writer.text(field: Header.sourceKey.rawValue, source.key)
         }
         if let person = event.person { writer.text(field: Header.person.rawValue, person) }
-        for (field, value) in event.orderedFields {
-            switch value {
-            case .text(let text): writer.text(field: field.rawValue, text)
-            case .date(let date): writer.varint(field: field.rawValue, zigzag(Int64(date.daysSinceEpoch)))
-            case .money(let money): writer.varint(field: field.rawValue, zigzag(money.fen))
-            case .integer(let integer): writer.varint(field: field.rawValue, zigzag(integer))
-            case .symbol(let index): writer.varint(field: field.rawValue, UInt64(index))
-            case .integers(let integers): writer.packed(field: field.rawValue, integers.map(zigzag))
+        for entry in event.orderedFields {
+            let number = entry.field.rawValue
+            switch entry.value {
+            case .text(let text): writer.text(field: number, text)
+            case .date(let date): writer.varint(field: number, zigzag(Int64(date.daysSinceEpoch)))
+            case .money(let money): writer.varint(field: number, zigzag(money.fen))
+            case .integer(let integer): writer.varint(field: number, zigzag(integer))
+            case .symbol(let index): writer.varint(field: number, UInt64(index))
+            case .integers(let integers): writer.packed(field: number, integers.map(zigzag))
             }
         }
         return writer.bytes
@@ -67,23 +68,23 @@ public enum EventCodec {
         if reader.peekField() == Header.person.rawValue {
             person = try reader.expectText(field: Header.person.rawValue)
         }
-        var fields: [Field: FieldValue] = [:]
+        var fields: [FieldEntry] = []
         let schema = type.storedSchema
         var lastNumber = Header.person.rawValue
         while !reader.isAtEnd {
             let (number, wireType) = try reader.tag()
             guard number > lastNumber else { throw .fieldOutOfOrder(number) }
             lastNumber = number
-            guard let field = Field.byNumber[number], schema.contains(where: { $0.field == field }) else {
+            guard let field = Field(rawValue: number), schema.contains(where: { $0.field == field }) else {
                 throw .unknownField(number)
             }
-            fields[field] = try decodeValue(of: field, wireType: wireType, from: &reader)
+            fields.append(FieldEntry(field, try decodeValue(of: field, wireType: wireType, from: &reader)))
         }
-        for (field, required) in schema where required && fields[field] == nil {
+        for (field, required) in schema where required && !fields.contains(where: { $0.field == field }) {
             throw .missingField(field.rawValue)
         }
         let hash = Array(UnsafeRawBufferPointer(rebasing: record[bodyEnd...]))
-        let event = Event(type: type, source: source, person: person, fields: fields)
+        let event = Event(type: type, source: source, person: person, orderedFields: fields)
         return RecordedEvent(
             sequence: sequence, recordedAt: Timestamp(millisecondsSinceEpoch: recordedAt), event: event, hash: hash)
     }

@@ -185,7 +185,4 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
             return .money
         }
     }
-
-    /// Fields by stored number, for decoding.
-    static let byNumber: [Int: Field] = Dictionary(uniqueKeysWithValues: Field.allCases.map { ($0.rawValue, $0) })
 }

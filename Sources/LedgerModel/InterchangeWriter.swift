@@ -13,9 +13,9 @@ extension Interchange {
             writer.endObject()
         }
         if let person = event.person { writer.member("person", person) }
-        for (field, value) in event.orderedFields {
-            writer.key(field.jsonName)
-            write(value, of: field, to: &writer)
+        for entry in event.orderedFields {
+            writer.key(entry.field.jsonName)
+            write(entry.value, of: entry.field, to: &writer)
         }
         if let recorded {
             writer.key("ledger")

@@ -97,6 +97,53 @@ public struct ScenarioGenerator {
         return lines + ordered
     }
 
+    /// The same scenario as ``events()``, rendered as interchange lines (without the newline) and
+    /// handed to `body` in order, byte for byte what rendering `events()` gives.
+    ///
+    /// It holds the lines in one buffer with 24 bytes of order each instead of an `Event` per line,
+    /// so a city of a million persons and ten million lines generates in a few gigabytes.
+    public mutating func renderedLines(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        struct Placed {
+            var day: Int32
+            var isSettlement: Bool
+            var length: Int32
+            var offset: Int
+        }
+        lines = []
+        let year = options.year
+        publish("contribution.standard", "380", "\(year)-01-01", "\(year)-12-31", "generated scenario: city notice for \(year)")
+        publish("waiting.months", "3", "\(year - 1)-01-01", nil, "generated scenario: city waiting period")
+        var text: [UInt8] = []
+        var placed: [Placed] = []
+        for index in 1...max(1, options.persons) {
+            for (date, event) in person(index) {
+                let line = Interchange.render(event).utf8
+                placed.append(Placed(day: date.daysSinceEpoch, isSettlement: event.type == .settlementRecorded,
+                                     length: Int32(line.count), offset: text.count))
+                text.append(contentsOf: line)
+            }
+        }
+        // The order of `events()`: by date, ties in generation order (the offsets grow with it).
+        placed.sort { ($0.day, $0.offset) < ($1.day, $1.offset) }
+        for _ in 0..<(placed.count / 200) {
+            let from = random.below(placed.count)
+            let to = min(placed.count - 1, from + random.below(50))
+            if from != to, placed[from].isSettlement, placed[to].isSettlement { placed.swapAt(from, to) }
+        }
+        for _ in 0..<(placed.count / 100) where !placed.isEmpty {
+            placed.append(placed[random.below(placed.count)])
+        }
+        for event in lines {
+            let line = Array(Interchange.render(event).utf8)
+            try line.withUnsafeBufferPointer { try body($0) }
+        }
+        try text.withUnsafeBufferPointer { all in
+            for line in placed {
+                try body(UnsafeBufferPointer(rebasing: all[line.offset..<line.offset + Int(line.length)]))
+            }
+        }
+    }
+
     private mutating func publish(_ name: String, _ value: String, _ from: String, _ to: String?, _ clause: String) {
         var fields: [Field: FieldValue] = [.parameter: .text(name), .value: .text(value), .clause: .text(clause)]
         if let date = CivilDate(from) { fields[.validFrom] = .date(date) }

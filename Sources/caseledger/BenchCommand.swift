@@ -76,116 +76,65 @@ struct Bench {
 
     mutating func record(_ name: String, _ value: String) { figures.append((name, value)) }
 
+    /// Progress of a long phase on standard error, unless the output is JSON.
+    func progress(_ label: String) -> Progress? { options.json ? nil : Progress(label: label) }
+
     mutating func run() throws {
         let base = options.directory ?? (FileManager.default.temporaryDirectory.path + "/caseledger-bench-\(getpid())")
         try? FileManager.default.removeItem(atPath: base)
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: base) }
 
+        // 0. The workload, generated once to a file: no phase holds more than one batch of it.
         say("generating \(options.events) lines for \(options.persons) persons (seed \(options.seed))…")
-        // About 3.5 lines a person besides claims (registration, identity, enrolment, payment…).
-        let claimsPerPerson = max(1, (options.events * 2 / options.persons - 7) / 2)
-        var generator = ScenarioGenerator(.init(persons: options.persons, claimsPerPerson: claimsPerPerson, seed: options.seed))
-        let generated = generator.events()
-        var lines: [[UInt8]] = generated.map { Array(Interchange.render($0).utf8) }
-        if lines.count > options.events { lines.removeLast(lines.count - options.events) }
+        let input = base + "/input.jsonl"
+        let lineCount = try writeWorkload(to: input)
         sample()
         record("persons", String(options.persons))
-        record("inputLines", String(lines.count))
-        let batches = stride(from: 0, to: lines.count, by: options.batch).map { Array(lines[$0..<min(lines.count, $0 + options.batch)]) }
+        record("inputLines", String(lineCount))
 
-        // 1. Import end to end: parse, check, decide, hash, index, project.
-        let importLedger = try Ledger.open(at: base + "/import", create: true)
+        // 1. Import end to end from the JSONL file: read, parse, check, decide, hash, index, project.
+        var importLedger: Ledger? = try Ledger.open(at: base + "/import", create: true)
         let clock = Timestamp(millisecondsSinceEpoch: 1_767_225_600_000)
-        var firstLine = 1
+        var importProgress = progress("import")
+        var batches = try LineBatches(path: input, size: options.batch)
         let (_, importSeconds) = try time {
-            for batch in batches {
-                var submissions: [Submission] = []
-                submissions.reserveCapacity(batch.count)
-                for (offset, line) in batch.enumerated() {
-                    let parsed = line.withUnsafeBufferPointer { Interchange.parse(line: $0, number: firstLine + offset) }
-                    guard case .accepted(let submission) = parsed else { throw ValidationError("generated line \(firstLine + offset) refused") }
-                    submissions.append(submission)
-                }
-                firstLine += batch.count
-                _ = try importLedger.append(submissions, recordedAt: clock)
+            while let batch = try batches.next() {
+                _ = try importLedger?.append(try batch.submissions(), recordedAt: clock)
+                importProgress?.update(done: UInt64(batch.firstLine + batch.count - 1), total: UInt64(lineCount))
             }
         }
         sample()
-        record("importLinesPerSecond", rate(lines.count, importSeconds))
+        importLedger = nil  // closed: its warm histories are not the other phases' memory
+        record("importLinesPerSecond", rate(lineCount, importSeconds))
         say("import: \(figures.last!.1) lines/s")
 
-        // 2. The append path with events already parsed.
-        let parsedBatches: [[Submission]] = batches.map { batch in
-            batch.enumerated().compactMap { offset, line in
-                if case .accepted(let submission) = line.withUnsafeBufferPointer({ Interchange.parse(line: $0, number: offset + 1) }) { return submission }
-                return nil
-            }
-        }
-        let ledger = try Ledger.open(at: base + "/append", create: true)
-        let (_, appendSeconds) = try time {
-            for batch in parsedBatches { _ = try ledger.append(batch, recordedAt: clock) }
-        }
-        sample()
-        let head = try ledger.head().sequence
-        record("ledgerEvents", String(head))
-        record("appendEventsPerSecond", rate(lines.count, appendSeconds))
-        say("append: \(figures.last!.1) events/s (\(head) events in the log with decisions)")
-
-        // 3. The floor: the same stored records, into a log database alone, same transaction size.
-        var records: [[UInt8]] = []
-        records.reserveCapacity(Int(head))
-        try ledger.environment.read { transaction in
-            try transaction.withCursor(ledger.environment.database("log")) { cursor in
-                var entry = try cursor.first()
-                while let current = entry { records.append(Array(current.value)); entry = try cursor.next() }
-            }
-        }
-        let raw = try Environment(path: { try? FileManager.default.createDirectory(atPath: base + "/raw", withIntermediateDirectories: true); return base + "/raw" }(),
-                                  databases: [DatabaseSpec("log")])
-        let rawLog = raw.database("log")
-        let (_, rawSeconds) = try time {
-            var sequence: UInt64 = 0
-            for start in stride(from: 0, to: records.count, by: options.batch) {
-                try raw.write { transaction in
-                    for record in records[start..<min(records.count, start + options.batch)] {
-                        sequence += 1
-                        try transaction.put(rawLog, key: (0..<8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * $0)) }, value: record, append: true)
-                    }
-                }
-            }
-        }
-        records = []
-        record("rawAppendEventsPerSecond", rate(Int(head), rawSeconds))
-        say("raw append: \(figures.last!.1) events/s")
-
-        // 4. One claim per durable commit, as a single API append.
-        var random = SeededRandom(seed: options.seed ^ 0xBEEF)
-        var settleTimes: [UInt64] = []
-        for index in 0..<options.settles {
-            let person = ScenarioGenerator.personID(1 + random.below(options.persons))
-            let event = Event(type: .settlementRecorded, source: Source(system: "bench", key: "s\(index)"), person: person, fields: [
-                .claim: .text("BENCH\(index)"), .claimKind: .symbol(0), .hospital: .text("H1"),
-                .settledOn: .date(CivilDate(year: 2024, month: 12, day: 28)!), .totalCost: .money(Money.yuan(5000)),
-                .inListCost: .money(Money.yuan(4800)), .basicPaid: .money(Money.yuan(3000)), .criticalPaid: .money(.zero),
-            ])
-            let (_, seconds) = try time { _ = try? ledger.append([Submission(line: 1, event: event)], recordedAt: clock) }
-            settleTimes.append(seconds)
-        }
-        let settle = percentiles(settleTimes)
-        record("settleMicrosecondsP50", micro(settle.p50))
-        record("settleMicrosecondsP99", micro(settle.p99))
-        say("settle: p50 \(micro(settle.p50)) µs, p99 \(micro(settle.p99)) µs")
+        try appendPhases(base: base, input: input, lineCount: lineCount, clock: clock)
 
         // 5. Rebuild of every projection from sequence 1.
+        // Rebuild, replay and timelines run on the ledger opened afresh, as their commands would be.
+        let ledger = try Ledger.open(at: base + "/append")
+        sample()
+        let openedAnonymous = Bench.anonymousBytes()
         let total = try ledger.head().sequence
-        let (_, rebuildSeconds) = try time { _ = try ledger.rebuildProjections(chunkEvents: 100_000) }
+        var rebuildProgress = progress("rebuild")
+        var rebuildPeak = 0
+        let (_, rebuildSeconds) = try time {
+            _ = try ledger.rebuildProjections(chunkEvents: 100_000) { done, total in
+                rebuildPeak = max(rebuildPeak, Bench.anonymousBytes())
+                rebuildProgress?.update(done: done, total: total)
+            }
+        }
+        peakAnonymous = max(peakAnonymous, rebuildPeak)
         sample()
         record("rebuildEventsPerSecond", rate(Int(total), rebuildSeconds))
         say("rebuild: \(figures.last!.1) events/s")
 
         // 6. replay --verify.
-        let (replay, replaySeconds) = try time { try ledger.replayVerify() }
+        var replayProgress = progress("replay --verify")
+        let (replay, replaySeconds) = try time {
+            try ledger.replayVerify { done, total in replayProgress?.update(done: done, total: total) }
+        }
         sample()
         record("replayVerifyEventsPerSecond", rate(Int(total), replaySeconds))
         record("replayClean", replay.isClean ? "true" : "false")
@@ -208,6 +157,7 @@ struct Bench {
         say("raw scan: \(figures.last!.1) events/s")
 
         // 8. Timelines of random persons.
+        var random = SeededRandom(seed: options.seed ^ 0x7177)
         var timelineTimes: [UInt64] = []
         var longest = 0
         for _ in 0..<options.timelines {
@@ -224,10 +174,104 @@ struct Bench {
 
         sample()
         record("peakRssAnonBytes", String(peakAnonymous))
+        record("rebuildPeakRssAnonBytes", String(rebuildPeak))
+        record("rebuildGrowthRssAnonBytes", String(max(0, rebuildPeak - openedAnonymous)))
         let fileBytes = ledger.environment.figures().fileSizeBytes
         record("ledgerBytesPerEvent", String(fileBytes / max(1, Int(total))))
         printFigures()
     }
+
+    /// Phases 2 to 4 on one ledger, closed when they end: the append path, LMDB's own append floor,
+    /// and single-claim durable commits.
+    mutating func appendPhases(base: String, input: String, lineCount: Int, clock: Timestamp) throws {
+        // 2. The append path: each batch parsed just before its append, only the append timed.
+        let ledger = try Ledger.open(at: base + "/append", create: true)
+        var appendProgress = progress("append")
+        var appendSeconds: UInt64 = 0
+        var batches = try LineBatches(path: input, size: options.batch)
+        while let batch = try batches.next() {
+            let submissions = try batch.submissions()
+            appendSeconds += try time { _ = try ledger.append(submissions, recordedAt: clock) }.1
+            appendProgress?.update(done: UInt64(batch.firstLine + batch.count - 1), total: UInt64(lineCount))
+            sample()
+        }
+        let head = try ledger.head().sequence
+        record("ledgerEvents", String(head))
+        record("appendEventsPerSecond", rate(lineCount, appendSeconds))
+        say("append: \(figures.last!.1) events/s (\(head) events in the log with decisions)")
+
+        // 3. The floor: the same stored records into a log database alone, same transaction size;
+        //    each batch is copied out of the ledger untimed, only its write is timed.
+        try FileManager.default.createDirectory(atPath: base + "/raw", withIntermediateDirectories: true)
+        let raw = try Environment(path: base + "/raw", databases: [DatabaseSpec("log")])
+        let rawLog = raw.database("log")
+        let log = ledger.environment.database("log")
+        var rawSeconds: UInt64 = 0
+        var copied: UInt64 = 0
+        while copied < head {
+            var records: [[UInt8]] = []
+            records.reserveCapacity(options.batch)
+            try ledger.environment.read { transaction in
+                try transaction.withCursor(log) { cursor in
+                    var entry = try cursor.seek(atLeast: bigEndian(copied + 1))
+                    while let current = entry, records.count < options.batch {
+                        records.append(Array(current.value))
+                        entry = try cursor.next()
+                    }
+                }
+            }
+            guard !records.isEmpty else { break }
+            rawSeconds += try time {
+                try raw.write { transaction in
+                    for record in records {
+                        copied += 1
+                        try transaction.put(rawLog, key: bigEndian(copied), value: record, append: true)
+                    }
+                }
+            }.1
+        }
+        record("rawAppendEventsPerSecond", rate(Int(copied), rawSeconds))
+        say("raw append: \(figures.last!.1) events/s")
+
+        // 4. One claim per durable commit, as a single API append.
+        var random = SeededRandom(seed: options.seed ^ 0xBEEF)
+        var settleTimes: [UInt64] = []
+        for index in 0..<options.settles {
+            let person = ScenarioGenerator.personID(1 + random.below(options.persons))
+            let event = Event(type: .settlementRecorded, source: Source(system: "bench", key: "s\(index)"), person: person, fields: [
+                .claim: .text("BENCH\(index)"), .claimKind: .symbol(0), .hospital: .text("H1"),
+                .settledOn: .date(CivilDate(year: 2024, month: 12, day: 28)!), .totalCost: .money(Money.yuan(5000)),
+                .inListCost: .money(Money.yuan(4800)), .basicPaid: .money(Money.yuan(3000)), .criticalPaid: .money(.zero),
+            ])
+            let (_, seconds) = try time { _ = try? ledger.append([Submission(line: 1, event: event)], recordedAt: clock) }
+            settleTimes.append(seconds)
+        }
+        let settle = percentiles(settleTimes)
+        record("settleMicrosecondsP50", micro(settle.p50))
+        record("settleMicrosecondsP99", micro(settle.p99))
+        say("settle: p50 \(micro(settle.p50)) µs, p99 \(micro(settle.p99)) µs")
+
+    }
+
+    /// Writes the generated city to `path`, one line each, at most `--events` lines; returns how many.
+    func writeWorkload(to path: String) throws -> Int {
+        // About 3.5 lines a person besides claims (registration, identity, enrolment, payment…).
+        let claimsPerPerson = max(1, (options.events * 2 / options.persons - 7) / 2)
+        var generator = ScenarioGenerator(.init(persons: options.persons, claimsPerPerson: claimsPerPerson, seed: options.seed))
+        guard let file = fopen(path, "w") else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var written = 0
+        var newline: UInt8 = 10
+        generator.renderedLines { line in
+            guard written < options.events else { return }
+            fwrite(line.baseAddress, 1, line.count, file)
+            fwrite(&newline, 1, 1, file)
+            written += 1
+        }
+        guard fclose(file) == 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        return written
+    }
+
+    func bigEndian(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) } }
 
     /// Per second, from a count and nanoseconds.
     func rate(_ count: Int, _ nanoseconds: UInt64) -> String { String(UInt64(count) * 1_000_000_000 / nanoseconds) }
@@ -253,5 +297,65 @@ struct Bench {
             let width = figures.map(\.0.count).max() ?? 0
             for (name, value) in figures { print(Render.column(name, width) + "  " + Render.column(value, 14, right: true)) }
         }
+    }
+}
+
+/// A JSON Lines file read a batch of lines at a time.
+struct LineBatches {
+    struct Batch {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var firstLine: Int
+        var count: Int { ends.count }
+
+        /// The batch parsed; a generated line that does not parse is a defect of the generator.
+        func submissions() throws -> [Submission] {
+            var submissions: [Submission] = []
+            submissions.reserveCapacity(ends.count)
+            try bytes.withUnsafeBufferPointer { all in
+                var start = 0
+                for (offset, end) in ends.enumerated() {
+                    let number = firstLine + offset
+                    guard case .accepted(let submission) = Interchange.parse(line: UnsafeBufferPointer(rebasing: all[start..<end]), number: number)
+                    else { throw ValidationError("generated line \(number) refused") }
+                    submissions.append(submission)
+                    start = end
+                }
+            }
+            return submissions
+        }
+    }
+
+    private var file: UnsafeMutablePointer<FILE>?
+    private let size: Int
+    private var nextLine = 1
+
+    init(path: String, size: Int) throws {
+        guard let file = fopen(path, "r") else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        self.file = file
+        self.size = size
+    }
+
+    /// The next batch, or nil at the end of the file (which is then closed).
+    mutating func next() throws -> Batch? {
+        guard let file else { return nil }
+        var batch = Batch(firstLine: nextLine)
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while batch.count < size {
+            let length = getline(&line, &capacity, file)
+            guard length > 0, let line else { break }
+            let content = line[length - 1] == 10 ? length - 1 : length
+            line.withMemoryRebound(to: UInt8.self, capacity: content) { batch.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: content)) }
+            batch.ends.append(batch.bytes.count)
+        }
+        nextLine += batch.count
+        if batch.count == 0 {
+            fclose(file)
+            self.file = nil
+            return nil
+        }
+        return batch
     }
 }

@@ -31,7 +31,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         var generator = ScenarioGenerator(.init(persons: persons, year: year, claimsPerPerson: claims, seed: seed))
         var output = OutputBuffer()
-        for event in generator.events() { output.write(Interchange.render(event) + "\n") }
+        generator.renderedLines { output.writeLine($0) }
         output.flush()
     }
 }

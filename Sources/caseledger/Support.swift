@@ -93,6 +93,13 @@ struct OutputBuffer {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Writes `bytes` and a newline.
+    mutating func writeLine(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        buffer.append(10)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     mutating func flush() {
         buffer.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
         buffer.removeAll(keepingCapacity: true)

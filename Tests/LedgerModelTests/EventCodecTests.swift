@@ -257,7 +257,7 @@ struct EventCodecTests {
             #expect(EventCodec.formatVersion == 1)
             // The same fields inserted in the reverse order.
             var reversed: [Field: FieldValue] = [:]
-            for (field, value) in event.orderedFields.reversed() { reversed[field] = value }
+            for entry in event.orderedFields.reversed() { reversed[entry.field] = entry.value }
             let rebuilt = Event(type: type, source: event.source, person: event.person, fields: reversed)
             #expect(EventCodec.encode(rebuilt, sequence: 7, recordedAt: time) == first)
             // Different content or header gives different bytes.

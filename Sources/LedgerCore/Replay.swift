@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import LedgerModel
 import LedgerRules
 import LedgerStorage
@@ -26,7 +27,15 @@ extension Ledger {
     /// difference from what is stored.
     public func replayVerify(progress: ((UInt64, UInt64) -> Void)? = nil) throws(LedgerError) -> ReplayReport {
         var report = ReplayReport()
-        report.chain = try verify()
+        // The chain and index check reads the same log on the second core while this thread
+        // re-decides: the two share nothing but the read-only map.
+        let chain = LockedValue<Result<VerifyReport, LedgerError>?>(nil)
+        let checked = DispatchGroup()
+        DispatchQueue.global().async(group: checked) { [self] in
+            let result = Result { () throws(LedgerError) in try verify() }
+            chain.withLock { $0 = result }
+        }
+        defer { checked.wait() }
         try read { transaction in
             let head = try head(in: transaction).sequence
             var engine = try DecisionEngine(ledger: self, transaction: transaction, upTo: 0)
@@ -70,6 +79,12 @@ extension Ledger {
             }
             missing(expected)
             progress?(report.events, head)
+            checked.wait()
+            switch chain.withLock({ $0 }) {
+            case .success(let verified)?: report.chain = verified
+            case .failure(let error)?: throw error
+            case nil: preconditionFailure("the chain check has finished")
+            }
             let stored = try storedAccumulators(in: transaction)
             let rebuilt = projector.store.accumulators
             report.storedDigest = Ledger.digest(stored)

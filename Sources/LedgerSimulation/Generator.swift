@@ -253,7 +253,9 @@ public struct ScenarioGenerator {
         if random.chance(1) && index > 1 && !merged.contains(index - 1) {
             merged.insert(index)
             let other = ScenarioGenerator.personID(index - 1)
-            let on = CivilDate(year: year, month: 12, day: 31)!
+            // On 31 December, or on the day of the person's last fact when that is later (a
+            // reversal in January): a merged person's stream takes no more facts.
+            let on = out.map(\.0).reduce(CivilDate(year: year, month: 12, day: 31)!, max)
             out.append((on, Event(type: .personMerged, source: Source(system: "medical-insurance", key: "m-\(id)"),
                                   person: id, fields: [.on: .date(on), .into: .text(other)])))
         }

@@ -171,6 +171,18 @@ struct Bench {
         record("timelineMicrosecondsP99", micro(timeline.p99))
         record("timelineLongestEvents", String(longest))
         say("timeline: p50 \(micro(timeline.p50)) µs, p99 \(micro(timeline.p99)) µs (longest \(longest) events)")
+        var busyTimes: [UInt64] = []
+        var busyEvents = 0
+        for _ in 0..<options.timelines {
+            let (events, seconds) = try time { try ledger.timeline(of: Bench.busyPerson).events.count }
+            busyEvents = events
+            busyTimes.append(seconds)
+        }
+        let busy = percentiles(busyTimes)
+        record("busyTimelineEvents", String(busyEvents))
+        record("busyTimelineMicrosecondsP50", micro(busy.p50))
+        record("busyTimelineMicrosecondsP99", micro(busy.p99))
+        say("timeline of \(Bench.busyPerson) (\(busyEvents) events): p50 \(micro(busy.p50)) µs, p99 \(micro(busy.p99)) µs")
 
         sample()
         record("peakRssAnonBytes", String(peakAnonymous))
@@ -251,7 +263,27 @@ struct Bench {
         record("settleMicrosecondsP99", micro(settle.p99))
         say("settle: p50 \(micro(settle.p50)) µs, p99 \(micro(settle.p99)) µs")
 
+        // The timeline target is for a person with 100 events: give one person that many.
+        let busy = Bench.busyPerson
+        var claims = 0
+        while try ledger.timeline(of: busy).events.count < 100 {
+            let batch = (0..<10).map { offset -> Submission in
+                let claim = claims + offset
+                return Submission(line: offset + 1, event: Event(
+                    type: .settlementRecorded, source: Source(system: "bench", key: "busy\(claim)"), person: busy, fields: [
+                        .claim: .text("BUSY\(claim)"), .claimKind: .symbol(1), .disease: .symbol(0), .hospital: .text("H1"),
+                        .settledOn: .date(CivilDate(year: 2024, month: 1 + claim % 12, day: 1 + claim % 28)!),
+                        .totalCost: .money(Money.yuan(900)), .inListCost: .money(Money.yuan(800)),
+                        .basicPaid: .money(Money.yuan(500)), .criticalPaid: .money(.zero),
+                    ]))
+            }
+            claims += batch.count
+            _ = try ledger.append(batch, recordedAt: clock)
+        }
     }
+
+    /// The person the bench gives at least 100 events (the first is never merged into another).
+    static let busyPerson = ScenarioGenerator.personID(1)
 
     /// Writes the generated city to `path`, one line each, at most `--events` lines; returns how many.
     func writeWorkload(to path: String) throws -> Int {
@@ -308,19 +340,12 @@ struct LineBatches {
         var firstLine: Int
         var count: Int { ends.count }
 
-        /// The batch parsed; a generated line that does not parse is a defect of the generator.
+        /// The batch checked as `import` checks it (``Interchange/readBatch(_:)``); a generated
+        /// line that does not parse is a defect of the generator.
         func submissions() throws -> [Submission] {
-            var submissions: [Submission] = []
-            submissions.reserveCapacity(ends.count)
-            try bytes.withUnsafeBufferPointer { all in
-                var start = 0
-                for (offset, end) in ends.enumerated() {
-                    let number = firstLine + offset
-                    guard case .accepted(let submission) = Interchange.parse(line: UnsafeBufferPointer(rebasing: all[start..<end]), number: number)
-                    else { throw ValidationError("generated line \(number) refused") }
-                    submissions.append(submission)
-                    start = end
-                }
+            let (submissions, problems, _) = Interchange.readBatch(bytes)
+            if let problem = problems.first {
+                throw ValidationError("generated line \(firstLine + problem.line - 1) refused: \(problem)")
             }
             return submissions
         }
@@ -346,8 +371,8 @@ struct LineBatches {
         while batch.count < size {
             let length = getline(&line, &capacity, file)
             guard length > 0, let line else { break }
-            let content = line[length - 1] == 10 ? length - 1 : length
-            line.withMemoryRebound(to: UInt8.self, capacity: content) { batch.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: content)) }
+            line.withMemoryRebound(to: UInt8.self, capacity: length) { batch.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+            if batch.bytes.last != 10 { batch.bytes.append(10) }
             batch.ends.append(batch.bytes.count)
         }
         nextLine += batch.count

@@ -72,29 +72,36 @@ public struct ScenarioGenerator {
 
     /// The whole scenario as events in the order departments would send them.
     public mutating func events() -> [Event] {
-        lines = []
-        let year = options.year
-        publish("contribution.standard", "380", "\(year)-01-01", "\(year)-12-31", "generated scenario: city notice for \(year)")
-        publish("waiting.months", "3", "\(year - 1)-01-01", nil, "generated scenario: city waiting period")
+        publishParameters()
         var dated: [(CivilDate, Int, Event)] = []
         for index in 1...max(1, options.persons) {
             for (date, event) in person(index) { dated.append((date, dated.count, event)) }
         }
-        // Departments send in date order; a few late arrivals come out of order.
         dated.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-        var ordered = dated.map(\.2)
+        return lines + arrivalOrder(dated.map(\.2)) { $0.type == .settlementRecorded }
+    }
+
+    /// The scenario's parameters, the first lines of both forms.
+    private mutating func publishParameters() {
+        lines = []
+        let year = options.year
+        publish("contribution.standard", "380", "\(year)-01-01", "\(year)-12-31", "generated scenario: city notice for \(year)")
+        publish("waiting.months", "3", "\(year - 1)-01-01", nil, "generated scenario: city waiting period")
+    }
+
+    /// Facts in date order as departments send them: a few late claims come out of order, and a
+    /// department sends a few lines again (re-pushed duplicates).
+    private mutating func arrivalOrder<Item>(_ dated: [Item], isSettlement: (Item) -> Bool) -> [Item] {
+        var ordered = dated
         for _ in 0..<(ordered.count / 200) {
             let from = random.below(ordered.count)
             let to = min(ordered.count - 1, from + random.below(50))
-            if from != to, ordered[from].type == .settlementRecorded, ordered[to].type == .settlementRecorded {
-                ordered.swapAt(from, to)
-            }
+            if from != to, isSettlement(ordered[from]), isSettlement(ordered[to]) { ordered.swapAt(from, to) }
         }
-        // Re-pushed duplicates: a department sends a few lines again.
         for _ in 0..<(ordered.count / 100) where !ordered.isEmpty {
             ordered.append(ordered[random.below(ordered.count)])
         }
-        return lines + ordered
+        return ordered
     }
 
     /// The same scenario as ``events()``, rendered as interchange lines (without the newline) and
@@ -109,10 +116,7 @@ public struct ScenarioGenerator {
             var length: Int32
             var offset: Int
         }
-        lines = []
-        let year = options.year
-        publish("contribution.standard", "380", "\(year)-01-01", "\(year)-12-31", "generated scenario: city notice for \(year)")
-        publish("waiting.months", "3", "\(year - 1)-01-01", nil, "generated scenario: city waiting period")
+        publishParameters()
         var text: [UInt8] = []
         var placed: [Placed] = []
         for index in 1...max(1, options.persons) {
@@ -125,14 +129,7 @@ public struct ScenarioGenerator {
         }
         // The order of `events()`: by date, ties in generation order (the offsets grow with it).
         placed.sort { ($0.day, $0.offset) < ($1.day, $1.offset) }
-        for _ in 0..<(placed.count / 200) {
-            let from = random.below(placed.count)
-            let to = min(placed.count - 1, from + random.below(50))
-            if from != to, placed[from].isSettlement, placed[to].isSettlement { placed.swapAt(from, to) }
-        }
-        for _ in 0..<(placed.count / 100) where !placed.isEmpty {
-            placed.append(placed[random.below(placed.count)])
-        }
+        placed = arrivalOrder(placed) { $0.isSettlement }
         for event in lines {
             let line = Array(Interchange.render(event).utf8)
             try line.withUnsafeBufferPointer { try body($0) }

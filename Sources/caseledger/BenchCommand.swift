@@ -321,7 +321,7 @@ struct Bench {
             writer.beginObject()
             for (name, value) in figures {
                 writer.key(name)
-                if value == "true" || value == "false" { writer.raw(value) } else { writer.raw(value) }
+                writer.raw(value)  // every figure is a number or a boolean
             }
             writer.endObject()
             print(writer.text)
@@ -336,9 +336,8 @@ struct Bench {
 struct LineBatches {
     struct Batch {
         var bytes: [UInt8] = []
-        var ends: [Int] = []
         var firstLine: Int
-        var count: Int { ends.count }
+        var count = 0
 
         /// The batch checked as `import` checks it (``Interchange/readBatch(_:)``); a generated
         /// line that does not parse is a defect of the generator.
@@ -373,7 +372,7 @@ struct LineBatches {
             guard length > 0, let line else { break }
             line.withMemoryRebound(to: UInt8.self, capacity: length) { batch.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
             if batch.bytes.last != 10 { batch.bytes.append(10) }
-            batch.ends.append(batch.bytes.count)
+            batch.count += 1
         }
         nextLine += batch.count
         if batch.count == 0 {

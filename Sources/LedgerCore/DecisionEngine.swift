@@ -96,6 +96,11 @@ struct DecisionEngine {
         return events
     }
 
+    /// The history of `person` as the log stands at `limit`, through the cache.
+    mutating func history(ofPerson person: String, upTo limit: UInt64) throws -> PersonHistory {
+        try cachedHistory(of: person, upTo: limit)
+    }
+
     /// The history of `person` up to `limit`, which must be the sequence being decided: the cache
     /// holds exactly the events written before it.
     private mutating func cachedHistory(of person: String, upTo limit: UInt64) throws -> PersonHistory {

@@ -135,9 +135,12 @@ public struct BasisPoints: Hashable, Comparable, Sendable, CustomStringConvertib
 /// For a negative amount the magnitude is rounded half up and the sign kept, so that
 /// `pct(-x, r) == -pct(x, r)`.
 public func pct(_ amount: Money, _ rate: BasisPoints) -> Money {
-    let magnitude = amount.fen.magnitude
-    let (product, overflow) = magnitude.multipliedReportingOverflow(by: UInt64(rate.value))
-    precondition(!overflow, "pct overflow: amounts are bounded far below this")
-    let rounded = Int64((product + 5_000) / 10_000)
-    return Money(fen: amount.fen < 0 ? -rounded : rounded)
+    // Full width: a rate is at most 10 000, so the result never exceeds the amount's magnitude and
+    // no amount, however large, can trap here.
+    let product = amount.fen.magnitude.multipliedFullWidth(by: UInt64(rate.value))
+    let (low, carry) = product.low.addingReportingOverflow(5_000)
+    let high = product.high + (carry ? 1 : 0)
+    let rounded = UInt64(10_000).dividingFullWidth((high: high, low: low)).quotient
+    // rounded ≤ |amount|: a positive amount's fits in Int64, a negative one's negation does too.
+    return Money(fen: amount.fen < 0 ? Int64(truncatingIfNeeded: 0 &- rounded) : Int64(rounded))
 }

@@ -181,6 +181,17 @@ struct PctTests {
         #expect(pct(Money(fen: 45), BasisPoints(5000)).fen == 23)  // 22.5 → 23
     }
 
+    @Test("no amount traps: the product is taken at full width")
+    func fullWidth() {
+        // 2 100 claims of 10 000 000 000 yuan: 2.1e15 fen × 9 000 overflows 64 bits.
+        let sum = Money(fen: 2_100 * Money.maximumFen)
+        #expect(pct(sum, BasisPoints(9000)) == Money(fen: 1_890 * Money.maximumFen))
+        // Int64.max × 100% is itself; × 50% is (2^63 − 1) / 2 = 4 611 686 018 427 387 903.5, half up.
+        #expect(pct(Money(fen: .max), BasisPoints(10_000)) == Money(fen: .max))
+        #expect(pct(Money(fen: .max), BasisPoints(5000)) == Money(fen: 4_611_686_018_427_387_904))
+        #expect(pct(Money(fen: -.max), BasisPoints(7000)) == Money(fen: -6_456_360_425_798_343_065))
+    }
+
     @Test("negative amounts: the magnitude is rounded and the sign kept")
     func negative() {
         #expect(pct(Money(fen: -800_055), BasisPoints(7000)) == Money(fen: -560_039))

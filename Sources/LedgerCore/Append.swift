@@ -25,20 +25,38 @@ extension Ledger {
     public func recordAccess(person: String, reader: String, role: String, route: String, recordedAt: Timestamp)
         throws(LedgerError) -> UInt64
     {
-        guard let roleIndex = Field.roles.firstIndex(of: role) else {
-            throw .refused([LineProblem(line: 0, field: "role", reason: "unknown role \(role)")])
+        try recordAccesses([AccessRecord(person: person, reader: reader, role: role, route: route)], recordedAt: recordedAt).head.sequence
+    }
+
+    /// Records reads in one durable transaction, in the order given. A record whose person the ledger
+    /// does not know (or that was merged away) is not written and is returned in `skipped`: a read of
+    /// nothing leaves nothing in a stream.
+    public func recordAccesses(_ records: [AccessRecord], recordedAt: Timestamp)
+        throws(LedgerError) -> (head: Head, skipped: [AccessRecord])
+    {
+        var events: [Event] = []
+        for record in records {
+            guard let roleIndex = Field.roles.firstIndex(of: record.role) else {
+                throw .refused([LineProblem(line: 0, field: "role", reason: "unknown role \(record.role)")])
+            }
+            events.append(Event(type: .accessRecorded, source: nil, person: record.person, fields: [
+                .reader: .text(String(record.reader.prefix(64))), .role: .symbol(roleIndex),
+                .route: .text(AccessRecord.clipped(record.route)),
+            ]))
         }
-        let event = Event(type: .accessRecorded, source: nil, person: person, fields: [
-            .reader: .text(String(reader.prefix(64))), .role: .symbol(roleIndex), .route: .text(String(route.utf8.prefix(256)) ?? route),
-        ])
         do {
             return try environment.write { transaction in
                 var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt)
-                let problems = try appender.stateProblems(of: event, line: 0)
-                guard problems.isEmpty else { throw LedgerError.refused(problems) }
-                try appender.write(event, sequence: appender.head.sequence + 1, recordedAt: appender.recordedAt)
+                var skipped: [AccessRecord] = []
+                for (record, event) in zip(records, events) {
+                    guard try appender.stateProblems(of: event, line: 0).isEmpty else {
+                        skipped.append(record)
+                        continue
+                    }
+                    try appender.write(event, sequence: appender.head.sequence + 1, recordedAt: appender.recordedAt)
+                }
                 try appender.finish()
-                return appender.head.sequence
+                return (appender.head, skipped)
             }
         } catch {
             throw Ledger.wrap(error)
@@ -68,7 +86,7 @@ extension Ledger {
                 var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt, warm: true)
                 for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
                     let actual = try personEntry(person, in: transaction)?.version ?? 0
-                    guard actual == expected else {
+                    guard try onlyReads(of: person, after: expected, upTo: actual, in: transaction) else {
                         throw LedgerError.wrongStreamVersion(person: person, expected: expected, actual: actual)
                     }
                 }
@@ -99,6 +117,50 @@ extension Ledger {
     ) throws(LedgerError) -> AppendSummary {
         let submissions = events.enumerated().map { Submission(line: $0.offset + 1, event: $0.element) }
         return try append(submissions, recordedAt: recordedAt, expectedVersions: [person: expectedVersion])
+    }
+}
+
+/// One read of a person's data, to be recorded as `access.recorded`.
+public struct AccessRecord: Hashable, Sendable {
+    public let person: String
+    public let reader: String
+    public let role: String
+    /// The request as read: method, path and query, and how it was answered when not 200.
+    public let route: String
+
+    public init(person: String, reader: String, role: String, route: String) {
+        self.person = person
+        self.reader = reader
+        self.role = role
+        self.route = route
+    }
+
+    /// At most the 256 bytes a route may hold, cut at a character boundary.
+    static func clipped(_ route: String) -> String {
+        var clipped = ""
+        var bytes = 0
+        for character in route {
+            bytes += character.utf8.count
+            if bytes > 256 { break }
+            clipped.append(character)
+        }
+        return clipped.isEmpty ? "-" : clipped
+    }
+}
+
+extension Ledger {
+    /// Whether the person's stream, at version `actual`, holds nothing but access records after
+    /// version `expected`: a read between a reader's snapshot and its append changes no fact, so
+    /// `If-Match` ignores it. Looks at most 4 096 entries back; past that the stream has changed.
+    func onlyReads(of person: String, after expected: UInt32, upTo actual: UInt32, in transaction: Transaction) throws -> Bool {
+        if actual == expected { return true }
+        guard actual > expected, actual - expected <= 4_096, let entry = try personEntry(person, in: transaction) else { return false }
+        for version in (expected + 1)...actual {
+            guard let value = try transaction.get(streams, key: Keys.stream(person: entry.number, version: version)) else { return false }
+            let sequence = try Keys.stored(value, "a streams entry of \(person)")
+            guard try event(at: sequence, in: transaction)?.event.type == .accessRecorded else { return false }
+        }
+        return true
     }
 }
 
@@ -175,13 +237,25 @@ struct Appender {
                 .filter { stored.event[$0] != event[$0] }.sorted().map(\.jsonName)
             let what = stored.event.type != event.type ? "type" : stored.event.person != event.person ? "person"
                 : differing.joined(separator: ", ")
-            return problem("source", "conflicts with sequence \(sequence): same source, other content (\(what) differs)")
+            return [LineProblem(line: submission.line, field: "source",
+                                reason: "conflicts with sequence \(sequence): same source, other content (\(what) differs)",
+                                withheld: "this source was recorded before with other content")]
         }
         if event.type == .accessRecorded && submission.stamp == nil {
             return problem("type", "access records are written by the ledger's server, not sent")
         }
         let problems = try stateProblems(of: event, line: submission.line)
         if !problems.isEmpty { return problems }
+        if let person = event.person, [.settlementRecorded, .assistanceApplied, .identityRecognized].contains(event.type) {
+            let history = try engine.history(ofPerson: person, upTo: head.sequence)
+            let exceeded = PersonLimits.problems(adding: event, to: history)
+            if !exceeded.isEmpty {
+                return exceeded.map {
+                    LineProblem(line: submission.line, field: $0.field, reason: $0.reason,
+                                withheld: "beyond what one person may hold (see the ledger's limits)")
+                }
+            }
+        }
         let sequence = head.sequence + 1
         if let stamp = submission.stamp {
             guard stamp.sequence == sequence else {
@@ -190,10 +264,13 @@ struct Appender {
             guard stamp.recordedAt >= head.recordedAt else {
                 return problem("ledger.recordedAt", "earlier than the head's recorded time \(head.recordedAt)")
             }
+            guard stamp.recordedAt <= recordedAt else {
+                return problem("ledger.recordedAt", "later than the time of this import, \(recordedAt): a recorded time is never in the future")
+            }
         }
         let hash = try write(event, sequence: sequence, recordedAt: submission.stamp?.recordedAt ?? recordedAt)
         if let stamp = submission.stamp, stamp.hash != hash {
-            return problem("ledger.hash", "the ledger reproduces hash \(hexString(hash)) at sequence \(sequence), the export says \(hexString(stamp.hash))")
+            return problem("ledger.hash", "the line's content and stamp do not reproduce the export's hash at sequence \(sequence)")
         }
         summary.appended += 1
         for decision in try engine.decisions(after: event, sequence: sequence) {
@@ -227,7 +304,9 @@ struct Appender {
             if survivorEntry.mergedInto != 0 { return problem("into", "\(survivor) was itself merged into another person") }
         case .settlementRecorded:
             if let claim = event.text(.claim), let existing = try transaction.get(ledger.claims, key: Array(claim.utf8)) {
-                return problem("claim", "claim \(claim) is already recorded at sequence \(try Keys.stored(existing, "the claims entry of \(claim)"))")
+                return [LineProblem(line: line, field: "claim",
+                                    reason: "claim \(claim) is already recorded at sequence \(try Keys.stored(existing, "the claims entry of \(claim)"))",
+                                    withheld: "claim \(claim) is already recorded")]
             }
         case .settlementReversed:
             return try reversalProblems(of: event, person: person, line: line)
@@ -238,7 +317,9 @@ struct Appender {
             for sequence in try ledger.streamSequences(of: entry.number, in: transaction) {
                 guard let stored = try ledger.event(at: sequence, in: transaction)?.event else { continue }
                 if stored.type == .enrollmentRegistered, stored.integer(.insuranceYear) == year {
-                    return problem("insuranceYear", "\(person) is already enrolled for \(year ?? 0) at sequence \(sequence) (重复参保)")
+                    return [LineProblem(line: line, field: "insuranceYear",
+                                        reason: "\(person) is already enrolled for \(year ?? 0) at sequence \(sequence) (重复参保)",
+                                        withheld: "\(person) is already enrolled for \(year ?? 0) (重复参保)")]
                 }
             }
         default:
@@ -250,13 +331,19 @@ struct Appender {
     private func reversalProblems(of event: Event, person: String, line: Int) throws -> [LineProblem] {
         func problem(_ field: String, _ reason: String) -> [LineProblem] { [LineProblem(line: line, field: field, reason: reason)] }
         guard let claim = event.text(.claim) else { return [] }
+        // To a caller who may not read, a claim of another person looks like no claim at all.
+        let unknown = "no claim \(claim) is recorded for \(person)"
         guard let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)), let claimEntry = ClaimEntry(bytes) else {
-            return problem("claim", "no claim \(claim) is recorded")
+            return problem("claim", unknown)
         }
-        if claimEntry.reversal != 0 { return problem("claim", "claim \(claim) is already reversed at sequence \(claimEntry.reversal)") }
         guard let settlement = try ledger.event(at: claimEntry.settlement, in: transaction)?.event else { return [] }
         if settlement.person != person {
-            return problem("person", "claim \(claim) belongs to \(settlement.person ?? "another person")")
+            return [LineProblem(line: line, field: "claim", reason: "claim \(claim) belongs to \(settlement.person ?? "another person")",
+                                withheld: unknown)]
+        }
+        if claimEntry.reversal != 0 {
+            return [LineProblem(line: line, field: "claim", reason: "claim \(claim) is already reversed at sequence \(claimEntry.reversal)",
+                                withheld: "claim \(claim) is already reversed")]
         }
         if let reversed = event.date(.reversedOn), let settled = settlement.date(.settledOn), reversed < settled {
             return problem("reversedOn", "before the claim's settlement on \(settled)")
@@ -274,11 +361,13 @@ struct Appender {
             }
         }
         let name = event.symbol(.category) ?? ""
+        let withheld = "does not close a \(name) recognition the ledger holds for this person"
         guard let latestFrom else {
-            return [LineProblem(line: line, field: "category", reason: "the person never held \(name)")]
+            return [LineProblem(line: line, field: "category", reason: "the person never held \(name)", withheld: withheld)]
         }
         if validTo < latestFrom.adding(days: -1) {
-            return [LineProblem(line: line, field: "validTo", reason: "before the latest \(name) interval opens on \(latestFrom)")]
+            return [LineProblem(line: line, field: "validTo", reason: "before the latest \(name) interval opens on \(latestFrom)",
+                                withheld: withheld)]
         }
         return []
     }

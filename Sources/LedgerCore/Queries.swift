@@ -31,6 +31,11 @@ extension Ledger {
     /// The events of `person` and of everyone merged into it, in sequence order.
     /// - Parameter asOf: only events up to this sequence (what was known then).
     /// - Throws: ``LedgerError/refused(_:)`` naming the person when the ledger does not know it.
+    /// Whether `person` is registered (merged persons included).
+    public func isKnown(_ person: String) throws(LedgerError) -> Bool {
+        try read { transaction in try personEntry(person, in: transaction) != nil }
+    }
+
     public func timeline(of person: String, asOf: UInt64? = nil) throws(LedgerError) -> Timeline {
         try read { transaction in
             guard let entry = try personEntry(person, in: transaction) else {

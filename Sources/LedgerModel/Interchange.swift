@@ -5,12 +5,19 @@ public struct LineProblem: Error, Hashable, Sendable, CustomStringConvertible {
     /// The member name, dotted for nested members (`source.key`); `-` for the line as a whole.
     public let field: String
     public let reason: String
+    /// The reason as a caller who may not read the ledger is told it, when `reason` names stored
+    /// data (another person, a sequence, a stored value); `nil` when `reason` names only the line.
+    public let withheld: String?
 
-    public init(line: Int, field: String, reason: String) {
+    public init(line: Int, field: String, reason: String, withheld: String? = nil) {
         self.line = line
         self.field = field
         self.reason = reason
+        self.withheld = withheld
     }
+
+    /// The problem as told to a caller who may append but not read (the server's ingest role).
+    public var redacted: LineProblem { LineProblem(line: line, field: field, reason: withheld ?? reason) }
 
     public var description: String { "line \(line): \(field): \(reason)" }
 }
@@ -181,7 +188,7 @@ public enum Interchange {
         return LedgerStamp(sequence: sequence, recordedAt: recordedAt, hash: hash)
     }
 
-    static func identifierProblem(_ text: String, maximumBytes: Int) -> String? {
+    public static func identifierProblem(_ text: String, maximumBytes: Int) -> String? {
         if text.isEmpty { return "must not be empty" }
         if text.utf8.count > maximumBytes { return "longer than \(maximumBytes) characters" }
         let allowed = text.utf8.allSatisfy { byte in

@@ -76,7 +76,7 @@ import Testing
         let cases: [(String, String, String)] = [
             (Line.claim("P1", "a1", on: "2024-03-01", inList: "1", basic: "0").replacingOccurrences(of: "\"key\":\"a1\"", with: "\"key\":\"x\""), "claim", "already recorded"),
             (Line.reversed("P1", "nope", on: "2024-03-01"), "claim", "no claim nope"),
-            (Line.reversed("P2", "a1", on: "2024-03-01"), "person", "belongs to P1"),
+            (Line.reversed("P2", "a1", on: "2024-03-01"), "claim", "belongs to P1"),
             (Line.reversed("P1", "a1", on: "2024-01-01"), "reversedOn", "before the claim's settlement"),
             (Line.revoked("P1", "TP", to: "2024-05-01"), "category", "never held TP"),
             (Line.enrolled("P1", on: "2023-12-01"), "insuranceYear", "already enrolled"),

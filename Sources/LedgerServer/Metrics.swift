@@ -1,84 +1,72 @@
+import CoreMetrics
 import Foundation
-import LedgerStorage
+import Prometheus
 
-/// Counters and a latency histogram, written in Prometheus' text format.
-public final class Metrics: @unchecked Sendable {
-    // @unchecked Sendable: every field is read and written under `lock`.
-    private let lock = Mutex()
-    private var appended = 0
-    private var decisions = 0
-    private var duplicates = 0
-    private var refusals = 0
-    private var accessRecords = 0
-    private var requests: [String: Int] = [:]
-    /// Upper bounds in microseconds.
-    static let buckets: [Int] = [250, 500, 1000, 2500, 5000, 10_000, 25_000, 100_000, 1_000_000]
-    private var latencyCounts = Array(repeating: 0, count: Metrics.buckets.count + 1)
-    private var latencySumMicroseconds = 0
-    private var latencyCount = 0
+/// The server's metrics, through swift-metrics into a Prometheus registry of this server's own
+/// (never the process-wide `MetricsSystem`, so two servers in one process do not mix).
+///
+/// Every label takes its value from a closed set — the matched route template (`unmatched` for
+/// anything else), a known method (`other` for any other), a status code — so no request can create
+/// a series of its own choosing, and no label can carry a character that breaks the exposition.
+public final class Metrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let appended: CoreMetrics.Counter
+    private let decisions: CoreMetrics.Counter
+    private let duplicates: CoreMetrics.Counter
+    private let refusals: CoreMetrics.Counter
+    private let accessRecords: CoreMetrics.Counter
+    private let head: Prometheus.Gauge
+    private let checkpoint: Prometheus.Gauge
 
-    public init() {}
+    /// The route templates a label may name; anything else is `unmatched`.
+    static let routes: Set<String> = [
+        "/events", "/persons/{id}/timeline", "/persons/{id}/years/{year}", "/persons/{id}", "/reports/{name}", "/params",
+        "/rebuild", "/health", "/metrics", "/openapi.yaml",
+    ]
+    static let methods: Set<String> = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
-    func recordAppend(appended: Int, decisions: Int, duplicates: Int) {
-        lock.withLock {
-            self.appended += appended
-            self.decisions += decisions
-            self.duplicates += duplicates
-        }
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2_500), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(100), .seconds(1), .seconds(10),
+        ]
+        self.factory = factory
+        appended = CoreMetrics.Counter(label: "caseledger_events_appended_total", factory: factory)
+        decisions = CoreMetrics.Counter(label: "caseledger_decisions_written_total", factory: factory)
+        duplicates = CoreMetrics.Counter(label: "caseledger_duplicates_total", factory: factory)
+        refusals = CoreMetrics.Counter(label: "caseledger_refusals_total", factory: factory)
+        accessRecords = CoreMetrics.Counter(label: "caseledger_access_records_queued_total", factory: factory)
+        head = registry.makeGauge(name: "caseledger_head_sequence", help: "The ledger's last sequence.")
+        checkpoint = registry.makeGauge(name: "caseledger_projection_checkpoint", help: "The last sequence the live projection applied.")
     }
 
-    func recordRefusal() { lock.withLock { refusals += 1 } }
-    func recordAccess() { lock.withLock { accessRecords += 1 } }
+    func recordAppend(appended: Int, decisions: Int, duplicates: Int) {
+        self.appended.increment(by: appended)
+        self.decisions.increment(by: decisions)
+        self.duplicates.increment(by: duplicates)
+    }
 
-    func recordRequest(route: String, status: Int, microseconds: Int) {
-        lock.withLock {
-            requests["\(route)|\(status)", default: 0] += 1
-            let index = Metrics.buckets.firstIndex { microseconds <= $0 } ?? Metrics.buckets.count
-            latencyCounts[index] += 1
-            latencySumMicroseconds += microseconds
-            latencyCount += 1
-        }
+    func recordRefusal() { refusals.increment() }
+    func recordAccess(_ count: Int) { accessRecords.increment(by: count) }
+
+    /// Counts one answered request under its route template, method and status.
+    func recordRequest(route: String?, method: String, status: Int, nanoseconds: UInt64) {
+        let dimensions = [
+            ("route", route.flatMap { Metrics.routes.contains($0) ? $0 : nil } ?? "unmatched"),
+            ("method", Metrics.methods.contains(method) ? method : "other"),
+            ("status", String(status)),
+        ]
+        CoreMetrics.Counter(label: "caseledger_http_requests_total", dimensions: dimensions, factory: factory).increment()
+        CoreMetrics.Timer(label: "caseledger_http_request_duration_seconds", dimensions: Array(dimensions.prefix(2)), factory: factory)
+            .recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
     /// The text a Prometheus scrape reads, with the ledger's head and the projection's position.
     func text(headSequence: UInt64, projectionCheckpoint: UInt64) -> String {
-        lock.withLock {
-            var lines: [String] = []
-            func counter(_ name: String, _ help: String, _ value: Int) {
-                lines += ["# HELP \(name) \(help)", "# TYPE \(name) counter", "\(name) \(value)"]
-            }
-            counter("caseledger_events_appended_total", "Input events appended through the API.", appended)
-            counter("caseledger_decisions_written_total", "Decision events written with them.", decisions)
-            counter("caseledger_duplicates_total", "Lines that repeated an event already in the ledger.", duplicates)
-            counter("caseledger_refusals_total", "Batches refused whole.", refusals)
-            counter("caseledger_access_records_total", "Reads of a person recorded in the ledger.", accessRecords)
-            lines += ["# HELP caseledger_head_sequence The ledger's last sequence.", "# TYPE caseledger_head_sequence gauge",
-                      "caseledger_head_sequence \(headSequence)"]
-            lines += ["# HELP caseledger_projection_checkpoint The last sequence the live projection applied.",
-                      "# TYPE caseledger_projection_checkpoint gauge", "caseledger_projection_checkpoint \(projectionCheckpoint)"]
-            lines += ["# HELP caseledger_http_requests_total Requests by route and status.", "# TYPE caseledger_http_requests_total counter"]
-            for (key, count) in requests.sorted(by: { $0.key < $1.key }) {
-                let parts = key.split(separator: "|")
-                lines.append("caseledger_http_requests_total{route=\"\(parts[0])\",status=\"\(parts[1])\"} \(count)")
-            }
-            lines += ["# HELP caseledger_http_request_duration_seconds Request latency.",
-                      "# TYPE caseledger_http_request_duration_seconds histogram"]
-            var cumulative = 0
-            for (index, bound) in Metrics.buckets.enumerated() {
-                cumulative += latencyCounts[index]
-                lines.append("caseledger_http_request_duration_seconds_bucket{le=\"\(seconds(bound))\"} \(cumulative)")
-            }
-            lines.append("caseledger_http_request_duration_seconds_bucket{le=\"+Inf\"} \(latencyCount)")
-            lines.append("caseledger_http_request_duration_seconds_sum \(seconds(latencySumMicroseconds))")
-            lines.append("caseledger_http_request_duration_seconds_count \(latencyCount)")
-            return lines.joined(separator: "\n") + "\n"
-        }
-    }
-
-    /// Microseconds as decimal seconds, without floating point.
-    private func seconds(_ microseconds: Int) -> String {
-        let whole = microseconds / 1_000_000
-        let fraction = String(microseconds % 1_000_000)
-        return "\(whole)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        head.set(Int64(clamping: headSequence))
+        checkpoint.set(Int64(clamping: projectionCheckpoint))
+        return registry.emitToString()
     }
 }

@@ -57,7 +57,7 @@ struct PersonPage {
         let types = timeline.typesBySequence
         var html = "<h2>时间线 Timeline</h2>\n<table id=\"timeline\"><thead><tr><th>序号 Seq</th><th>记录时间 Recorded</th>"
             + "<th>生效日期 Effective</th><th>事件 Event</th><th>内容与说明 Content and explanation</th></tr></thead><tbody>\n"
-        for recorded in timeline.events {
+        for recorded in timeline.events where recorded.event.type != .accessRecorded {
             let event = LedgerServer.visible(recorded.event, to: principal)
             let decision = event.type.isDecision
             let lines = Explain.lines(for: event, parameters: bySequence, causeType: { types[$0] })
@@ -67,6 +67,20 @@ struct PersonPage {
             html += "<code>\(PersonPage.escape(Render.fields(of: event)))</code>"
             for line in lines { html += "<p class=\"why\">\(PersonPage.escape(line))</p>" }
             html += "</td></tr>\n"
+        }
+        return html + "</tbody></table>\n" + reads()
+    }
+
+    /// The reads of this person's data, apart from its facts and decisions.
+    func reads() -> String {
+        let reads = timeline.events.filter { $0.event.type == .accessRecorded }
+        var html = "<h2>查看记录 Reads of this person (\(reads.count))</h2>\n<table id=\"reads\"><thead><tr><th>序号 Seq</th>"
+            + "<th>记录时间 Recorded</th><th>查看者 Reader</th><th>角色 Role</th><th>请求 Request</th></tr></thead><tbody>\n"
+        for recorded in reads {
+            let event = recorded.event
+            html += "<tr data-sequence=\"\(recorded.sequence)\"><td>\(recorded.sequence)</td><td>\(recorded.recordedAt)</td>"
+            html += "<td>\(PersonPage.escape(event.text(.reader) ?? ""))</td><td>\(PersonPage.escape(event.symbol(.role) ?? ""))</td>"
+            html += "<td><code>\(PersonPage.escape(event.text(.route) ?? ""))</code></td></tr>\n"
         }
         return html + "</tbody></table>\n"
     }

@@ -4,82 +4,33 @@ import Hummingbird
 import LedgerCore
 import LedgerModel
 import LedgerRules
-
-/// An error answered as JSON: `{"error": "...", "status": N}` (plus the refused lines, if any).
-struct APIError: HTTPResponseError {
-    let status: HTTPResponse.Status
-    let message: String
-    var problems: [LineProblem] = []
-
-    init(_ status: HTTPResponse.Status, _ message: String, problems: [LineProblem] = []) {
-        self.status = status
-        self.message = message
-        self.problems = problems
-    }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("error", message)
-        writer.member("status", integer: status.code)
-        if !problems.isEmpty {
-            writer.key("problems")
-            writer.beginArray()
-            for problem in problems {
-                writer.beginObject()
-                writer.member("line", integer: problem.line)
-                writer.member("field", problem.field)
-                writer.member("reason", problem.reason)
-                writer.endObject()
-            }
-            writer.endArray()
-        }
-        writer.endObject()
-        var response = LedgerServer.respond(status, json: writer.text)
-        if status == .unauthorized {
-            response.headers[values: .wwwAuthenticate] = ["Bearer realm=\"caseledger\"", "Basic realm=\"caseledger\", charset=\"UTF-8\""]
-        }
-        return response
-    }
-}
-
-/// Answers every failure as JSON and counts every request with its latency.
-struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: Metrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = DispatchTime.now().uptimeNanoseconds
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as APIError {
-            response = try error.response(from: request, context: context)
-        } catch let error as HTTPResponseError {
-            let message = error.status == .notFound ? "no such route: \(request.method) \(request.uri.path)" : "\(error.status)"
-            response = try APIError(error.status, message).response(from: request, context: context)
-        } catch {
-            response = try APIError(.internalServerError, "\(error)").response(from: request, context: context)
-        }
-        let route = "/" + (request.uri.path.split(separator: "/").first.map(String.init) ?? "")
-        let elapsed = Int((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-        metrics.recordRequest(route: route, status: response.status.code, microseconds: elapsed)
-        return response
-    }
-}
+import Logging
 
 /// The ledger's HTTP API and the investigators' pages (Hummingbird 2).
 public struct LedgerServer: Sendable {
     public let ledger: Ledger
     public let tokens: TokenProvider
     public let metrics = Metrics()
+    /// Writes the access records of reads behind them (``AccessLog``).
+    public let accessLog: AccessLog
+    let logger: Logger
     /// The time given to appended events and access records; the only clock the server reads.
     let clock: @Sendable () -> Timestamp
     public static let maximumBodyBytes = 8 << 20
+    /// Lines of one person in one batch at most: each re-decides that person's year, so one batch's
+    /// work for one person stays bounded (the rest of the bound is ``PersonLimits``).
+    public static let maximumLinesPerPerson = 500
+    /// Problems of a refused batch an answer lists; the rest are counted by field and reason.
+    public static let problemsShown = 100
 
-    public init(ledger: Ledger, tokens: TokenProvider, clock: @escaping @Sendable () -> Timestamp) {
+    public init(ledger: Ledger, tokens: TokenProvider, clock: @escaping @Sendable () -> Timestamp,
+                logger: Logger = Logger(label: "caseledger.server"))
+    {
         self.ledger = ledger
         self.tokens = tokens
         self.clock = clock
+        self.logger = logger
+        accessLog = AccessLog(ledger: ledger, clock: clock, logger: logger)
     }
 
     /// A server whose tokens are fixed (tests, embedding).
@@ -98,11 +49,14 @@ public struct LedgerServer: Sendable {
     }
 
     /// The caller's principal, if its bearer token is known and its role among `allowed`.
-    /// Takes `Authorization: Bearer TOKEN`, or, for a browser, HTTP Basic with the token as password.
+    /// Takes `Authorization: Bearer TOKEN`, or, for a browser, HTTP Basic with the token as password
+    /// (schemes in any case). A browser's request from another site is refused: its Basic
+    /// credentials are sent by the browser, not by the person, and a read writes an access record.
     func authorize(_ request: Request, _ allowed: Set<Role>) throws -> Principal {
-        guard let header = request.headers[.authorization], let principal = principal(from: header) else {
+        guard let header = request.headers[.authorization], let (principal, basic) = principal(from: header) else {
             throw APIError(.unauthorized, "a valid bearer token is required (Authorization: Bearer …)")
         }
+        if basic, let problem = LedgerServer.crossSiteProblem(request) { throw APIError(.forbidden, problem, crossSite: true) }
         guard allowed.contains(principal.role) else {
             throw APIError(.forbidden, "role \(principal.role.rawValue) may not do this; it needs one of "
                 + allowed.map(\.rawValue).sorted().joined(separator: ", "))
@@ -110,13 +64,30 @@ public struct LedgerServer: Sendable {
         return principal
     }
 
-    func principal(from header: String) -> Principal? {
+    func principal(from header: String) -> (Principal, basic: Bool)? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return nil }
+        let scheme = parts[0].lowercased()
+        let credentials = parts[1].trimmingCharacters(in: .whitespaces)
         let tokens = tokens.current()
-        if header.hasPrefix("Bearer ") { return tokens.principal(for: String(header.dropFirst("Bearer ".count))) }
-        guard header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst("Basic ".count))),
-            let credentials = String(data: decoded, encoding: .utf8), let colon = credentials.firstIndex(of: ":")
+        if scheme == "bearer" { return tokens.principal(for: credentials).map { ($0, false) } }
+        guard scheme == "basic", let decoded = Data(base64Encoded: credentials),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }
-        return tokens.principal(for: String(credentials[credentials.index(after: colon)...]))
+        return tokens.principal(for: String(text[text.index(after: colon)...])).map { ($0, true) }
+    }
+
+    /// Why a browser request must be refused as cross-site, if it must: `Sec-Fetch-Site` other than
+    /// same-origin or none (typed or bookmarked), or an `Origin` that is not this server's.
+    static func crossSiteProblem(_ request: Request) -> String? {
+        let refusal = "a request from another site is refused; open the ledger's pages from its own address"
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" { return refusal }
+        if let origin = request.headers[.origin] {
+            guard let authority = request.head.authority ?? request.headers[HTTPField.Name("Host")!],
+                origin == "http://\(authority)" || origin == "https://\(authority)"
+            else { return refusal }
+        }
+        return nil
     }
 
     func ledgerCall<T>(_ body: () throws(LedgerError) -> T) throws -> T {
@@ -128,26 +99,68 @@ public struct LedgerServer: Sendable {
                 if problems.count == 1, problems[0].line == 0 { throw APIError(.notFound, problems[0].reason) }
                 throw APIError(.unprocessableContent, "refused, nothing written", problems: problems)
             case .wrongStreamVersion:
-                throw APIError(.preconditionFailed, error.description)
+                // No version in the answer: what a stream holds is read data.
+                throw APIError(.preconditionFailed, "the person's stream has changed since the version If-Match names; nothing written")
             case .busy(let reason):
                 throw APIError(.conflict, reason)
             default:
-                throw APIError(.internalServerError, error.description)
+                throw error
             }
         }
     }
 
-    /// Records that `principal` read `person` through `route`, before answering.
-    func trace(_ principal: Principal, person: String, route: String) throws {
-        _ = try ledgerCall { () throws(LedgerError) in
-            try ledger.recordAccess(person: person, reader: principal.name, role: principal.role.rawValue, route: route, recordedAt: clock())
+    /// Queues access records for `records`, or refuses the read when they cannot be queued.
+    func trace(_ records: [AccessRecord]) throws {
+        guard accessLog.enqueue(records) else {
+            throw APIError(.serviceUnavailable, "the access log is full; try again shortly")
         }
-        metrics.recordAccess()
+        metrics.recordAccess(records.count)
+    }
+
+    /// The request as an access record names it: method, path and query.
+    static func described(_ request: Request) -> String {
+        let query = request.uri.query.map { "?\($0)" } ?? ""
+        return "\(request.method.rawValue) \(request.uri.path)\(query)"
+    }
+
+    /// A read of one person's data: authorises, runs `body`, and records the read — answered or
+    /// refused (403, 400, 404) — as an access record of that person, with the query and the status.
+    /// An unauthenticated attempt writes nothing to the ledger (anyone could fill it); it is logged.
+    func personRead(_ request: Request, _ context: BasicRequestContext, _ body: (Principal, String) throws -> Response) throws -> Response {
+        let route = LedgerServer.described(request)
+        let id = context.parameters.get("id") ?? ""
+        let principal: Principal
+        do {
+            principal = try authorize(request, [.auditor, .investigator])
+        } catch let error as APIError {
+            if error.status == .forbidden, !error.crossSite, let header = request.headers[.authorization], let caller = self.principal(from: header)?.0,
+                Interchange.identifierProblem(id, maximumBytes: InterchangeLimits.personBytes) == nil
+            {
+                try trace([AccessRecord(person: id, reader: caller.name, role: caller.role.rawValue, route: "\(route) → 403")])
+            } else {
+                logger.notice("unauthenticated read of a person refused", metadata: ["route": "\(context.endpointPath ?? "")"])
+            }
+            throw error
+        }
+        guard Interchange.identifierProblem(id, maximumBytes: InterchangeLimits.personBytes) == nil else {
+            throw APIError(.badRequest, "a person id is 1-64 of A-Z a-z 0-9 _ -")
+        }
+        func record(_ suffix: String) throws {
+            try trace([AccessRecord(person: id, reader: principal.name, role: principal.role.rawValue, route: route + suffix)])
+        }
+        do {
+            let response = try body(principal, id)
+            try record("")
+            return response
+        } catch let error as APIError {
+            if error.status != .serviceUnavailable { try record(" → \(error.status.code)") }
+            throw error
+        }
     }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics))
+        router.add(middleware: AnswerMiddleware(metrics: metrics, logger: logger))
         router.post("/events") { request, context in try await self.postEvents(request, context) }
         router.get("/persons/{id}/timeline") { request, context in try self.timeline(request, context) }
         router.get("/persons/{id}/years/{year}") { request, context in try self.year(request, context) }
@@ -157,7 +170,7 @@ public struct LedgerServer: Sendable {
         router.get("/rebuild") { request, _ in try self.rebuildStatus(request) }
         router.get("/health") { _, _ in try self.health() }
         router.get("/metrics") { request, _ in try self.metricsText(request) }
-        router.get("/openapi.yaml") { _, _ in LedgerServer.respond(.ok, body: OpenAPIDocument.text, type: "application/yaml") }
+        router.get("/openapi.yaml") { _, _ in LedgerServer.respond(.ok, body: OpenAPIDocument.text, type: "application/yaml; charset=utf-8") }
         return router
     }
 
@@ -172,7 +185,8 @@ public struct LedgerServer: Sendable {
         } catch {
             throw APIError(.contentTooLarge, "the body exceeds \(LedgerServer.maximumBodyBytes) bytes; send smaller batches")
         }
-        let (submissions, problems, lines) = Interchange.readBatch(Array(buffer: body))
+        let (submissions, parsed, lines) = Interchange.readBatch(Array(buffer: body))
+        let problems = parsed.isEmpty ? LedgerServer.ingestProblems(submissions) : parsed
         guard problems.isEmpty else {
             metrics.recordRefusal()
             throw APIError(.badRequest, "refused, nothing written: \(Set(problems.map(\.line)).count) of \(lines) lines have problems",
@@ -192,13 +206,13 @@ public struct LedgerServer: Sendable {
         }
         let summary: AppendSummary
         do {
-            let persons = Set(submissions.compactMap(\.event.person))
             summary = try ledgerCall { () throws(LedgerError) in
-                try ledger.append(submissions, recordedAt: clock(), expectedVersions: expected, reportingVersionsOf: persons)
+                try ledger.append(submissions, recordedAt: clock(), expectedVersions: expected)
             }
-        } catch {
+        } catch let error as APIError {
             metrics.recordRefusal()
-            throw error
+            // Ingest appends and reads nothing: refusals say what was wrong with the line, not what is stored.
+            throw APIError(error.status, error.message, problems: error.problems.map(\.redacted))
         }
         metrics.recordAppend(appended: summary.appended, decisions: summary.decisions, duplicates: summary.duplicates)
         var writer = JSONWriter()
@@ -213,61 +227,91 @@ public struct LedgerServer: Sendable {
             writer.member("last", integer: summary.head.sequence)
             writer.endObject()
         }
-        // Each person's stream version after the batch: what If-Match names for the next append.
-        writer.key("versions")
-        writer.beginObject()
-        for (person, version) in summary.versions.sorted(by: { $0.key < $1.key }) { writer.member(person, integer: version) }
-        writer.endObject()
-        Render.head(summary.head, to: &writer)
         writer.endObject()
         return LedgerServer.respond(summary.appended > 0 ? .created : .ok, json: writer.text)
     }
 
-    // MARK: Reads of a person
-
-    func person(_ context: BasicRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), !id.isEmpty, id.utf8.count <= 64 else {
-            throw APIError(.badRequest, "a person id is 1-64 characters")
+    /// What the server refuses of a well-formed batch before the ledger sees it: lines stamped by a
+    /// ledger's export (they carry recorded times and hashes only the ledger writes; `caseledger
+    /// import` takes them) and more than ``maximumLinesPerPerson`` lines of one person.
+    static func ingestProblems(_ submissions: [Submission]) -> [LineProblem] {
+        var problems: [LineProblem] = []
+        var perPerson: [String: Int] = [:]
+        for submission in submissions {
+            if submission.stamp != nil {
+                problems.append(LineProblem(line: submission.line, field: "ledger",
+                                            reason: "an exported line with a ledger stamp is loaded with `caseledger import`, not over HTTP"))
+            }
+            if let person = submission.event.person {
+                perPerson[person, default: 0] += 1
+                if perPerson[person] == maximumLinesPerPerson + 1 {
+                    problems.append(LineProblem(line: submission.line, field: "person",
+                                                reason: "more than \(maximumLinesPerPerson) lines of \(person) in one batch; split it"))
+                }
+            }
         }
-        return id
+        return problems
     }
 
-    /// The event as the caller may see it: investigators get identity numbers and names masked.
+    // MARK: Reads of a person
+
+    /// The event as the caller may see it: investigators get identity numbers, names, birth dates,
+    /// regions and households masked. The masked parts are chosen so that what is left cannot rebuild
+    /// an identity number: its shown first 4 and last 4 characters, with the birth year and the
+    /// city, still leave the county and the day of birth open (hundreds of candidates).
     static func visible(_ event: Event, to principal: Principal) -> Event {
         guard principal.role == .investigator else { return event }
         var fields = event.fields
         if case .text(let id)? = fields[.idNumber] { fields[.idNumber] = .text(Masking.idNumber(id)) }
         if case .text(let name)? = fields[.name], event.type != .regionRegistered { fields[.name] = .text(Masking.name(name)) }
+        if case .date(let birth)? = fields[.birthDate] { fields[.birthDate] = .text(Masking.birthDate(birth)) }
+        if case .integer(let region)? = fields[.region], event.type.hasPerson { fields[.region] = .text(Masking.region(region)) }
+        if fields[.household] != nil { fields[.household] = .text("***") }
         return Event(type: event.type, source: event.source, person: event.person, fields: fields)
     }
 
-    func timeline(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        let principal = try authorize(request, [.auditor, .investigator])
-        let id = try person(context)
-        var limit: UInt64?
-        if let asOf = request.uri.queryParameters["asOf"].map(String.init) {
-            if let sequence = UInt64(asOf) { limit = sequence }
-            else if let time = Timestamp(asOf) { limit = try ledgerCall { () throws(LedgerError) in try ledger.sequence(asOf: time) } }
-            else { throw APIError(.badRequest, "asOf takes a sequence or a time such as 2026-01-01T00:00:00.000Z") }
+    /// A year in a path or query: four digits, 1900 to 2199.
+    static func year(_ text: Substring?, _ what: String) throws -> Int {
+        guard let text, text.count == 4, let year = Int(text), (CivilDate.earliestYear...CivilDate.latestYear).contains(year) else {
+            throw APIError(.badRequest, "\(what) is a year from \(CivilDate.earliestYear) to \(CivilDate.latestYear), e.g. 2024")
         }
-        try trace(principal, person: id, route: "GET /persons/\(id)/timeline")
-        let timeline = try ledgerCall { () throws(LedgerError) in try ledger.timeline(of: id, asOf: limit) }
-        let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
+        return year
+    }
+
+    func timeline(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        try personRead(request, context) { principal, id in
+            var limit: UInt64?
+            if let asOf = request.uri.queryParameters["asOf"].map(String.init) {
+                if let sequence = UInt64(asOf) { limit = sequence }
+                else if let time = Timestamp(asOf) { limit = try ledgerCall { () throws(LedgerError) in try ledger.sequence(asOf: time) } }
+                else { throw APIError(.badRequest, "asOf takes a sequence or a time such as 2026-01-01T00:00:00.000Z") }
+            }
+            let timeline = try ledgerCall { () throws(LedgerError) in try ledger.timeline(of: id, asOf: limit) }
+            let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
+            var response = LedgerServer.respond(.ok, json: timelineJSON(timeline, parameters: parameters, principal: principal,
+                                                                        current: limit == nil))
+            if limit == nil { response.headers[.eTag] = "\"\(timeline.version)\"" }
+            return response
+        }
+    }
+
+    /// The person's facts and decisions, each explained, and apart from them the reads of the person.
+    func timelineJSON(_ timeline: Timeline, parameters: ParameterSet, principal: Principal, current: Bool) -> String {
         let bySequence = parameters.bySequence
         let types = timeline.typesBySequence
         var writer = JSONWriter()
         writer.beginObject()
-        writer.member("person", id)
-        // The version of the snapshot read, after this read's own access record: If-Match for the
-        // next append. A past state (asOf) has none to offer.
-        if limit == nil { writer.member("version", integer: timeline.version) }
+        writer.member("person", timeline.person)
+        // The version of the snapshot read: If-Match for the next append (access records, this
+        // read's own among them, do not count against it). A past state (asOf) has none to offer.
+        if current { writer.member("version", integer: timeline.version) }
         writer.key("mergedPersons")
         writer.beginArray()
         for merged in timeline.mergedPersons { writer.string(merged) }
         writer.endArray()
         writer.key("events")
         writer.beginArray()
-        for recorded in timeline.events {
+        for recorded in timeline.events where recorded.event.type != .accessRecorded {
             let event = LedgerServer.visible(recorded.event, to: principal)
             writer.beginObject()
             writer.member("sequence", integer: recorded.sequence)
@@ -283,89 +327,115 @@ public struct LedgerServer: Sendable {
             writer.endObject()
         }
         writer.endArray()
-        writer.endObject()
-        var response = LedgerServer.respond(.ok, json: writer.text)
-        if limit == nil { response.headers[.eTag] = "\"\(timeline.version)\"" }
-        return response
-    }
-
-    func year(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        let principal = try authorize(request, [.auditor, .investigator])
-        let id = try person(context)
-        guard let yearText = context.parameters.get("year"), let year = Int(yearText), (1900...2199).contains(year) else {
-            throw APIError(.badRequest, "the year is four digits, e.g. /persons/P1/years/2024")
-        }
-        try trace(principal, person: id, route: "GET /persons/\(id)/years/\(year)")
-        let accumulators = try ledgerCall { () throws(LedgerError) in try ledger.accumulators(person: id, year: year) }
-        let history = try ledgerCall { () throws(LedgerError) in try ledger.history(of: id) }
-        let decisions = NetDecision.fold(try ledgerCall { () throws(LedgerError) in try ledger.decisionEvents(person: id) })
-            .filter { $0.year == year }
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("person", id)
-        writer.member("year", integer: year)
-        writer.key("accumulator")
-        if let accumulator = accumulators.first {
-            writer.raw(Render.accumulatorJSON(accumulator, category: Render.category(history, year: year)))
-        } else {
-            writer.null()
-        }
-        let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
-        let bySequence = parameters.bySequence
-        writer.key("decisions")
+        writer.key("accesses")
         writer.beginArray()
-        for decision in decisions {
+        for recorded in timeline.events where recorded.event.type == .accessRecorded {
             writer.beginObject()
-            writer.key("summary")
-            writer.raw(Render.decisionJSON(decision))
-            writer.key("breakdown")
-            writer.raw(Interchange.render(decision.latest))
-            writer.key("explanation")
-            writer.beginArray()
-            for line in Explain.decision(decision.latest, parameters: bySequence, causeType: { _ in nil }) { writer.string(line) }
-            writer.endArray()
+            writer.member("sequence", integer: recorded.sequence)
+            writer.member("recordedAt", recorded.recordedAt.description)
+            writer.member("reader", recorded.event.text(.reader) ?? "")
+            writer.member("role", recorded.event.symbol(.role) ?? "")
+            writer.member("route", recorded.event.text(.route) ?? "")
             writer.endObject()
         }
         writer.endArray()
         writer.endObject()
-        return LedgerServer.respond(.ok, json: writer.text)
+        return writer.text
+    }
+
+    func year(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        try personRead(request, context) { principal, id in
+            let year = try LedgerServer.year(context.parameters.get("year").map { Substring($0) }, "the year of /persons/{id}/years/{year}")
+            guard try ledgerCall({ () throws(LedgerError) in try ledger.isKnown(id) }) else {
+                throw APIError(.notFound, "unknown person \(id)")
+            }
+            let accumulators = try ledgerCall { () throws(LedgerError) in try ledger.accumulators(person: id, year: year) }
+            let history = try ledgerCall { () throws(LedgerError) in try ledger.history(of: id) }
+            let decisions = NetDecision.fold(try ledgerCall { () throws(LedgerError) in try ledger.decisionEvents(person: id) })
+                .filter { $0.year == year }
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("person", id)
+            writer.member("year", integer: year)
+            writer.key("accumulator")
+            if let accumulator = accumulators.first {
+                writer.raw(Render.accumulatorJSON(accumulator, category: Render.category(history, year: year)))
+            } else {
+                writer.null()
+            }
+            let bySequence = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }.bySequence
+            writer.key("decisions")
+            writer.beginArray()
+            for decision in decisions {
+                writer.beginObject()
+                writer.key("summary")
+                writer.raw(Render.decisionJSON(decision))
+                writer.key("breakdown")
+                writer.raw(Interchange.render(decision.latest))
+                writer.key("explanation")
+                writer.beginArray()
+                for line in Explain.decision(decision.latest, parameters: bySequence, causeType: { _ in nil }) { writer.string(line) }
+                writer.endArray()
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+            _ = principal
+            return LedgerServer.respond(.ok, json: writer.text)
+        }
     }
 
     func personPage(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        let principal = try authorize(request, [.auditor, .investigator])
-        let id = try person(context)
-        try trace(principal, person: id, route: "GET /persons/\(id)")
-        let timeline = try ledgerCall { () throws(LedgerError) in try ledger.timeline(of: id) }
-        let history = try ledgerCall { () throws(LedgerError) in try ledger.history(of: id) }
-        let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
-        let requested = request.uri.queryParameters["year"].flatMap { Int(String($0)) }
-        let year = requested ?? history.years.max() ?? 2024
-        let page = PersonPage(timeline: timeline, history: history, parameters: parameters, year: year, principal: principal)
-        return LedgerServer.respond(.ok, body: page.html, type: "text/html; charset=utf-8")
+        try personRead(request, context) { principal, id in
+            let requested = try request.uri.queryParameters["year"].map { try LedgerServer.year($0, "year") }
+            let timeline = try ledgerCall { () throws(LedgerError) in try ledger.timeline(of: id) }
+            let history = try ledgerCall { () throws(LedgerError) in try ledger.history(of: id) }
+            let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
+            let year = requested ?? history.years.max() ?? 2024
+            let page = PersonPage(timeline: timeline, history: history, parameters: parameters, year: year, principal: principal)
+            return LedgerServer.respond(.ok, body: page.html, type: "text/html; charset=utf-8")
+        }
     }
 
     // MARK: Reports, parameters, operations
 
+    /// The reports that list persons: reading one is recorded as a read of each person listed.
+    static let reportsListingPersons: Set<String> = ["risk", "tilted-unapplied", "referrals", "pending"]
+
+    /// `YYYY-MM`, the year from 1900 to 2199.
+    static func month(_ text: Substring?) throws -> (year: Int, month: Int) {
+        let refusal = APIError(.badRequest, "month is YYYY-MM, e.g. 2024-12")
+        guard let text, text.count == 7, text.utf8.dropFirst(4).first == UInt8(ascii: "-") else { throw refusal }
+        let year = try LedgerServer.year(text.prefix(4), "the year of month")
+        guard let month = Int(text.suffix(2)), text.suffix(2).allSatisfy(\.isASCII), (1...12).contains(month) else { throw refusal }
+        return (year, month)
+    }
+
+    /// The route template a path would match with some method, if any (a 405 rather than a 404).
+    static func template(matching path: String) -> String? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        return Metrics.routes.sorted().first { route in
+            let parts = route.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            return parts.count == segments.count
+                && zip(parts, segments).allSatisfy { part, segment in part.hasPrefix("{") ? !segment.isEmpty : part == segment }
+        }
+    }
+
     func report(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        _ = try authorize(request, [.ops, .auditor])
+        let principal = try authorize(request, [.ops, .auditor])
         let name = context.parameters.get("name") ?? ""
         let query = request.uri.queryParameters
-        func year() throws -> Int {
-            guard let text = query["year"], let year = Int(String(text)), (1900...2199).contains(year) else {
-                throw APIError(.badRequest, "report \(name) needs ?year=YYYY")
-            }
-            return year
-        }
+        // A malformed parameter is refused even where the report does not use it.
+        if query["year"] != nil { _ = try LedgerServer.year(query["year"], "report \(name)'s ?year=") }
+        if query["month"] != nil { _ = try LedgerServer.month(query["month"]) }
+        func year() throws -> Int { try LedgerServer.year(query["year"], "report \(name)'s ?year=") }
         let report: Report
         switch name {
         case "totals":
             let year = try year()
             report = try ledgerCall { () throws(LedgerError) in try ledger.totalsReport(year: year) }
         case "risk":
-            let parts = (query["month"].map(String.init) ?? "").split(separator: "-")
-            guard parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month) else {
-                throw APIError(.badRequest, "report risk needs ?month=YYYY-MM")
-            }
+            let (year, month) = try LedgerServer.month(query["month"])
             report = try ledgerCall { () throws(LedgerError) in try ledger.riskReport(year: year, month: month) }
         case "hospitals":
             let year = try year()
@@ -382,7 +452,18 @@ public struct LedgerServer: Sendable {
             let year = try year()
             report = try ledgerCall { () throws(LedgerError) in try ledger.financingReport(year: year) }
         default:
-            throw APIError(.notFound, "no report \(name); the reports are totals, risk, hospitals, tilted-unapplied, referrals, pending, financing")
+            throw APIError(.notFound, "no such report; the reports are totals, risk, hospitals, tilted-unapplied, referrals, pending, financing")
+        }
+        // One access record per person listed, in each person's own stream, where an appeals
+        // investigator reading that person finds it; queued together, written in one transaction.
+        if LedgerServer.reportsListingPersons.contains(name), let column = report.columns.firstIndex(of: "person") {
+            let route = LedgerServer.described(request)
+            var seen: Set<String> = []
+            let records = report.rows.compactMap { row -> AccessRecord? in
+                guard row.indices.contains(column), seen.insert(row[column]).inserted else { return nil }
+                return AccessRecord(person: row[column], reader: principal.name, role: principal.role.rawValue, route: route)
+            }
+            try trace(records)
         }
         var writer = JSONWriter()
         writer.beginObject()

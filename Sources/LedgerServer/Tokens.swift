@@ -109,6 +109,12 @@ public enum Masking {
     /// `4501**********001X`: the first 4 and last 4 characters of an identity number.
     public static func idNumber(_ text: String) -> String { ResidentID.masked(text) }
 
+    /// `1990-**-**`: the year of birth only.
+    public static func birthDate(_ date: CivilDate) -> String { "\(date.year)-**-**" }
+
+    /// `4501**`: the city of a 6-digit division code, not the county.
+    public static func region(_ code: Int64) -> String { String(String(code).prefix(4)) + "**" }
+
     /// The first character of a name, the rest as `*`.
     public static func name(_ text: String) -> String {
         guard let first = text.first else { return text }

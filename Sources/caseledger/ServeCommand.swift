@@ -24,9 +24,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port.") var port = 8080
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: ArgumentHelp("The tokens file (hashes only), made by `caseledger token add`.", valueName: "file")) var tokens: String
+    @Option(help: "Connections served at once; more wait until one closes.") var maxConnections = 512
+    @Option(help: ArgumentHelp("Seconds a connection has to send a request's whole head.", valueName: "seconds")) var headTimeout = 10
+    @Option(help: ArgumentHelp("Seconds an idle connection is kept open.", valueName: "seconds")) var idleTimeout = 60
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port is 1 to 65535") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections is 1 to 100000") }
+        guard (1...3600).contains(headTimeout), (1...3600).contains(idleTimeout) else {
+            throw ValidationError("--head-timeout and --idle-timeout are 1 to 3600 seconds")
+        }
     }
 
     func run() async throws {
@@ -41,9 +48,20 @@ struct ServeCommand: AsyncParsableCommand {
             printError("warning: \(tokens) holds no token yet: every route but /health answers 401 until `caseledger token add`")
         }
         let server = LedgerServer(ledger: ledger, tokens: provider, clock: { now() })
-        let app = Application(router: server.router(), configuration: .init(address: .hostname(host, port: port)))
+        var limits = ConnectionLimits()
+        limits.maximumConnections = maxConnections
+        limits.headTimeoutSeconds = Int64(headTimeout)
+        limits.idleTimeoutSeconds = Int64(idleTimeout)
+        let app = server.application(host: host, port: port, limits: limits)
         printError("serving \(try global.ledgerPath()) on http://\(host):\(port)")
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            server.accessLog.stop()
+            throw error
+        }
+        // Every read answered has its access record written before the process ends.
+        server.accessLog.stop()
     }
 }
 

@@ -44,6 +44,7 @@ struct Fixture {
 
     /// The access records in the ledger, as (reader, route).
     func accessRecords() throws -> [(String, String)] {
+        server.accessLog.drain()
         var records: [(String, String)] = []
         try ledger.forEachEvent { recorded in
             if recorded.event.type == .accessRecorded {

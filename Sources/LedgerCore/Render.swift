@@ -100,11 +100,35 @@ public enum Render {
     }
 
     /// Every problem of a refused batch, one per line, sorted by line.
-    public static func problems(_ problems: [LineProblem], lines: Int) -> String {
+    /// A refusal for people: the count, then the first `shown` problems in line order, then — when
+    /// there were more — their counts by field and reason.
+    public static func problems(_ problems: [LineProblem], lines: Int, shown: Int = 100) -> String {
         let badLines = Set(problems.map(\.line)).count
         var text = "refused: \(badLines) of \(lines) line\(lines == 1 ? "" : "s") \(badLines == 1 ? "has" : "have") problems; nothing was written\n"
-        for problem in problems.sorted(by: { ($0.line, $0.field) < ($1.line, $1.field) }) {
+        let summary = ProblemSummary(problems.sorted(by: { ($0.line, $0.field) < ($1.line, $1.field) }), shown: shown)
+        for problem in summary.shown {
             text += problem.description + "\n"
+        }
+        guard summary.count > summary.shown.count else { return text }
+        text += "… and \(summary.count - summary.shown.count) more problems (--all-problems lists every one, "
+            + "--problems-file writes them as JSON lines); all \(summary.count) by field and reason:\n"
+        for group in summary.groups {
+            text += "\(group.count)\t\(group.field): \(group.reason)\n"
+        }
+        return text
+    }
+
+    /// Every problem as one JSON line each: `{"line":…,"field":…,"reason":…}`.
+    public static func problemLines(_ problems: [LineProblem]) -> String {
+        var text = ""
+        for problem in problems.sorted(by: { ($0.line, $0.field) < ($1.line, $1.field) }) {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("line", integer: problem.line)
+            writer.member("field", problem.field)
+            writer.member("reason", problem.reason)
+            writer.endObject()
+            text += writer.text + "\n"
         }
         return text
     }

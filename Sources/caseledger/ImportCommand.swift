@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LedgerCore
 import LedgerModel
 
@@ -19,6 +20,7 @@ struct ImportCommand: ParsableCommand {
               caseledger --ledger ./ledger import batch.jsonl
               cat batch.jsonl | caseledger --ledger ./ledger import -
               caseledger --ledger ./ledger import --recorded-at 2024-06-01T00:00:00.000Z history.jsonl
+              caseledger --ledger ./ledger import --problems-file problems.jsonl batch.jsonl
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -34,6 +36,26 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
+    @Flag(help: "On a refusal, list every problem (by default the first 100, then counts by field and reason).")
+    var allProblems = false
+
+    @Option(help: ArgumentHelp("On a refusal, also write every problem to this file as JSON lines.", valueName: "file"))
+    var problemsFile: String?
+
+    /// Says why the batch was refused, and exits 1.
+    func refuse(_ problems: [LineProblem], lines: Int) throws -> Never {
+        printError(Render.problems(problems, lines: lines, shown: allProblems ? .max : 100))
+        if let problemsFile {
+            do {
+                try Render.problemLines(problems).write(toFile: problemsFile, atomically: true, encoding: .utf8)
+            } catch {
+                printError("error: cannot write \(problemsFile): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        throw ExitCode(1)
+    }
+
     func run() throws {
         var time = now()
         if let recordedAt {
@@ -43,10 +65,7 @@ struct ImportCommand: ParsableCommand {
             time = parsed
         }
         let (submissions, problems, lineCount) = Interchange.readBatch(try readInput(file))
-        guard problems.isEmpty else {
-            printError(Render.problems(problems, lines: lineCount))
-            throw ExitCode(1)
-        }
+        guard problems.isEmpty else { try refuse(problems, lines: lineCount) }
         let ledger = try global.open(create: true)
         let summary: AppendSummary
         do {
@@ -55,10 +74,7 @@ struct ImportCommand: ParsableCommand {
                 progress.update(done: UInt64(done), total: UInt64(total))
             }
         } catch {
-            if case .refused(let problems) = error {
-                printError(Render.problems(problems, lines: lineCount))
-                throw ExitCode(1)
-            }
+            if case .refused(let problems) = error { try refuse(problems, lines: lineCount) }
             throw fail(error)
         }
         if json {

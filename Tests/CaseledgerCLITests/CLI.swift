@@ -34,10 +34,16 @@ enum CLI {
         let inputPipe = Pipe()
         process.standardInput = inputPipe
         try process.run()
+        // Both pipes are drained at once, and the input written beside them: a child that fills one
+        // pipe while the other is read, or writes before it has read all its input, never blocks.
+        let reading = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        nonisolated(unsafe) var outputData = Data()
+        DispatchQueue.global().async(group: reading) { errorData = error.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: reading) { outputData = output.fileHandleForReading.readDataToEndOfFile() }
         if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try inputPipe.fileHandleForWriting.close()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        reading.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
                       standardError: String(decoding: errorData, as: UTF8.self))

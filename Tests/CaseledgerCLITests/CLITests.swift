@@ -51,6 +51,26 @@ import Testing
         #expect(try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput == before)
     }
 
+    @Test func aFileOfManyBadLinesShowsTheFirstHundredAndCountsTheRest() throws {
+        let ledger = try importedLedger("worked-example.jsonl")
+        let bad = URL(fileURLWithPath: CLI.temporaryDirectory()).appendingPathExtension("jsonl")
+        try (String(repeating: "x\n", count: 30_000) + #"{"type":"nope"}"# + "\n").write(to: bad, atomically: true, encoding: .utf8)
+        let problems = URL(fileURLWithPath: CLI.temporaryDirectory()).appendingPathExtension("problems.jsonl")
+        let result = try CLI.run(["--ledger", ledger, "import", "--problems-file", problems.path, bad.path])
+        #expect(result.status == 1)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.first == "refused: 30001 of 30001 lines have problems; nothing was written")
+        #expect(lines.filter { $0.hasPrefix("line ") }.count == 100)
+        #expect(lines.contains("30000\t-: not valid JSON at byte 1: unexpected character"))
+        #expect(lines.contains("1\ttype: unknown event type \"nope\""))
+        #expect(result.standardError.utf8.count < 16 * 1024)
+        let written = try String(contentsOf: problems, encoding: .utf8).split(separator: "\n")
+        #expect(written.count == 30_001)
+        #expect(written.last == #"{"line":30001,"field":"type","reason":"unknown event type \"nope\""}"#)
+        let all = try CLI.run(["--ledger", ledger, "import", "--all-problems", bad.path])
+        #expect(all.standardError.split(separator: "\n").filter { $0.hasPrefix("line ") }.count == 30_001)
+    }
+
     @Test func anEmptyLedgerHasHeadSequenceZeroBeforeItsDefaults() throws {
         let ledger = CLI.temporaryDirectory()
         let missing = try CLI.run(["--ledger", ledger, "stat", "--json"])

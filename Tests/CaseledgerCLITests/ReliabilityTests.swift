@@ -6,6 +6,9 @@ import Testing
 /// CASELEDGER_CRASH_TRIALS sets the number of kills (default 6; the full run takes 50).
 @Suite(.serialized) struct ReliabilityTests {
     static let trials = ProcessInfo.processInfo.environment["CASELEDGER_CRASH_TRIALS"].flatMap(Int.init) ?? 6
+    /// The kill delays are drawn from this seed, printed with each failure, so a failing trial
+    /// replays: CASELEDGER_CRASH_SEED.
+    static let seed = ProcessInfo.processInfo.environment["CASELEDGER_CRASH_SEED"].flatMap(UInt64.init) ?? 20_261_126
     static let recordedAt = "2026-02-01T00:00:00.000Z"
 
     /// A city split in two batches: the first is committed before every trial, the second is the one killed.
@@ -60,7 +63,7 @@ import Testing
         #expect(try CLI.run(["--ledger", reference, "import", "--recorded-at", ReliabilityTests.recordedAt, second]).status == 0)
         let after = try ReliabilityTests.head(reference)
         let afterAccumulators = try CLI.run(["--ledger", reference, "accumulators"]).standardOutput
-        var random = SystemRandomNumberGenerator()
+        var random = SeededRandom(seed: ReliabilityTests.seed)
         var outcomes: [String: Int] = [:]
         for trial in 0..<ReliabilityTests.trials {
             let ledger = CLI.temporaryDirectory()
@@ -68,7 +71,7 @@ import Testing
             let delay = UInt32.random(in: 0...3_000_000, using: &random)
             _ = try ReliabilityTests.kill(["--ledger", ledger, "import", "--recorded-at", ReliabilityTests.recordedAt, second], after: delay)
             let verify = try CLI.run(["--ledger", ledger, "verify"])
-            #expect(verify.status == 0, "trial \(trial), killed after \(delay) µs: \(verify.standardOutput)")
+            #expect(verify.status == 0, "trial \(trial), killed after \(delay) µs (seed \(ReliabilityTests.seed)): \(verify.standardOutput)")
             let head = try ReliabilityTests.head(ledger)
             #expect(head == before || head == after, "trial \(trial): the ledger holds the whole batch or none of it")
             let accumulators = try CLI.run(["--ledger", ledger, "accumulators"]).standardOutput
@@ -86,12 +89,13 @@ import Testing
         let ledger = CLI.temporaryDirectory()
         #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", ReliabilityTests.recordedAt, first]).status == 0)
         let expected = try CLI.run(["--ledger", ledger, "accumulators"]).standardOutput
-        var random = SystemRandomNumberGenerator()
+        var random = SeededRandom(seed: ReliabilityTests.seed)
         for trial in 0..<max(2, ReliabilityTests.trials / 2) {
             let delay = UInt32.random(in: 0...400_000, using: &random)
             _ = try ReliabilityTests.kill(["--ledger", ledger, "rebuild", "--chunk", "200"], after: delay)
             // Readers are served the old projection meanwhile.
-            #expect(try CLI.run(["--ledger", ledger, "accumulators"]).standardOutput == expected, "trial \(trial)")
+            #expect(try CLI.run(["--ledger", ledger, "accumulators"]).standardOutput == expected,
+                    "trial \(trial), killed after \(delay) µs (seed \(ReliabilityTests.seed))")
             let resumed = try CLI.run(["--ledger", ledger, "rebuild", "--chunk", "200"])
             #expect(resumed.status == 0, "\(resumed.standardError)")
             #expect(try CLI.run(["--ledger", ledger, "accumulators"]).standardOutput == expected, "trial \(trial): byte-identical")
@@ -170,11 +174,28 @@ import Testing
         #expect(try CLI.run(["--ledger", ledger, "replay", "--verify"]).status == 0)
     }
 
-    @Test func aFullDiskIsACleanErrorAndTheLedgerStillVerifies() throws {
-        guard getuid() == 0 else {
-            print("skipped: mounting a small tmpfs needs root")
-            return
+    /// Whether this process may mount a tmpfs (root, and a machine that allows it): tried once.
+    static let canMountTmpfs: Bool = {
+        guard getuid() == 0 else { return false }
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("caseledger-probe-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mount) }
+        func run(_ tool: String, _ arguments: [String]) -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return -1 }
+            process.waitUntilExit()
+            return process.terminationStatus
         }
+        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mount]) == 0 else { return false }
+        _ = run("/bin/umount", [mount])
+        return true
+    }()
+
+    @Test(.enabled(if: ReliabilityTests.canMountTmpfs, "mounting a small tmpfs needs root on a machine that allows it"))
+    func aFullDiskIsACleanErrorAndTheLedgerStillVerifies() throws {
         let mount = FileManager.default.temporaryDirectory.appendingPathComponent("caseledger-full-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         let mounted = Process()
@@ -182,10 +203,7 @@ import Testing
         mounted.arguments = ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount]
         try mounted.run()
         mounted.waitUntilExit()
-        guard mounted.terminationStatus == 0 else {
-            print("skipped: this machine does not allow mounting a tmpfs")
-            return
-        }
+        try #require(mounted.terminationStatus == 0, "the probe could mount a tmpfs; this mount failed")
         defer {
             let unmount = Process()
             unmount.executableURL = URL(fileURLWithPath: "/bin/umount")
@@ -257,5 +275,21 @@ import Testing
         print("corruption: \(CorruptionTests.trials) flipped bytes (seed \(CorruptionTests.seed)): \(outcomes[1, default: 0]) reported by verify, "
             + "\(outcomes[2, default: 0]) refused as a damaged file, \(outcomes[0, default: 0]) harmless (the log exported unchanged); "
             + (crashes == 0 ? "no crash" : "\(crashes) commands CRASHED"))
+    }
+}
+
+/// The fault guard tells a damaged file from a defect: a SIGSEGV that did not come from reading the
+/// ledger's map (nor from inside LMDB) is reported as a crash and kills the process with the signal.
+@Suite struct FaultGuardTests {
+    @Test func aFaultOutsideTheMapIsACrashNotADamagedFile() throws {
+        // Once the server listens its ledger is open and the guard installed.
+        let (process, _, error, said) = try ServeTests.serve([])
+        var text = said
+        kill(process.processIdentifier, SIGSEGV)
+        text += String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGSEGV, "\(process.terminationStatus): \(text)")
+        #expect(text.contains("caseledger crashed: SIGSEGV outside the ledger's map and outside LMDB"), "\(text)")
+        #expect(!text.contains("the ledger file is damaged"))
     }
 }

@@ -12,6 +12,8 @@ swift build --build-tests
 log=.build/test-output/swift-test.log
 mkdir -p "$(dirname "$log")"
 status=0
+# The live server against its own OpenAPI document, once per role (installs schemathesis from PyPI).
+bash tools/schemathesis.sh .build/debug/caseledger 2>&1 | tee .build/test-output/schemathesis.log | tail -n 25 || status=$?
 swift test --skip-build --parallel 2>&1 | tee "$log" || status=$?
 if [ "$status" != 0 ]; then
     # A parallel run interleaves its output: repeat every recorded issue last, where a reader of a

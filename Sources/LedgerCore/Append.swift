@@ -46,7 +46,9 @@ extension Ledger {
         }
         do {
             return try environment.write { transaction in
-                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt)
+                // A server's clock may lag a history loaded with its own times: a read is then
+                // stamped at the head's time, never before it.
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt, raisingToHead: true)
                 var skipped: [AccessRecord] = []
                 for (record, event) in zip(records, events) {
                     guard try appender.stateProblems(of: event, line: 0).isEmpty else {
@@ -71,7 +73,8 @@ extension Ledger {
     /// ```
     /// - Parameters:
     ///   - recordedAt: the time the ledger assigns to every event of the batch; a time earlier than
-    ///     the head's is raised to it, so recorded times never go backwards.
+    ///     the head's is refused (``LedgerError/timeBeforeHead(requested:head:)``), so recorded times
+    ///     never go backwards and none is moved silently.
     ///   - expectedVersions: per person, the stream version the caller read.
     /// - Throws: ``LedgerError/refused(_:)`` listing every problem, ``LedgerError/wrongStreamVersion(person:expected:actual:)``,
     ///   ``LedgerError/storage(_:)``. On every throw the ledger is exactly as it was.
@@ -181,11 +184,16 @@ struct Appender {
     /// - Parameter warm: take the histories the last committed append left, when they are of this
     ///   head (``Ledger/warmHistories``); they are taken, not shared, so a failed transaction cannot
     ///   leave its own behind.
-    init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: Bool = false) throws {
+    /// - Parameter raisingToHead: record at the head's time when `recordedAt` is earlier, instead
+    ///   of refusing; only for what the ledger writes of itself on a live clock (access records).
+    init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: Bool = false, raisingToHead: Bool = false) throws {
         self.ledger = ledger
         self.transaction = transaction
         let head = try ledger.head(in: transaction)
         self.head = head
+        guard recordedAt >= head.recordedAt || raisingToHead else {
+            throw LedgerError.timeBeforeHead(requested: recordedAt, head: head.recordedAt)
+        }
         self.recordedAt = max(recordedAt, head.recordedAt)
         counts = try ledger.counts(in: transaction)
         nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1

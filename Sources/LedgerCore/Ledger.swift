@@ -71,7 +71,11 @@ public final class Ledger: @unchecked Sendable {
     /// Opens the ledger in directory `path`.
     /// - Parameter create: make the directory and an empty ledger when none exists.
     /// - Throws: ``LedgerError/noLedger(path:)``, ``LedgerError/unsupportedFormat(found:)``, ``LedgerError/storage(_:)``.
-    public static func open(at path: String, create: Bool = false, readOnly: Bool = false) throws(LedgerError) -> Ledger {
+    /// - Parameter createdAt: the recorded time of a new ledger's default parameters (history loaded
+    ///   with its own times needs a ledger that starts before it); by default a fixed time, so that
+    ///   generated ledgers are byte for byte the same.
+    public static func open(at path: String, create: Bool = false, readOnly: Bool = false,
+                            createdAt: Timestamp = DefaultParameters.recordedAt) throws(LedgerError) -> Ledger {
         let exists = access(path + "/data.mdb", F_OK) == 0
         if !exists {
             guard create, !readOnly else { throw .noLedger(path: path) }
@@ -87,11 +91,11 @@ public final class Ledger: @unchecked Sendable {
             throw .storage(error)
         }
         let ledger = Ledger(environment: environment)
-        try ledger.checkFormat(initialise: !readOnly)
+        try ledger.checkFormat(initialise: !readOnly, createdAt: createdAt)
         return ledger
     }
 
-    private func checkFormat(initialise: Bool) throws(LedgerError) {
+    private func checkFormat(initialise: Bool, createdAt: Timestamp) throws(LedgerError) {
         let expected = Array("caseledger \(EventCodec.formatVersion)".utf8)
         let found: [UInt8]?
         do {
@@ -110,7 +114,7 @@ public final class Ledger: @unchecked Sendable {
         do {
             try environment.write { transaction in
                 try transaction.put(meta, key: Keys.format, value: expected)
-                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: DefaultParameters.recordedAt)
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: createdAt)
                 for (index, event) in DefaultParameters.events.enumerated() {
                     let problems = try appender.submit(Submission(line: index + 1, event: event))
                     precondition(problems.isEmpty, "the default parameters are valid: \(problems)")

@@ -17,6 +17,9 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
     case busy(String)
     /// The storage layer failed (disk full, I/O…); the transaction was aborted.
     case storage(StorageError)
+    /// A batch was to be recorded at a time before the ledger's last recorded time: recorded times
+    /// never go back, and the ledger never moves a time silently.
+    case timeBeforeHead(requested: Timestamp, head: Timestamp)
 
     public var description: String {
         switch self {
@@ -35,6 +38,10 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
             return reason
         case .storage(let error):
             return error.description
+        case .timeBeforeHead(let requested, let head):
+            return "the time \(requested) is before the ledger's last recorded time \(head): recorded times never go back, "
+                + "and none is moved silently; give a later --recorded-at, or load history into a ledger made with "
+                + "`caseledger --ledger DIR init --recorded-at TIME`; nothing written"
         }
     }
 }

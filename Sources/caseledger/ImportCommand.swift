@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerCore
 import LedgerModel
+import LedgerRules
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct ImportCommand: ParsableCommand {
     var file: String
 
     @Option(help: ArgumentHelp(
-        "Record the batch at this time instead of now (loading history, reproducible runs); never earlier than the head.",
+        "Record the batch at this UTC time instead of now (loading history, reproducible runs); a time before the ledger's last one is refused.",
         valueName: "time"))
     var recordedAt: String?
 
@@ -66,7 +67,15 @@ struct ImportCommand: ParsableCommand {
         }
         let (submissions, problems, lineCount) = Interchange.readBatch(try readInput(file))
         guard problems.isEmpty else { try refuse(problems, lines: lineCount) }
-        let ledger = try global.open(create: true)
+        // A new ledger made by this import starts where the batch does: an export's own first events
+        // (so it re-imports to the same hashes), or a history's earlier time; else the defaults' fixed time.
+        let createdAt: Timestamp?
+        if let first = submissions.first?.stamp, first.sequence == 1 {
+            createdAt = first.recordedAt
+        } else {
+            createdAt = recordedAt == nil ? nil : min(time, DefaultParameters.recordedAt)
+        }
+        let ledger = try global.open(create: true, createdAt: createdAt)
         let summary: AppendSummary
         do {
             var progress = Progress(label: "import")

@@ -1,21 +1,38 @@
 import ArgumentParser
+import Foundation
 import LedgerCore
+import LedgerModel
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create an empty ledger.",
         discussion: """
-            Creates the directory and the LMDB environment. `import` does the same on first use.
+            Creates the directory and the LMDB environment, with the seeds' default parameters \
+            published in it. `import` does the same on first use. The defaults are recorded at a fixed \
+            time (2025-11-23) unless --recorded-at names another: history loaded with its own, earlier \
+            times needs a ledger that starts before them (recorded times never go back).
 
-            Example:
+            Examples:
               caseledger --ledger ./ledger init
+              caseledger --ledger ./history init --recorded-at 2022-01-01T00:00:00.000Z
             """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("Record the default parameters at this UTC time instead of 2025-11-23.", valueName: "time"))
+    var recordedAt: String?
+
     func run() throws {
-        let ledger = try global.open(create: true)
+        let createdAt = try recordedAt.map { text in
+            guard let time = Timestamp(text) else { throw ValidationError("--recorded-at takes a UTC time such as 2022-01-01T00:00:00.000Z") }
+            return time
+        }
+        if createdAt != nil, FileManager.default.fileExists(atPath: try global.ledgerPath() + "/data.mdb") {
+            printError("error: a ledger exists at \(try global.ledgerPath()); --recorded-at applies only to a new one")
+            throw ExitCode(1)
+        }
+        let ledger = try global.open(create: true, createdAt: createdAt)
         let head = try ledger.head()
         print("ledger at \(try global.ledgerPath()): head sequence \(head.sequence)")
     }

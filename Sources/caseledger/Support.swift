@@ -1,6 +1,7 @@
 import ArgumentParser
 import LedgerCore
 import LedgerModel
+import LedgerRules
 import LedgerStorage
 
 #if canImport(Glibc)
@@ -19,11 +20,12 @@ struct GlobalOptions: ParsableArguments {
         return ledger
     }
 
-    func open(create: Bool = false, readOnly: Bool = false) throws -> Ledger {
+    /// - Parameter createdAt: the recorded time of a new ledger's default parameters.
+    func open(create: Bool = false, readOnly: Bool = false, createdAt: Timestamp? = nil) throws -> Ledger {
         let path = try ledgerPath()
         FaultGuard.install()
         do {
-            return try Ledger.open(at: path, create: create, readOnly: readOnly)
+            return try Ledger.open(at: path, create: create, readOnly: readOnly, createdAt: createdAt ?? DefaultParameters.recordedAt)
         } catch {
             throw fail(error)
         }
@@ -40,7 +42,7 @@ func printError(_ text: String) {
 /// Reports a ledger error on standard error and gives the exit code it stands for.
 func fail(_ error: LedgerError) -> ExitCode {
     switch error {
-    case .refused, .wrongStreamVersion:
+    case .refused, .wrongStreamVersion, .timeBeforeHead:
         printError(error.description)
         return ExitCode(1)
     default:

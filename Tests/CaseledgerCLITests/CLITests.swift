@@ -71,6 +71,32 @@ import Testing
         #expect(all.standardError.split(separator: "\n").filter { $0.hasPrefix("line ") }.count == 30_001)
     }
 
+    @Test func historyLoadsWithItsOwnTimesAndNoTimeIsMovedSilently() throws {
+        let fixture = CLI.fixtures.appendingPathComponent("worked-example.jsonl").path
+        // A new ledger made by the import starts at the batch's time, before the defaults' fixed one.
+        let history = CLI.temporaryDirectory()
+        #expect(try CLI.run(["--ledger", history, "import", "--recorded-at", "2023-03-01T00:00:00.000Z", fixture]).status == 0)
+        let timeline = try CLI.run(["--ledger", history, "timeline", "P1", "--json"]).standardOutput
+        #expect(timeline.contains("\"recordedAt\":\"2023-03-01T00:00:00.000Z\""))
+        #expect(!timeline.contains("2025-11-23"), "nothing was raised to the defaults' time")
+        // An earlier time than the head's is refused, naming both, and writes nothing.
+        let before = try CLI.run(["--ledger", history, "stat", "--json"]).standardOutput
+        let earlier = try CLI.run(["--ledger", history, "import", "--recorded-at", "2023-02-01T00:00:00.000Z", fixture])
+        #expect(earlier.status == 1)
+        #expect(earlier.standardError.contains("the time 2023-02-01T00:00:00.000Z is before the ledger's last recorded time 2023-03-01T00:00:00.000Z"))
+        #expect(try CLI.run(["--ledger", history, "stat", "--json"]).standardOutput == before)
+        // init --recorded-at starts an empty ledger when the history does.
+        let empty = CLI.temporaryDirectory()
+        #expect(try CLI.run(["--ledger", empty, "init", "--recorded-at", "2021-12-31T16:00:00.000Z"]).status == 0)
+        #expect(try CLI.run(["--ledger", empty, "import", "--recorded-at", "2022-01-05T00:00:00.000Z", fixture]).status == 0)
+        let again = try CLI.run(["--ledger", empty, "init", "--recorded-at", "2021-01-01T00:00:00.000Z"])
+        #expect(again.status == 1 && again.standardError.contains("applies only to a new one"))
+        // Without --recorded-at, the defaults keep their fixed time and an earlier batch is refused.
+        let fixed = CLI.temporaryDirectory()
+        #expect(try CLI.run(["--ledger", fixed, "init"]).status == 0)
+        #expect(try CLI.run(["--ledger", fixed, "import", "--recorded-at", "2023-03-01T00:00:00.000Z", fixture]).status == 1)
+    }
+
     @Test func anEmptyLedgerHasHeadSequenceZeroBeforeItsDefaults() throws {
         let ledger = CLI.temporaryDirectory()
         let missing = try CLI.run(["--ledger", ledger, "stat", "--json"])

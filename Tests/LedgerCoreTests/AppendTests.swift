@@ -120,12 +120,19 @@ import Testing
         #expect(summary.appended == 1)
     }
 
-    @Test func recordedTimeNeverGoesBackwards() throws {
+    @Test func recordedTimeNeverGoesBackwardsAndIsNeverMovedSilently() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
         try ledger.append(submissions([Line.registered("P1")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
-        try ledger.append(submissions([Line.registered("P2")]), recordedAt: Timestamp(millisecondsSinceEpoch: 1_000))
-        let timeline = try ledger.timeline(of: "P2")
-        #expect(timeline.events[0].recordedAt.millisecondsSinceEpoch == 2_000_000_000_000)
+        let head = try ledger.head()
+        #expect {
+            try ledger.append(submissions([Line.registered("P2")]), recordedAt: Timestamp(millisecondsSinceEpoch: 1_000))
+        } throws: { error in
+            guard case LedgerError.timeBeforeHead(let requested, let at) = error else { return false }
+            return requested.millisecondsSinceEpoch == 1_000 && at.millisecondsSinceEpoch == 2_000_000_000_000
+        }
+        #expect(try ledger.head() == head)
+        // The same time as the head's is fine.
+        try ledger.append(submissions([Line.registered("P2")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
     }
 
     @Test func aMergedPersonsEventsShowUnderTheSurvivor() throws {

@@ -144,6 +144,56 @@ extension Ledger {
         return report
     }
 
+    /// The critical-illness tier check (RULES.md § 12): per claim of `year`, what the critical tier
+    /// owed and what it paid; then per hospital, the totals. An audit: it decides nothing.
+    public func criticalReport(year: Int) throws(LedgerError) -> Report {
+        var report = Report(title: "Critical-illness tier check \(year): what the tier owed against what it paid (RULES.md § 12, I-10, I-11)",
+                            columns: ["claim", "person", "hospital", "settledOn", "category", "criticalBase", "threshold", "rate",
+                                      "expected", "criticalPaid", "difference", "status"])
+        let parameters = try parameters()
+        var persons: [String] = []
+        var seen: Set<String> = []
+        try forEachEvent { recorded in
+            guard recorded.event.type == .settlementRecorded, recorded.event.date(.settledOn)?.year == year,
+                let person = recorded.event.person, seen.insert(person).inserted else { return }
+            persons.append(person)
+        }
+        struct Total { var checked = 0; var pending = 0; var base = Money.zero; var expected = Money.zero; var paid = Money.zero }
+        var totals: [String: Total] = [:]
+        var survivors: Set<String> = []
+        for person in persons {
+            let history = try history(of: person)
+            // A merged person's claims are its survivor's: checked once, under the survivor.
+            guard survivors.insert(history.person).inserted else { continue }
+            for check in CriticalCheck.check(history, year: year, parameters: parameters) {
+                let claim = check.claim
+                var total = totals[claim.hospital] ?? Total()
+                var row = [claim.id, history.person, claim.hospital, claim.settledOn.description, check.category,
+                           check.criticalBase.yuanString]
+                switch check.outcome {
+                case .checked:
+                    row += [check.threshold.yuanString, check.rate.percentString, check.expected.yuanString,
+                            claim.criticalPaid.yuanString, check.difference.yuanString, check.cap == nil ? "checked, no cap" : "checked"]
+                    total.checked += 1
+                    total.expected += check.expected
+                case .pending(let parameter, let on):
+                    row += ["-", "-", "-", claim.criticalPaid.yuanString, "-", "pending: \(parameter) not published for \(on)"]
+                    total.pending += 1
+                }
+                total.base += check.criticalBase
+                total.paid += claim.criticalPaid
+                totals[claim.hospital] = total
+                report.rows.append(row)
+            }
+        }
+        for (hospital, total) in totals.sorted(by: { $0.key < $1.key }) {
+            report.rows.append(["total", "-", hospital, "-", "-", total.base.yuanString, "-", "-", total.expected.yuanString,
+                                total.paid.yuanString, total.pending == 0 ? (total.expected - total.paid).yuanString : "-",
+                                "\(total.checked) checked, \(total.pending) pending"])
+        }
+        return report
+    }
+
     /// JC whose in-list self-pay after three tiers reaches the tilted eligibility line but who have
     /// not applied (应享尽享): a list for outreach.
     public func tiltedUnappliedReport(year: Int) throws(LedgerError) -> Report {

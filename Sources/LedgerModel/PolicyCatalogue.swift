@@ -28,7 +28,7 @@ public enum PolicyCatalogue {
     public static let units: [String: ParameterUnit] = {
         var units: [String: ParameterUnit] = [:]
         for name in ["contribution.standard", "contribution.subsidy.DB", "assistance.threshold", "assistance.cap",
-                     "tilted.eligibility", "tilted.cap", "risk.burden.poor", "risk.burden.rural"] {
+                     "tilted.eligibility", "tilted.cap", "risk.burden.poor", "risk.burden.rural", "critical.threshold", "critical.cap"] {
             units[name] = .money
         }
         for level in ["central", "region.city", "region.county", "region.poor-county", "local.city", "local.county",
@@ -37,7 +37,8 @@ public enum PolicyCatalogue {
         }
         for name in ["contribution.subsidy.JC", "contribution.subsidy.TP", "contribution.subsidy.TP-exit",
                      "contribution.subsidy.TK", "contribution.subsidy.poor2018", "assistance.rate.JC", "assistance.rate.TP",
-                     "tilted.target.inpatient", "tilted.target.outpatient", "inlist.share.min"] {
+                     "tilted.target.inpatient", "tilted.target.outpatient", "inlist.share.min", "critical.rate",
+                     "critical.tilt.threshold.JC", "critical.tilt.threshold.TP", "critical.tilt.rate.JC", "critical.tilt.rate.TP"] {
             units[name] = .rate
         }
         units["waiting.months"] = .count

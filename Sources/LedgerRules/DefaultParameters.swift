@@ -65,6 +65,12 @@ public enum DefaultParameters {
         add("risk.burden.poor", "5000", "2022-08-01", "2025-12-31", "\(seed002) § 三(四)")
         add("risk.burden.rural", "10000", "2022-08-01", "2025-12-31", "\(seed002) § 三(四)")
         add("inlist.share.min", "90%", "2022-08-01", "2025-12-31", "\(seed002) § 三(五)")
+        // The critical-illness tilt of the transition period (RULES.md § 12); the ordinary threshold,
+        // rate and cap are regional and not in the seeds.
+        add("critical.tilt.threshold.JC", "50%", "2022-08-01", "2025-12-31", "\(seed002) § 三(一)")
+        add("critical.tilt.threshold.TP", "50%", "2022-08-01", "2025-12-31", "\(seed002) § 三(一)")
+        add("critical.tilt.rate.JC", "10%", "2022-08-01", "2025-12-31", "\(seed002) § 三(一); \(seed003) § 四 (I-11)")
+        add("critical.tilt.rate.TP", "5%", "2022-08-01", "2025-12-31", "\(seed002) § 三(一)")
         return list
     }()
 

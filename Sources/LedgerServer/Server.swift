@@ -103,6 +103,8 @@ public struct LedgerServer: Sendable {
                 throw APIError(.preconditionFailed, "the person's stream has changed since the version If-Match names; nothing written")
             case .busy(let reason):
                 throw APIError(.conflict, reason)
+            case .timeBeforeHead:
+                throw APIError(.conflict, "the server's clock is behind the ledger's last recorded time; nothing written")
             default:
                 throw error
             }
@@ -400,7 +402,7 @@ public struct LedgerServer: Sendable {
     // MARK: Reports, parameters, operations
 
     /// The reports that list persons: reading one is recorded as a read of each person listed.
-    static let reportsListingPersons: Set<String> = ["risk", "tilted-unapplied", "referrals", "pending"]
+    static let reportsListingPersons: Set<String> = ["risk", "tilted-unapplied", "referrals", "pending", "critical"]
 
     /// `YYYY-MM`, the year from 1900 to 2199.
     static func month(_ text: Substring?) throws -> (year: Int, month: Int) {
@@ -451,8 +453,11 @@ public struct LedgerServer: Sendable {
         case "financing":
             let year = try year()
             report = try ledgerCall { () throws(LedgerError) in try ledger.financingReport(year: year) }
+        case "critical":
+            let year = try year()
+            report = try ledgerCall { () throws(LedgerError) in try ledger.criticalReport(year: year) }
         default:
-            throw APIError(.notFound, "no such report; the reports are totals, risk, hospitals, tilted-unapplied, referrals, pending, financing")
+            throw APIError(.notFound, "no such report; the reports are totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical")
         }
         // One access record per person listed, in each person's own stream, where an appeals
         // investigator reading that person finds it; queued together, written in one transaction.
@@ -460,7 +465,8 @@ public struct LedgerServer: Sendable {
             let route = LedgerServer.described(request)
             var seen: Set<String> = []
             let records = report.rows.compactMap { row -> AccessRecord? in
-                guard row.indices.contains(column), seen.insert(row[column]).inserted else { return nil }
+                // Total rows name no person ("-").
+                guard row.indices.contains(column), row[column] != "-", seen.insert(row[column]).inserted else { return nil }
                 return AccessRecord(person: row[column], reader: principal.name, role: principal.role.rawValue, route: route)
             }
             try trace(records)

@@ -203,8 +203,9 @@ struct ReportCommand: ParsableCommand {
         abstract: "The monitoring reports of RULES.md § 10, the year's totals and pending decisions.",
         discussion: """
             Reports: totals, risk, hospitals, tilted-unapplied, referrals, pending, financing (what \
-            each level of government owes for the persons enrolled, RULES.md § 3). A table by default; \
-            --json for JSON lines, --csv for a spreadsheet.
+            each level of government owes for the persons enrolled, RULES.md § 3), critical (what the \
+            critical-illness tier owed on each claim against what it paid, RULES.md § 12). A table by \
+            default; --json for JSON lines, --csv for a spreadsheet.
 
             Examples:
               caseledger --ledger ./ledger report risk --month 2024-12
@@ -212,12 +213,13 @@ struct ReportCommand: ParsableCommand {
               caseledger --ledger ./ledger report totals --year 2024
               caseledger --ledger ./ledger report pending --json
               caseledger --ledger ./ledger report financing --year 2021
+              caseledger --ledger ./ledger report critical --year 2024 --csv
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending or financing.") var report: String
+    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending, financing or critical.") var report: String
     @Option(help: ArgumentHelp("The month, for risk.", valueName: "YYYY-MM")) var month: String?
-    @Option(help: "The year, for totals, hospitals, tilted-unapplied, referrals and financing.") var year: Int?
+    @Option(help: "The year, for totals, hospitals, tilted-unapplied, referrals, financing and critical.") var year: Int?
     @Flag(help: "JSON lines.") var json = false
     @Flag(help: "CSV.") var csv = false
 
@@ -225,6 +227,9 @@ struct ReportCommand: ParsableCommand {
         let ledger = try global.open(readOnly: true)
         func requireYear() throws -> Int {
             guard let year else { throw ValidationError("report \(report) needs --year YYYY") }
+            guard (CivilDate.earliestYear...CivilDate.latestYear).contains(year) else {
+                throw ValidationError("--year is \(CivilDate.earliestYear) to \(CivilDate.latestYear)")
+            }
             return year
         }
         let result: Report
@@ -233,7 +238,9 @@ struct ReportCommand: ParsableCommand {
             case "totals": result = try ledger.totalsReport(year: try requireYear())
             case "risk":
                 let parts = (month ?? "").split(separator: "-")
-                guard parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month) else {
+                guard parts.count == 2, parts[0].count == 4, let year = Int(parts[0]), (CivilDate.earliestYear...CivilDate.latestYear).contains(year),
+                    parts[1].count == 2, let month = Int(parts[1]), (1...12).contains(month)
+                else {
                     throw ValidationError("report risk needs --month YYYY-MM")
                 }
                 result = try ledger.riskReport(year: year, month: month)
@@ -242,8 +249,9 @@ struct ReportCommand: ParsableCommand {
             case "referrals": result = try ledger.referralsReport(year: try requireYear())
             case "pending": result = try ledger.pendingReport()
             case "financing": result = try ledger.financingReport(year: try requireYear())
+            case "critical": result = try ledger.criticalReport(year: try requireYear())
             default:
-                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending or financing")
+                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending, financing or critical")
             }
         } catch let error as LedgerError { throw fail(error) }
         print(json ? result.jsonLines : csv ? result.csv : result.table, terminator: "")

@@ -18,6 +18,7 @@ import Testing
             ("/reports/totals?year=2024", .get, [.ops, .auditor]),
             ("/reports/risk?month=2024-12", .get, [.ops, .auditor]),
             ("/reports/pending", .get, [.ops, .auditor]),
+            ("/reports/critical?year=2024", .get, [.ops, .auditor]),
             ("/params?on=2024-06-30", .get, [.ops, .auditor, .investigator]),
             ("/rebuild", .get, [.ops, .auditor]),
             ("/metrics", .get, [.ops, .auditor]),

@@ -193,36 +193,49 @@ class Recorder:
         self.appended = 0
 
 
-def reader(index: int, port: int, token: str, persons: list[str], seed: int, start: threading.Event,
-           deadline_box: list[float], args: argparse.Namespace, recorder: Recorder) -> None:
-    rng = random.Random(f"{seed}/reader/{index}")
-    headers = {"Authorization": f"Bearer {token}"}
+def client_loop(port: int, start: threading.Event, deadline_box: list[float], args: argparse.Namespace,
+                recorder: Recorder, next_request, on_answer=None, pause: float = 0.0) -> None:
+    """One keep-alive client: sends next_request() -> (method, path, body, headers) until the
+    deadline or --max-requests, timing each answer; on_answer(status, body) sees every answer."""
     connection: http.client.HTTPConnection | None = None
     start.wait()
     deadline = deadline_box[0]
     for _ in range(args.max_requests):
         if time.monotonic() >= deadline:
             break
-        person = rng.choice(persons)
+        method, path, body, headers = next_request()
         if connection is None:
             connection = http.client.HTTPConnection(HOST, port, timeout=args.timeout)
         began = time.perf_counter()
         try:
-            connection.request("GET", f"/persons/{person}/timeline", headers=headers)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
-            response.read()
+            answer = response.read()
             recorder.latencies.append(time.perf_counter() - began)
             recorder.statuses[response.status] += 1
+            if on_answer is not None:
+                on_answer(response.status, answer)
             if response.will_close:
                 connection.close()
                 connection = None
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, http.client.HTTPException, ValueError) as error:
             recorder.statuses[type(error).__name__] += 1
-            connection.close()
+            if connection is not None:
+                connection.close()
             connection = None
             time.sleep(0.01)  # a refused connection must not turn into a busy loop
+        if pause > 0:
+            time.sleep(pause)
     if connection is not None:
         connection.close()
+
+
+def reader(index: int, port: int, token: str, persons: list[str], seed: int, start: threading.Event,
+           deadline_box: list[float], args: argparse.Namespace, recorder: Recorder) -> None:
+    rng = random.Random(f"{seed}/reader/{index}")
+    headers = {"Authorization": f"Bearer {token}"}
+    client_loop(port, start, deadline_box, args, recorder,
+                lambda: ("GET", f"/persons/{rng.choice(persons)}/timeline", None, headers))
 
 
 def settlement_lines(templates: list[dict], seed: int, batch: int, rng: random.Random, counter: list[int]) -> str:
@@ -243,38 +256,16 @@ def ingester(port: int, token: str, templates: list[dict], seed: int, start: thr
     rng = random.Random(f"{seed}/ingest")
     counter = [0]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
-    connection: http.client.HTTPConnection | None = None
-    start.wait()
-    deadline = deadline_box[0]
-    for _ in range(args.max_requests):
-        if time.monotonic() >= deadline:
-            break
-        body = settlement_lines(templates, seed, args.batch, rng, counter).encode()
-        if connection is None:
-            connection = http.client.HTTPConnection(HOST, port, timeout=args.timeout)
-        began = time.perf_counter()
-        try:
-            connection.request("POST", "/events", body=body, headers=headers)
-            response = connection.getresponse()
-            answer = response.read()
-            recorder.latencies.append(time.perf_counter() - began)
-            recorder.statuses[response.status] += 1
-            if response.status in (200, 201):
-                recorder.appended += json.loads(answer).get("appended", 0)
-            elif recorder.statuses[response.status] == 1:
-                log(f"loadbench: ingest answered {response.status}: {answer[:300].decode(errors='replace')}")
-            if response.will_close:
-                connection.close()
-                connection = None
-        except (OSError, http.client.HTTPException, ValueError) as error:
-            recorder.statuses[type(error).__name__] += 1
-            connection.close()
-            connection = None
-            time.sleep(0.01)
-        if args.ingest_pause > 0:
-            time.sleep(args.ingest_pause)
-    if connection is not None:
-        connection.close()
+
+    def answered(status: int, answer: bytes) -> None:
+        if status in (200, 201):
+            recorder.appended += json.loads(answer).get("appended", 0)
+        elif recorder.statuses[status] == 1:
+            log(f"loadbench: ingest answered {status}: {answer[:300].decode(errors='replace')}")
+
+    client_loop(port, start, deadline_box, args, recorder,
+                lambda: ("POST", "/events", settlement_lines(templates, seed, args.batch, rng, counter).encode(), headers),
+                answered, args.ingest_pause)
 
 
 def main(argv: list[str]) -> int:

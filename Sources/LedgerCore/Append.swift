@@ -34,6 +34,13 @@ extension Ledger {
     public func recordAccesses(_ records: [AccessRecord], recordedAt: Timestamp)
         throws(LedgerError) -> (head: Head, skipped: [AccessRecord])
     {
+        try recordAccesses(records, clock: { recordedAt })
+    }
+
+    /// Records reads at the time `clock` gives once the write transaction holds the ledger.
+    public func recordAccesses(_ records: [AccessRecord], clock: () -> Timestamp)
+        throws(LedgerError) -> (head: Head, skipped: [AccessRecord])
+    {
         var events: [Event] = []
         for record in records {
             guard let roleIndex = Field.roles.firstIndex(of: record.role) else {
@@ -48,7 +55,7 @@ extension Ledger {
             return try environment.write { transaction in
                 // A server's clock may lag a history loaded with its own times: a read is then
                 // stamped at the head's time, never before it.
-                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt, raisingToHead: true)
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), raisingToHead: true)
                 var skipped: [AccessRecord] = []
                 for (record, event) in zip(records, events) {
                     guard try appender.stateProblems(of: event, line: 0).isEmpty else {
@@ -84,9 +91,20 @@ extension Ledger {
         _ submissions: [Submission], recordedAt: Timestamp, expectedVersions: [String: UInt32] = [:],
         reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
+        try append(submissions, clock: { recordedAt }, expectedVersions: expectedVersions, reportingVersionsOf: reported,
+                   progress: progress)
+    }
+
+    /// Appends a batch recorded at the time `clock` gives once the write transaction holds the
+    /// ledger: a live server's "now", read after any writer before it has committed, so that a
+    /// batch that waited for the lock is not refused as earlier than what committed meanwhile.
+    public func append(
+        _ submissions: [Submission], clock: () -> Timestamp, expectedVersions: [String: UInt32] = [:],
+        reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
+    ) throws(LedgerError) -> AppendSummary {
         do {
             let (summary, histories) = try environment.write { transaction in
-                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: recordedAt, warm: true)
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), warm: true)
                 for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
                     let actual = try personEntry(person, in: transaction)?.version ?? 0
                     guard try onlyReads(of: person, after: expected, upTo: actual, in: transaction) else {

@@ -83,7 +83,7 @@ public final class AccessLog: @unchecked Sendable {
 
             var failed = false
             do {
-                let result = try ledger.recordAccesses(records, recordedAt: clock())
+                let result = try ledger.recordAccesses(records, clock: clock)
                 if !result.skipped.isEmpty {
                     logger.notice("access records of unknown persons not written", metadata: ["count": "\(result.skipped.count)"])
                 }

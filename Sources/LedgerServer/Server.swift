@@ -209,7 +209,7 @@ public struct LedgerServer: Sendable {
         let summary: AppendSummary
         do {
             summary = try ledgerCall { () throws(LedgerError) in
-                try ledger.append(submissions, recordedAt: clock(), expectedVersions: expected)
+                try ledger.append(submissions, clock: clock, expectedVersions: expected)
             }
         } catch let error as APIError {
             metrics.recordRefusal()

@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerModel
 import Testing
@@ -120,6 +121,39 @@ import Testing
         #expect(summary.appended == 1)
     }
 
+    /// A live writer's time is read once it holds the ledger, after whatever committed while it
+    /// waited: found by the load bench, where ingest waited behind access records and was refused
+    /// as earlier than them.
+    @Test func aLiveClockIsReadOnceTheWriteLockIsHeld() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            try? ledger.environment.write { _ in
+                holding.signal()
+                release.wait()
+            }
+        }
+        holder.start()
+        holding.wait()
+        let read = LockedFlag()
+        let done = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            _ = try? ledger.append(submissions([Line.registered("P1")]), clock: {
+                read.set()
+                return Timestamp(millisecondsSinceEpoch: 1_800_000_000_000)
+            })
+            done.signal()
+        }
+        writer.start()
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(!read.isSet, "the clock is not read while another writer holds the ledger")
+        release.signal()
+        done.wait()
+        #expect(read.isSet)
+        #expect(try ledger.head().recordedAt.millisecondsSinceEpoch == 1_800_000_000_000)
+    }
+
     @Test func recordedTimeNeverGoesBackwardsAndIsNeverMovedSilently() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
         try ledger.append(submissions([Line.registered("P1")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
@@ -147,4 +181,13 @@ import Testing
         #expect(timeline.events.filter { $0.event.type == .personMerged }.count == 1, "the merge shows once")
         #expect(try ledger.verify().isClean)
     }
+}
+
+/// A flag set by one thread and read by another.
+final class LockedFlag: @unchecked Sendable {
+    // @unchecked Sendable: `value` is read and written under `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

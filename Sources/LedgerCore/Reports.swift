@@ -194,6 +194,52 @@ extension Ledger {
         return report
     }
 
+    /// One-stop settlement reconciliation (RULES.md § 13): for each claim of `year` (and `month`,
+    /// when given) that carries `platformAssistance`, what the platform's window paid from the
+    /// assistance fund against the ledger's net grant on the claim (first decision plus every
+    /// adjustment), with the reason of the ledger's decision; then totals per hospital and month.
+    /// It changes no decision.
+    public func oneStopReport(year: Int, month: Int? = nil) throws(LedgerError) -> Report {
+        let period = month.map { "\(year)-\($0 < 10 ? "0" : "")\($0)" } ?? String(year)
+        var report = Report(title: "One-stop settlement reconciliation \(period): the platform's maf_pay against the ledger's net grant (RULES.md § 13)",
+                            columns: ["claim", "person", "hospital", "settledOn", "platformAssistance", "granted", "difference", "decision"])
+        struct Settled { let person: String; let claim: String; let hospital: String; let settledOn: CivilDate; let platform: Money }
+        var settled: [Settled] = []
+        try forEachEvent { recorded in
+            let event = recorded.event
+            guard event.type == .settlementRecorded, let platform = event.money(.platformAssistance),
+                let on = event.date(.settledOn), on.year == year, month.map({ $0 == on.month }) ?? true,
+                let person = event.person, let claim = event.text(.claim) else { return }
+            settled.append(Settled(person: person, claim: claim, hospital: event.text(.hospital) ?? "-", settledOn: on, platform: platform))
+        }
+        var net: [String: NetDecision] = [:]
+        for decision in NetDecision.fold(try decisionEvents()) {
+            if case .claim(let claim) = decision.subject { net[claim] = decision }
+        }
+        struct Total { var claims = 0; var platform = Money.zero; var granted = Money.zero }
+        var totals: [String: Total] = [:]
+        for row in settled {
+            let decision = net[row.claim]
+            let granted = decision?.grant ?? .zero
+            let outcome = decision?.latest.symbol(.outcome) ?? "undecided"
+            let why = decision?.latest.text(.reason).map { "\(outcome): \($0)" } ?? outcome
+            report.rows.append([row.claim, decision?.person ?? row.person, row.hospital, row.settledOn.description,
+                                row.platform.yuanString, granted.yuanString, (granted - row.platform).yuanString, why])
+            let key = "\(row.hospital)\t\(row.settledOn.description.prefix(7))"
+            var total = totals[key] ?? Total()
+            total.claims += 1
+            total.platform += row.platform
+            total.granted += granted
+            totals[key] = total
+        }
+        for (key, total) in totals.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "\t")
+            report.rows.append(["total \(parts[1])", "-", String(parts[0]), "-", total.platform.yuanString, total.granted.yuanString,
+                                (total.granted - total.platform).yuanString, "\(total.claims) claims"])
+        }
+        return report
+    }
+
     /// JC whose in-list self-pay after three tiers reaches the tilted eligibility line but who have
     /// not applied (应享尽享): a list for outreach.
     public func tiltedUnappliedReport(year: Int) throws(LedgerError) -> Report {

@@ -147,3 +147,35 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         millisecondsSinceEpoch = seconds * 1000 + Int64(milliseconds)
     }
 }
+
+extension Timestamp {
+    /// Parses an RFC 3339 time with an explicit offset, as a source delivers `receivedAt`:
+    /// `YYYY-MM-DDTHH:MM:SS+08:00` (or `-HH:MM`, or `Z`), a real date and time, no fraction.
+    public init?(offsetTime text: String) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 20 || bytes.count == 25, bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":"), let date = CivilDate(String(decoding: bytes[0..<10], as: UTF8.self)),
+            let hour = decimal(bytes, 11..<13), let minute = decimal(bytes, 14..<16), let second = decimal(bytes, 17..<19),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        var offsetMinutes = 0
+        if bytes.count == 20 {
+            guard bytes[19] == UInt8(ascii: "Z") else { return nil }
+        } else {
+            guard bytes[19] == UInt8(ascii: "+") || bytes[19] == UInt8(ascii: "-"), bytes[22] == UInt8(ascii: ":"),
+                let offsetHours = decimal(bytes, 20..<22), let offsetRest = decimal(bytes, 23..<25), offsetHours <= 14, offsetRest < 60
+            else { return nil }
+            offsetMinutes = (offsetHours * 60 + offsetRest) * (bytes[19] == UInt8(ascii: "-") ? -1 : 1)
+        }
+        let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+        self.init(millisecondsSinceEpoch: seconds * 1000)
+    }
+
+    /// The civil date of this moment in China Standard Time (UTC+8), as RULES.md § 14 measures arrivals.
+    public var chinaDate: CivilDate {
+        let shifted = millisecondsSinceEpoch + 8 * 3_600_000
+        let dayMilliseconds: Int64 = 86_400_000
+        let days = shifted >= 0 ? shifted / dayMilliseconds : (shifted - dayMilliseconds + 1) / dayMilliseconds
+        return CivilDate(daysSinceEpoch: Int32(clamping: days))
+    }
+}

@@ -61,6 +61,11 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
 
     /// The fields of this type in stored order, each required or optional (INTERCHANGE.md § Input types).
     public var schema: [(field: Field, required: Bool)] {
+        // Every line a department sends may say when it was delivered (INTERCHANGE.md § Every line).
+        isInput ? inputSchema + [(.receivedAt, false)] : inputSchema
+    }
+
+    private var inputSchema: [(field: Field, required: Bool)] {
         switch self {
         case .personRegistered:
             return [(.idNumber, true), (.name, true), (.birthDate, true), (.region, true), (.household, false),
@@ -82,7 +87,7 @@ public enum EventType: UInt8, CaseIterable, Sendable, Comparable {
         case .settlementRecorded:
             return [(.claim, true), (.claimKind, true), (.disease, false), (.hospital, true), (.admittedOn, false),
                     (.dischargedOn, false), (.settledOn, true), (.totalCost, true), (.inListCost, true),
-                    (.basicPaid, true), (.criticalPaid, true)]
+                    (.basicPaid, true), (.criticalPaid, true), (.platformAssistance, false)]
         case .settlementReversed:
             return [(.claim, true), (.reversedOn, true)]
         case .assistanceApplied:

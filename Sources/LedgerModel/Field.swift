@@ -79,6 +79,10 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
     case parameter = 52
     case value = 53
     case clause = 54
+    /// What the platform's one-stop settlement paid from the assistance fund (`maf_pay`, RULES.md § 13).
+    case platformAssistance = 55
+    /// When the source delivered the line (RULES.md § 14), as it wrote it.
+    case receivedAt = 56
 
     // Decisions (written by the ledger).
     case cause = 64
@@ -155,7 +159,9 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
         case .birthDate, .on, .validFrom, .validTo, .enrolledOn, .paidOn, .refundedOn, .admittedOn, .dischargedOn,
             .settledOn, .reversedOn, .appliedOn:
             return .date
-        case .amount, .totalCost, .inListCost, .basicPaid, .criticalPaid: return .money
+        case .amount, .totalCost, .inListCost, .basicPaid, .criticalPaid, .platformAssistance: return .money
+        // Checked as an RFC 3339 time with an offset (Interchange.crossFieldProblems); kept as written.
+        case .receivedAt: return .text(maximumBytes: 25)
         case .exitYear, .insuranceYear, .year: return .year
         case .region, .parent: return .regionCode
         case .residence: return .symbol(["rural", "urban"])

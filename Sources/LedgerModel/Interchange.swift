@@ -267,6 +267,9 @@ public enum Interchange {
     /// Checks between fields of one line (INTERCHANGE.md § Checks beyond syntax).
     static func crossFieldProblems(_ event: Event) -> [(String, String)] {
         var problems: [(String, String)] = []
+        if let received = event.text(.receivedAt), Timestamp(offsetTime: received) == nil {
+            problems.append(("receivedAt", "must be a time with its offset, such as \"2024-03-05T09:30:00+08:00\""))
+        }
         switch event.type {
         case .settlementRecorded:
             let total = event.money(.totalCost) ?? .zero

@@ -204,8 +204,10 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Reports: totals, risk, hospitals, tilted-unapplied, referrals, pending, financing (what \
             each level of government owes for the persons enrolled, RULES.md § 3), critical (what the \
-            critical-illness tier owed on each claim against what it paid, RULES.md § 12). A table by \
-            default; --json for JSON lines, --csv for a spreadsheet.
+            critical-illness tier owed on each claim against what it paid, RULES.md § 12), one-stop \
+            (what the platform's window paid from the assistance fund against the ledger's net grant, \
+            RULES.md § 13; --year or --month). A table by default; --json for JSON lines, --csv for a \
+            spreadsheet.
 
             Examples:
               caseledger --ledger ./ledger report risk --month 2024-12
@@ -214,17 +216,27 @@ struct ReportCommand: ParsableCommand {
               caseledger --ledger ./ledger report pending --json
               caseledger --ledger ./ledger report financing --year 2021
               caseledger --ledger ./ledger report critical --year 2024 --csv
+              caseledger --ledger ./ledger report one-stop --month 2024-05
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending, financing or critical.") var report: String
-    @Option(help: ArgumentHelp("The month, for risk.", valueName: "YYYY-MM")) var month: String?
+    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical or one-stop.") var report: String
+    @Option(help: ArgumentHelp("The month, for risk and one-stop.", valueName: "YYYY-MM")) var month: String?
     @Option(help: "The year, for totals, hospitals, tilted-unapplied, referrals, financing and critical.") var year: Int?
     @Flag(help: "JSON lines.") var json = false
     @Flag(help: "CSV.") var csv = false
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
+        func parseMonth(_ text: String) throws -> (Int, Int) {
+            let parts = text.split(separator: "-")
+            guard parts.count == 2, parts[0].count == 4, let year = Int(parts[0]), (CivilDate.earliestYear...CivilDate.latestYear).contains(year),
+                parts[1].count == 2, let month = Int(parts[1]), (1...12).contains(month)
+            else {
+                throw ValidationError("report \(report) needs --month YYYY-MM")
+            }
+            return (year, month)
+        }
         func requireYear() throws -> Int {
             guard let year else { throw ValidationError("report \(report) needs --year YYYY") }
             guard (CivilDate.earliestYear...CivilDate.latestYear).contains(year) else {
@@ -237,12 +249,7 @@ struct ReportCommand: ParsableCommand {
             switch report {
             case "totals": result = try ledger.totalsReport(year: try requireYear())
             case "risk":
-                let parts = (month ?? "").split(separator: "-")
-                guard parts.count == 2, parts[0].count == 4, let year = Int(parts[0]), (CivilDate.earliestYear...CivilDate.latestYear).contains(year),
-                    parts[1].count == 2, let month = Int(parts[1]), (1...12).contains(month)
-                else {
-                    throw ValidationError("report risk needs --month YYYY-MM")
-                }
+                let (year, month) = try parseMonth(month ?? "")
                 result = try ledger.riskReport(year: year, month: month)
             case "hospitals": result = try ledger.hospitalsReport(year: try requireYear())
             case "tilted-unapplied": result = try ledger.tiltedUnappliedReport(year: try requireYear())
@@ -250,8 +257,15 @@ struct ReportCommand: ParsableCommand {
             case "pending": result = try ledger.pendingReport()
             case "financing": result = try ledger.financingReport(year: try requireYear())
             case "critical": result = try ledger.criticalReport(year: try requireYear())
+            case "one-stop":
+                if let month {
+                    let (year, number) = try parseMonth(month)
+                    result = try ledger.oneStopReport(year: year, month: number)
+                } else {
+                    result = try ledger.oneStopReport(year: try requireYear())
+                }
             default:
-                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending, financing or critical")
+                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical or one-stop")
             }
         } catch let error as LedgerError { throw fail(error) }
         print(json ? result.jsonLines : csv ? result.csv : result.table, terminator: "")

@@ -133,3 +133,38 @@ import Testing
         }
     }
 }
+
+/// The one-stop reconciliation (RULES.md § 13) and `receivedAt` (INTERCHANGE.md), on the worked
+/// example of RULES.md § 11 with what a platform's window paid on three claims. Worked by hand.
+@Suite struct OneStopTests {
+    @Test func theWindowsPaymentsAgainstTheLedgersGrants() throws {
+        var lines = try String(contentsOf: CLI.fixtures.appendingPathComponent("worked-example.jsonl"), encoding: .utf8)
+        for (claim, paid, received) in [("a2", "2450.00", "2024-04-10T18:00:00+08:00"), ("a3", "5000.00", "2024-05-21T01:30:00+08:00"),
+                                        ("a4", "15000.00", "2024-08-01T12:00:00Z")] {
+            lines = lines.replacingOccurrences(of: #""claim": "\#(claim)", "#,
+                                               with: #""claim": "\#(claim)", "platformAssistance": "\#(paid)", "receivedAt": "\#(received)", "#)
+        }
+        let ledger = CLI.temporaryDirectory()
+        #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2026-01-01T00:00:00.000Z", "-"], input: lines).status == 0)
+        let report = try CLI.run(["--ledger", ledger, "report", "one-stop", "--year", "2024", "--csv"])
+        #expect(report.status == 0, "\(report.standardError)")
+        let rows = report.standardOutput.split(separator: "\n").map(String.init)
+        // a2: the window paid what the rules give (2 450.00): difference 0.
+        #expect(rows.contains { $0.hasPrefix("a2,P1,H1,2024-04-10,2450.00,2450.00,0.00,granted") })
+        // a3: the window paid 5 000.00, the rules give 5 600.39: it paid 600.39 less.
+        #expect(rows.contains { $0.hasPrefix("a3,P1,H1,2024-05-20,5000.00,5600.39,600.39,granted") })
+        // a4: the window paid 15 000.00, the cap leaves 11 949.61: it paid 3 050.39 more.
+        #expect(rows.contains { $0.hasPrefix("a4,P1,H1,2024-08-01,15000.00,11949.61,-3050.39,granted: capped") })
+        #expect(!rows.contains { $0.hasPrefix("a1,") }, "a claim without platformAssistance is not reconciled")
+        // Totals per hospital and month.
+        #expect(rows.contains("total 2024-05,-,H1,-,5000.00,5600.39,600.39,1 claims"))
+        let may = try CLI.run(["--ledger", ledger, "report", "one-stop", "--month", "2024-05", "--csv"]).standardOutput
+        #expect(may.contains("a3,") && !may.contains("a2,") && !may.contains("a4,"))
+        // receivedAt is kept as the source wrote it, and the export carries it.
+        let export = try CLI.run(["--ledger", ledger, "export"]).standardOutput
+        #expect(export.contains(#""platformAssistance":"15000.00","receivedAt":"2024-08-01T12:00:00Z""#))
+        let bad = lines.replacingOccurrences(of: "2024-08-01T12:00:00Z", with: "2024-08-01 12:00:00")
+        let refused = try CLI.run(["--ledger", CLI.temporaryDirectory(), "import", "-"], input: bad)
+        #expect(refused.status == 1 && refused.standardError.contains("line 7: receivedAt: must be a time with its offset"))
+    }
+}

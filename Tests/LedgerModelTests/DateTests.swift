@@ -289,3 +289,23 @@ struct TimestampTests {
 extension Int32 {
     fileprivate var int64: Int64 { Int64(self) }
 }
+
+@Suite struct OffsetTimeTests {
+    @Test func anOffsetTimeIsTheSameInstantWhateverItsOffset() throws {
+        let china = try #require(Timestamp(offsetTime: "2024-05-21T01:30:00+08:00"))
+        let utc = try #require(Timestamp(offsetTime: "2024-05-20T17:30:00Z"))
+        let west = try #require(Timestamp(offsetTime: "2024-05-20T12:30:00-05:00"))
+        #expect(china == utc && utc == west)
+        #expect(china.description == "2024-05-20T17:30:00.000Z")
+        // The arrival date in China Standard Time: 01:30 on the 21st there, though the 20th in UTC.
+        #expect(china.chinaDate == CivilDate("2024-05-21"))
+        #expect(try #require(Timestamp(offsetTime: "2024-05-20T15:59:59Z")).chinaDate == CivilDate("2024-05-20"))
+        #expect(try #require(Timestamp(offsetTime: "2024-05-20T16:00:00Z")).chinaDate == CivilDate("2024-05-21"))
+    }
+
+    @Test(arguments: ["2024-05-21 01:30:00+08:00", "2024-05-21T01:30:00", "2024-05-21T01:30:00.5+08:00", "2024-02-30T01:30:00+08:00",
+                      "2024-05-21T24:00:00+08:00", "2024-05-21T01:30:00+15:00", "2024-05-21T01:30:00+0800", ""])
+    func malformedOffsetTimesAreRefused(text: String) {
+        #expect(Timestamp(offsetTime: text) == nil)
+    }
+}

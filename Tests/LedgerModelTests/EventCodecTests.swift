@@ -20,7 +20,18 @@ enum Fixtures {
     static let source = Source(system: "minzheng-450100", key: "2024/000123")
     static let idNumber = validResidentID("45010219900101123")  // …1231
 
+    /// An event of `type` with every field of its schema: the type's own, the delivery time every
+    /// input may carry, and a settlement's platform payment.
     static func full(_ type: EventType) -> Event {
+        let event = own(type)
+        guard type.isInput else { return event }
+        var fields = event.fields
+        fields[.receivedAt] = .text("2024-03-05T09:30:00+08:00")
+        if type == .settlementRecorded { fields[.platformAssistance] = money(210_000) }
+        return Event(type: type, source: event.source, person: event.person, fields: fields)
+    }
+
+    static func own(_ type: EventType) -> Event {
         switch type {
         case .personRegistered:
             return Event(type: type, source: source, person: "P-0001", fields: [

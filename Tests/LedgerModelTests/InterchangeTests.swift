@@ -578,11 +578,11 @@ struct InterchangeRenderTests {
     @Test("known output: fields in stored order, years as numbers, money and codes as strings")
     func knownOutput() {
         let paid = Fixtures.full(.contributionPaid)
-        #expect(Interchange.render(paid) == #"{"type":"contribution.paid","source":{"system":"minzheng-450100","key":"2024/000123"},"person":"P-0001","insuranceYear":2025,"amount":"380.00","paidOn":"2024-12-01"}"#)
+        #expect(Interchange.render(paid) == #"{"type":"contribution.paid","source":{"system":"minzheng-450100","key":"2024/000123"},"person":"P-0001","insuranceYear":2025,"amount":"380.00","paidOn":"2024-12-01","receivedAt":"2024-03-05T09:30:00+08:00"}"#)
         let recorded = RecordedEvent(sequence: 9, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123), event: paid, hash: [UInt8](repeating: 0xAB, count: 32))
-        #expect(Interchange.render(paid, stamp: recorded) == #"{"type":"contribution.paid","source":{"system":"minzheng-450100","key":"2024/000123"},"person":"P-0001","insuranceYear":2025,"amount":"380.00","paidOn":"2024-12-01","ledger":{"sequence":9,"recordedAt":"2026-11-23T18:32:51.123Z","hash":""# + String(repeating: "ab", count: 32) + #""}}"#)
+        #expect(Interchange.render(paid, stamp: recorded) == #"{"type":"contribution.paid","source":{"system":"minzheng-450100","key":"2024/000123"},"person":"P-0001","insuranceYear":2025,"amount":"380.00","paidOn":"2024-12-01","receivedAt":"2024-03-05T09:30:00+08:00","ledger":{"sequence":9,"recordedAt":"2026-11-23T18:32:51.123Z","hash":""# + String(repeating: "ab", count: 32) + #""}}"#)
         let region = Fixtures.full(.regionRegistered)
-        #expect(Interchange.render(region) == #"{"type":"region.registered","source":{"system":"minzheng-450100","key":"2024/000123"},"name":"邕宁区","region":"450109","validFrom":"2020-01-01","kind":"poor-county","parent":"450100"}"#)
+        #expect(Interchange.render(region) == #"{"type":"region.registered","source":{"system":"minzheng-450100","key":"2024/000123"},"name":"邕宁区","region":"450109","validFrom":"2020-01-01","kind":"poor-county","parent":"450100","receivedAt":"2024-03-05T09:30:00+08:00"}"#)
         let noSource = Event(type: .assistanceApplied, source: nil, person: "P1", fields: [.year: .integer(2024), .appliedOn: Fixtures.date("2024-09-01")])
         #expect(Interchange.render(noSource) == #"{"type":"assistance.applied","person":"P1","year":2024,"appliedOn":"2024-09-01"}"#)
     }

@@ -200,7 +200,7 @@ extension Ledger {
     /// adjustment), with the reason of the ledger's decision; then totals per hospital and month.
     /// It changes no decision.
     public func oneStopReport(year: Int, month: Int? = nil) throws(LedgerError) -> Report {
-        let period = month.map { "\(year)-\($0 < 10 ? "0" : "")\($0)" } ?? String(year)
+        let period = Reports.period(year, month)
         var report = Report(title: "One-stop settlement reconciliation \(period): the platform's maf_pay against the ledger's net grant (RULES.md § 13)",
                             columns: ["claim", "person", "hospital", "settledOn", "platformAssistance", "granted", "difference", "decision"])
         struct Settled { let person: String; let claim: String; let hospital: String; let settledOn: CivilDate; let platform: Money }
@@ -236,6 +236,69 @@ extension Ledger {
             let parts = key.split(separator: "\t")
             report.rows.append(["total \(parts[1])", "-", String(parts[0]), "-", total.platform.yuanString, total.granted.yuanString,
                                 (total.granted - total.platform).yuanString, "\(total.claims) claims"])
+        }
+        return report
+    }
+
+    /// One measured data-sharing lag (RULES.md § 14).
+    struct Lag {
+        let sequence: UInt64
+        let type: String
+        let person: String
+        let department: String
+        let due: CivilDate
+        let arrived: CivilDate
+        let lag: Int
+    }
+
+    /// The facts the policy times whose due date falls in `year` (and `month`), with their lags, and
+    /// the calendar note the title carries.
+    func lags(year: Int, month: Int?) throws(LedgerError) -> (lags: [Lag], note: String) {
+        let calendar = WorkingCalendar(try parameters())
+        var lags: [Lag] = []
+        try forEachEvent { recorded in
+            let event = recorded.event
+            guard let due = Deadline.due(of: event, calendar: calendar), due.year == year, month.map({ $0 == due.month }) ?? true
+            else { return }
+            // Arrival: when the source delivered the line, else when the ledger recorded it; a date in UTC+8.
+            let arrival = (event.text(.receivedAt).flatMap(Timestamp.init(offsetTime:)) ?? recorded.recordedAt).chinaDate
+            let department = Deadline.department(of: event)
+            lags.append(Lag(sequence: recorded.sequence, type: event.type.name, person: event.person ?? "-", department: department,
+                            due: due, arrived: arrival, lag: calendar.lag(due: due, arrived: arrival)))
+        }
+        let note = calendar.publishedYears.contains(year)
+            ? "working days from the published calendar"
+            : "no calendar published for \(year): working days are Monday to Friday alone"
+        return (lags, note)
+    }
+
+    /// Data-sharing deadlines (RULES.md § 14): one row per measured event.
+    public func lagsReport(year: Int, month: Int? = nil) throws(LedgerError) -> Report {
+        let (lags, note) = try lags(year: year, month: month)
+        var report = Report(title: "Data-sharing lags, due in \(Reports.period(year, month)) (RULES.md § 14; \(note))",
+                            columns: ["sequence", "type", "person", "department", "due", "arrived", "lagWorkingDays"])
+        for lag in lags {
+            report.rows.append([String(lag.sequence), lag.type, lag.person, lag.department, lag.due.description,
+                                lag.arrived.description, String(lag.lag)])
+        }
+        return report
+    }
+
+    /// Data-sharing deadlines per department and month of the due date: count, on time, late, and the
+    /// 50th / 90th percentile (nearest rank) and maximum of the lag in working days.
+    public func lagsSummaryReport(year: Int, month: Int? = nil) throws(LedgerError) -> Report {
+        let (lags, note) = try lags(year: year, month: month)
+        var report = Report(title: "Data-sharing lags per department and month, \(Reports.period(year, month)) (RULES.md § 14; \(note))",
+                            columns: ["department", "month", "count", "onTime", "late", "p50", "p90", "max"])
+        var groups: [String: [Int]] = [:]
+        for lag in lags { groups["\(lag.department)\t\(lag.due.description.prefix(7))", default: []].append(lag.lag) }
+        for (key, values) in groups.sorted(by: { $0.key < $1.key }) {
+            let sorted = values.sorted()
+            func rank(_ percent: Int) -> Int { sorted[max(0, (percent * sorted.count + 99) / 100 - 1)] }
+            let parts = key.split(separator: "\t")
+            let late = sorted.filter { $0 > 0 }.count
+            report.rows.append([String(parts[0]), String(parts[1]), String(sorted.count), String(sorted.count - late), String(late),
+                                String(rank(50)), String(rank(90)), String(sorted.last ?? 0)])
         }
         return report
     }
@@ -336,5 +399,12 @@ extension Ledger {
         report.rows.append(["all", "", "", String(persons), totals.central.yuanString, totals.region.yuanString,
                             totals.city.yuanString, totals.county.yuanString, totals.total.yuanString, ""])
         return report
+    }
+}
+
+enum Reports {
+    /// `2024` or `2024-05`.
+    static func period(_ year: Int, _ month: Int?) -> String {
+        month.map { "\(year)-\($0 < 10 ? "0" : "")\($0)" } ?? String(year)
     }
 }

@@ -6,6 +6,8 @@ public enum ParameterUnit: String, Sendable {
     case rate
     /// A whole number, written `"3"`.
     case count
+    /// A name, such as a holiday's (`"春节"`): the calendar entries of RULES.md § 14.
+    case name
 }
 
 /// A parameter's value, parsed by its unit.
@@ -13,12 +15,14 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
     case money(Money)
     case rate(BasisPoints)
     case count(Int64)
+    case name(String)
 
     public var description: String {
         switch self {
         case .money(let money): return money.yuanString
         case .rate(let rate): return rate.percentString
         case .count(let count): return String(count)
+        case .name(let name): return name
         }
     }
 }
@@ -42,6 +46,9 @@ public enum PolicyCatalogue {
             units[name] = .rate
         }
         units["waiting.months"] = .count
+        // Public holidays (an interval) and weekend days worked instead (调休), RULES.md § 14.
+        units["calendar.holiday"] = .name
+        units["calendar.workday"] = .name
         return units
     }()
 
@@ -65,6 +72,9 @@ public enum PolicyCatalogue {
                 return .failure(Interchange.Reason("a count parameter is a whole number from 0 to 120, such as \"3\""))
             }
             return .success(.count(count))
+        case .name:
+            guard !text.isEmpty else { return .failure(Interchange.Reason("a calendar entry is named, such as \"春节\"")) }
+            return .success(.name(text))
         }
     }
 }

@@ -366,7 +366,7 @@ public enum Adjudicator {
             switch parameter.value {
             case .rate(let rate): amount = pct(standardAmount, rate)
             case .money(let fixed): amount = min(fixed, standardAmount)
-            case .count: continue
+            case .count, .name: continue
             }
             if best == nil || amount > best!.amount {
                 best = (amount, interval.category, parameter.rate, parameter.sequence, interval.sequence)

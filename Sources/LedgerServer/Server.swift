@@ -402,7 +402,7 @@ public struct LedgerServer: Sendable {
     // MARK: Reports, parameters, operations
 
     /// The reports that list persons: reading one is recorded as a read of each person listed.
-    static let reportsListingPersons: Set<String> = ["risk", "tilted-unapplied", "referrals", "pending", "critical", "one-stop"]
+    static let reportsListingPersons: Set<String> = ["risk", "tilted-unapplied", "referrals", "pending", "critical", "one-stop", "lags"]
 
     /// `YYYY-MM`, the year from 1900 to 2199.
     static func month(_ text: Substring?) throws -> (year: Int, month: Int) {
@@ -456,16 +456,17 @@ public struct LedgerServer: Sendable {
         case "critical":
             let year = try year()
             report = try ledgerCall { () throws(LedgerError) in try ledger.criticalReport(year: year) }
-        case "one-stop":
-            if query["month"] != nil {
-                let (year, month) = try LedgerServer.month(query["month"])
-                report = try ledgerCall { () throws(LedgerError) in try ledger.oneStopReport(year: year, month: month) }
-            } else {
-                let year = try year()
-                report = try ledgerCall { () throws(LedgerError) in try ledger.oneStopReport(year: year) }
+        case "one-stop", "lags", "lags-summary":
+            let (year, month): (Int, Int?) = try query["month"] != nil ? LedgerServer.month(query["month"]) : (year(), nil)
+            report = try ledgerCall { () throws(LedgerError) in
+                switch name {
+                case "one-stop": return try ledger.oneStopReport(year: year, month: month)
+                case "lags": return try ledger.lagsReport(year: year, month: month)
+                default: return try ledger.lagsSummaryReport(year: year, month: month)
+                }
             }
         default:
-            throw APIError(.notFound, "no such report; the reports are totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical, one-stop")
+            throw APIError(.notFound, "no such report; the reports are totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical, one-stop, lags, lags-summary")
         }
         // One access record per person listed, in each person's own stream, where an appeals
         // investigator reading that person finds it; queued together, written in one transaction.

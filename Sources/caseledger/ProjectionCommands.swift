@@ -206,8 +206,9 @@ struct ReportCommand: ParsableCommand {
             each level of government owes for the persons enrolled, RULES.md § 3), critical (what the \
             critical-illness tier owed on each claim against what it paid, RULES.md § 12), one-stop \
             (what the platform's window paid from the assistance fund against the ledger's net grant, \
-            RULES.md § 13; --year or --month). A table by default; --json for JSON lines, --csv for a \
-            spreadsheet.
+            RULES.md § 13; --year or --month), lags and lags-summary (data-sharing deadlines, RULES.md § 14: \
+            each identity change and payment against its due date in working days, then per department and \
+            month). A table by default; --json for JSON lines, --csv for a spreadsheet.
 
             Examples:
               caseledger --ledger ./ledger report risk --month 2024-12
@@ -217,11 +218,12 @@ struct ReportCommand: ParsableCommand {
               caseledger --ledger ./ledger report financing --year 2021
               caseledger --ledger ./ledger report critical --year 2024 --csv
               caseledger --ledger ./ledger report one-stop --month 2024-05
+              caseledger --ledger ./ledger report lags-summary --year 2024
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical or one-stop.") var report: String
-    @Option(help: ArgumentHelp("The month, for risk and one-stop.", valueName: "YYYY-MM")) var month: String?
+    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical, one-stop, lags or lags-summary.") var report: String
+    @Option(help: ArgumentHelp("The month, for risk, one-stop, lags and lags-summary.", valueName: "YYYY-MM")) var month: String?
     @Option(help: "The year, for totals, hospitals, tilted-unapplied, referrals, financing and critical.") var year: Int?
     @Flag(help: "JSON lines.") var json = false
     @Flag(help: "CSV.") var csv = false
@@ -257,15 +259,15 @@ struct ReportCommand: ParsableCommand {
             case "pending": result = try ledger.pendingReport()
             case "financing": result = try ledger.financingReport(year: try requireYear())
             case "critical": result = try ledger.criticalReport(year: try requireYear())
-            case "one-stop":
-                if let month {
-                    let (year, number) = try parseMonth(month)
-                    result = try ledger.oneStopReport(year: year, month: number)
-                } else {
-                    result = try ledger.oneStopReport(year: try requireYear())
+            case "one-stop", "lags", "lags-summary":
+                let (year, number): (Int, Int?) = try month.map { try parseMonth($0) } ?? (try requireYear(), nil)
+                switch report {
+                case "one-stop": result = try ledger.oneStopReport(year: year, month: number)
+                case "lags": result = try ledger.lagsReport(year: year, month: number)
+                default: result = try ledger.lagsSummaryReport(year: year, month: number)
                 }
             default:
-                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical or one-stop")
+                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical, one-stop, lags or lags-summary")
             }
         } catch let error as LedgerError { throw fail(error) }
         print(json ? result.jsonLines : csv ? result.csv : result.table, terminator: "")

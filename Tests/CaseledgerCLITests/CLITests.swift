@@ -168,3 +168,53 @@ import Testing
         #expect(refused.status == 1 && refused.standardError.contains("line 7: receivedAt: must be a time with its offset"))
     }
 }
+
+/// Data-sharing deadlines (RULES.md § 14) around the 2024 Spring Festival: holidays 02-10 … 02-17,
+/// worked Sundays (调休) 02-04 and 02-18. Worked by hand.
+@Suite struct LagsTests {
+    static let calendar = [
+        #"{"type":"policy.published","source":{"system":"gov","key":"h1"},"parameter":"calendar.holiday","value":"春节","validFrom":"2024-02-10","validTo":"2024-02-17","clause":"国办发明电〔2023〕7号"}"#,
+        #"{"type":"policy.published","source":{"system":"gov","key":"w1"},"parameter":"calendar.workday","value":"春节调休","validFrom":"2024-02-04","validTo":"2024-02-04","clause":"国办发明电〔2023〕7号"}"#,
+        #"{"type":"policy.published","source":{"system":"gov","key":"w2"},"parameter":"calendar.workday","value":"春节调休","validFrom":"2024-02-18","validTo":"2024-02-18","clause":"国办发明电〔2023〕7号"}"#,
+    ]
+    static let facts = [
+        #"{"type":"person.registered","source":{"system":"t","key":"r1"},"person":"P1","idNumber":"450102199001011231","name":"张三","birthDate":"1990-01-01","region":"450102"}"#,
+        // Recognised from 01-20: due the 5th working day of February: 02-01, 02, 04 (worked Sunday), 05, 06.
+        #"{"type":"identity.recognized","source":{"system":"mz","key":"i1"},"person":"P1","category":"DB","validFrom":"2024-01-20","department":"civil-affairs"}"#,
+        // Revoked to 01-31, delivered 02-07 08:00 in China: one working day late.
+        #"{"type":"identity.revoked","source":{"system":"mz","key":"i2"},"person":"P1","category":"DB","validTo":"2024-01-31","receivedAt":"2024-02-07T08:00:00+08:00"}"#,
+        // Paid Thursday 02-08: 02-09 is 1, the holidays none, 02-18 (worked Sunday) 2, 02-19 … 02-21 3 … 5: due 02-21.
+        // Delivered 02-23: 02-22 and 02-23 late, a lag of 2.
+        #"{"type":"contribution.paid","source":{"system":"tax","key":"p1"},"person":"P1","insuranceYear":2024,"amount":"380","paidOn":"2024-02-08","receivedAt":"2024-02-23T10:00:00+08:00"}"#,
+    ]
+
+    @Test func lagsInWorkingDaysFromThePublishedCalendar() throws {
+        let ledger = CLI.temporaryDirectory()
+        // Recorded 02-06 23:59:59 in China: the recognition arrives on its due date.
+        #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-02-06T15:59:59.000Z", "-"],
+                            input: (LagsTests.calendar + LagsTests.facts).joined(separator: "\n") + "\n").status == 0)
+        let lags = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024", "--csv"])
+        #expect(lags.status == 0, "\(lags.standardError)")
+        let rows = lags.standardOutput.split(separator: "\n").map(String.init)
+        #expect(rows.contains { $0.hasSuffix(",identity.recognized,P1,civil-affairs,2024-02-06,2024-02-06,0") }, "\(rows)")
+        #expect(rows.contains { $0.hasSuffix(",identity.revoked,P1,civil-affairs,2024-02-06,2024-02-07,1") })
+        #expect(rows.contains { $0.hasSuffix(",contribution.paid,P1,tax,2024-02-21,2024-02-23,2") })
+        let summary = try CLI.run(["--ledger", ledger, "report", "lags-summary", "--month", "2024-02", "--csv"]).standardOutput
+        // civil-affairs: lags 0 and 1; p50 (nearest rank of 2) is 0, p90 is 1.
+        #expect(summary.contains("civil-affairs,2024-02,2,1,1,0,1,1"))
+        #expect(summary.contains("tax,2024-02,1,0,1,2,2,2"))
+        let table = try CLI.run(["--ledger", ledger, "report", "lags-summary", "--year", "2024"]).standardOutput
+        #expect(table.hasPrefix("Data-sharing lags per department and month, 2024 (RULES.md § 14; working days from the published calendar)"))
+    }
+
+    @Test func aYearWithoutACalendarIsMondayToFridayAndSaysSo() throws {
+        let ledger = CLI.temporaryDirectory()
+        #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-02-06T15:59:59.000Z", "-"],
+                            input: LagsTests.facts.joined(separator: "\n") + "\n").status == 0)
+        let lags = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024", "--csv"]).standardOutput
+        // Monday to Friday: due 02-15 (02-09, 12, 13, 14, 15); late 02-16, 19, 20, 21, 22, 23: 6.
+        #expect(lags.contains(",contribution.paid,P1,tax,2024-02-15,2024-02-23,6"))
+        let table = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024"]).standardOutput
+        #expect(table.contains("no calendar published for 2024: working days are Monday to Friday alone"))
+    }
+}

@@ -88,3 +88,40 @@ extension Ledger {
             environment: environment.figures(), databases: databases)
     }
 }
+
+extension Ledger {
+    /// What a platform message needs of the ledger (PLATFORM.md), read in one snapshot: the persons
+    /// (their survivors, for merged ones) who hold or held each ID number, registered or amended, and
+    /// the owner of each recorded claim.
+    public func platformLookup() throws(LedgerError) -> PlatformMessages.Lookup {
+        try read { transaction in
+            var holders: [String: Set<String>] = [:]
+            try transaction.withCursor(log) { cursor in
+                var entry = try cursor.first()
+                while let current = entry {
+                    let recorded = try EventCodec.decode(current.value)
+                    let event = recorded.event
+                    if event.type == .personRegistered || event.type == .personAmended, let id = event.text(.idNumber), let person = event.person {
+                        holders[id, default: []].insert(try survivor(of: person, in: transaction))
+                    }
+                    entry = try cursor.next()
+                }
+            }
+            var owners: [String: String] = [:]
+            try transaction.withCursor(claims) { cursor in
+                var entry = try cursor.first()
+                while let current = entry {
+                    let claim = String(decoding: current.key, as: UTF8.self)
+                    if current.value.count == 16, let settlement = try event(at: Keys.uint64(current.value), in: transaction),
+                        let person = settlement.event.person
+                    {
+                        owners[claim] = try survivor(of: person, in: transaction)
+                    }
+                    entry = try cursor.next()
+                }
+            }
+            let persons = holders.mapValues { Array($0).sorted() }
+            return PlatformMessages.Lookup(persons: { persons[$0] ?? [] }, claimOwner: { owners[$0] })
+        }
+    }
+}

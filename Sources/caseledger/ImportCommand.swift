@@ -22,6 +22,7 @@ struct ImportCommand: ParsableCommand {
               cat batch.jsonl | caseledger --ledger ./ledger import -
               caseledger --ledger ./ledger import --recorded-at 2024-06-01T00:00:00.000Z history.jsonl
               caseledger --ledger ./ledger import --problems-file problems.jsonl batch.jsonl
+              caseledger --ledger ./ledger import --format platform settlements.jsonl
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -36,6 +37,9 @@ struct ImportCommand: ParsableCommand {
 
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
+
+    @Option(help: "interchange (INTERCHANGE.md) or platform (the national platform's settlement messages, PLATFORM.md).")
+    var format: InputFormat = .interchange
 
     @Flag(help: "On a refusal, list every problem (by default the first 100, then counts by field and reason).")
     var allProblems = false
@@ -65,8 +69,22 @@ struct ImportCommand: ParsableCommand {
             }
             time = parsed
         }
-        let (submissions, problems, lineCount) = Interchange.readBatch(try readInput(file))
-        guard problems.isEmpty else { try refuse(problems, lines: lineCount) }
+        let input = try readInput(file)
+        var submissions: [Submission]
+        var lineCount: Int
+        var ordinary = 0
+        if format == .platform {
+            // Messages name persons by ID number: the ledger must exist and be read first.
+            let lookup: PlatformMessages.Lookup
+            do { lookup = try global.open(create: true).platformLookup() } catch let error as LedgerError { throw fail(error) }
+            let batch = PlatformMessages.read(input, lookup: lookup)
+            guard batch.problems.isEmpty else { try refuse(batch.problems, lines: batch.lines) }
+            (submissions, lineCount, ordinary) = (batch.submissions, batch.lines, batch.specialChronicRecordedAsOutpatient)
+        } else {
+            let batch = Interchange.readBatch(input)
+            guard batch.problems.isEmpty else { try refuse(batch.problems, lines: batch.lines) }
+            (submissions, lineCount) = (batch.submissions, batch.lines)
+        }
         // A new ledger made by this import starts where the batch does: an export's own first events
         // (so it re-imports to the same hashes), or a history's earlier time; else the defaults' fixed time.
         let createdAt: Timestamp?
@@ -83,7 +101,12 @@ struct ImportCommand: ParsableCommand {
                 progress.update(done: UInt64(done), total: UInt64(total))
             }
         } catch {
-            if case .refused(let problems) = error { try refuse(problems, lines: lineCount) }
+            if case .refused(let problems) = error {
+                // A platform line's refusal names the platform's field.
+                try refuse(format == .platform
+                    ? problems.map { LineProblem(line: $0.line, field: PlatformMessages.platformField[$0.field] ?? $0.field, reason: $0.reason) }
+                    : problems, lines: lineCount)
+            }
             throw fail(error)
         }
         if json {
@@ -92,6 +115,7 @@ struct ImportCommand: ParsableCommand {
             writer.member("appended", integer: summary.appended)
             writer.member("decisions", integer: summary.decisions)
             writer.member("duplicates", integer: summary.duplicates)
+            if format == .platform { writer.member("specialChronicRecordedAsOutpatient", integer: ordinary) }
             Render.head(summary.head, to: &writer)
             writer.endObject()
             print(writer.text)
@@ -100,6 +124,15 @@ struct ImportCommand: ParsableCommand {
                 + "and \(summary.decisions) decision\(summary.decisions == 1 ? "" : "s"), "
                 + "\(summary.duplicates) duplicate\(summary.duplicates == 1 ? "" : "s") skipped")
             print("head sequence \(summary.head.sequence) hash \(summary.head.hashHex)")
+            if format == .platform && ordinary > 0 {
+                print("\(ordinary) special chronic settlement\(ordinary == 1 ? "" : "s") with no listed main diagnosis recorded as outpatient")
+            }
         }
     }
+}
+
+/// The format of an import: the interchange, or the national platform's settlement messages.
+enum InputFormat: String, ExpressibleByArgument, CaseIterable {
+    case interchange
+    case platform
 }

@@ -218,3 +218,90 @@ import Testing
         #expect(table.contains("no calendar published for 2024: working days are Monday to Friday alone"))
     }
 }
+
+/// Settlements in the national platform's own messages (PLATFORM.md), for the worked example's P1.
+@Suite struct PlatformImportTests {
+    static func settlement(_ msgid: String, infno: String = "2304", claim: String, time: String, medType: String = "21",
+                           total: String, inList: String, basic: String, critical: String = "0", maf: String,
+                           detailBasic: String? = nil, certno: String = "450102199001011231", insutype: String = "390",
+                           diagnosis: String = "K35.800") -> String {
+        #"{"infno":"\#(infno)","msgid":"\#(msgid)","fixmedins_code":"H45010200001","inf_time":"\#(time)","output":{"setlinfo":{"setl_id":"\#(claim)","mdtrt_id":"M1","psn_no":"45000000000000001234","psn_cert_type":"01","certno":"\#(certno)","insutype":"\#(insutype)","med_type":"\#(medType)","begndate":"2024-03-01 09:00:00","enddate":"2024-03-15 10:00:00","setl_time":"\#(time)","medfee_sumamt":\#(total),"inscp_scp_amt":\#(inList),"hifp_pay":\#(basic),"hifmi_pay":\#(critical),"maf_pay":\#(maf),"fund_pay_sumamt":0,"psn_part_amt":0},"setldetail":[{"fund_pay_type":"390100","fund_payamt":\#(detailBasic ?? basic)},{"fund_pay_type":"610100","fund_payamt":\#(maf)}]},"diseinfo":[{"diag_code":"\#(diagnosis)","maindiag_flag":"1"}]}"#
+    }
+
+    static let person = [
+        #"{"type": "person.registered", "source": {"system": "t", "key": "r1"}, "person": "P1", "idNumber": "450102199001011231", "name": "张三", "birthDate": "1990-01-01", "region": "450102", "residence": "rural"}"#,
+        #"{"type": "identity.recognized", "source": {"system": "t", "key": "i1"}, "person": "P1", "category": "JC", "validFrom": "2024-01-01", "department": "rural-revitalization"}"#,
+        #"{"type": "enrollment.registered", "source": {"system": "t", "key": "e1"}, "person": "P1", "region": "450102", "insuranceYear": 2024, "enrolledOn": "2023-11-15", "channel": "concentrated"}"#,
+    ]
+
+    func ledger() throws -> String {
+        let ledger = CLI.temporaryDirectory()
+        #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2026-01-01T00:00:00.000Z", "-"],
+                            input: PlatformImportTests.person.joined(separator: "\n") + "\n").status == 0)
+        return ledger
+    }
+
+    @Test func messagesBecomeSettlementsThatDecideAsTheInterchangeDoes() throws {
+        let platform = try ledger()
+        let messages = [
+            // Inpatient: base 18 000 − 12 000 = 6 000; eligible 3 000; JC 70%: 2 100.00, as the window paid.
+            PlatformImportTests.settlement("MSG1", claim: "S1", time: "2024-03-15 10:29:41", total: "20000.00", inList: "18000.00",
+                                           basic: "12000.00", maf: "2100.00"),
+            // Special chronic (med_type 1401), main diagnosis C34.900: malignant-tumour.
+            PlatformImportTests.settlement("MSG2", infno: "2207", claim: "S2", time: "2024-04-02 08:00:00", medType: "1401",
+                                           total: "1000", inList: "1000", basic: "600", maf: "0", diagnosis: "C34.900"),
+            #"{"infno":"2305","msgid":"MSG3","inf_time":"2024-04-20 09:00:00","input":{"data":{"setl_id":"S1","mdtrt_id":"M1","psn_no":"45000000000000001234"}}}"#,
+        ]
+        let imported = try CLI.run(["--ledger", platform, "import", "--format", "platform", "--recorded-at", "2026-01-02T00:00:00.000Z", "-"],
+                                   input: messages.joined(separator: "\n") + "\n")
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let export = try CLI.run(["--ledger", platform, "export"]).standardOutput
+        #expect(export.contains(#""source":{"system":"nhsa","key":"MSG1"},"person":"P1","claim":"S1","kind":"inpatient","hospital":"H45010200001","admittedOn":"2024-03-01","dischargedOn":"2024-03-15","settledOn":"2024-03-15","totalCost":"20000.00","inListCost":"18000.00","basicPaid":"12000.00","criticalPaid":"0.00","platformAssistance":"2100.00""#))
+        #expect(export.contains(#""claim":"S2","kind":"outpatient-special-chronic","disease":"malignant-tumour""#))
+        #expect(export.contains(#""type":"settlement.reversed","source":{"system":"nhsa","key":"MSG3"},"person":"P1","claim":"S1","reversedOn":"2024-04-20""#))
+        // The same settlements in interchange form decide the same.
+        let interchange = try ledger()
+        let lines = export.split(separator: "\n").filter { $0.contains(#""system":"nhsa""#) }.map { line in
+            String(line[..<line.range(of: #","ledger":"#)!.lowerBound]) + "}"
+        }
+        #expect(try CLI.run(["--ledger", interchange, "import", "--recorded-at", "2026-01-02T00:00:00.000Z", "-"],
+                            input: lines.joined(separator: "\n") + "\n").status == 0)
+        let decided = try CLI.run(["--ledger", platform, "decisions"]).standardOutput
+        // S1 was granted 2 100.00 as the window paid, then taken back when the platform cancelled it.
+        #expect(export.split(separator: "\n").contains { $0.contains(#""type":"assistance.granted""#) && $0.contains(#""claim":"S1""#)
+            && $0.contains(#""grant":"2100.00""#) })
+        #expect(decided.contains(#""claim":"S1""#) && decided.contains(#""claim":"S2""#))
+        #expect(decided == (try CLI.run(["--ledger", interchange, "decisions"]).standardOutput))
+        // A re-sent message is a duplicate.
+        let again = try CLI.run(["--ledger", platform, "import", "--format", "platform", "--json", "-"], input: messages[0] + "\n")
+        #expect(again.status == 0 && again.standardOutput.contains("\"duplicates\":1"))
+    }
+
+    @Test func everyRefusalNamesThePlatformField() throws {
+        let ledger = try ledger()
+        let bad = [
+            #"{"infno":"9001","msgid":"B1"}"#,
+            PlatformImportTests.settlement("B2", claim: "X2", time: "2024-03-15 10:00:00", total: "1", inList: "1", basic: "0", maf: "0", insutype: "310"),
+            PlatformImportTests.settlement("B3", claim: "X3", time: "2024-03-15 10:00:00", total: "1", inList: "1", basic: "0", maf: "0",
+                                           certno: "11010519491231002X"),
+            PlatformImportTests.settlement("B4", claim: "X4", time: "2024-03-15 10:00:00", total: "100", inList: "100", basic: "50", maf: "0",
+                                           detailBasic: "40"),
+            PlatformImportTests.settlement("B5", claim: "X5", time: "2024-03-15 10:00:00", total: "1e3", inList: "1", basic: "0", maf: "0"),
+            PlatformImportTests.settlement("B6", claim: "X6", time: "2024-02-30 10:00:00", total: "1.005", inList: "1", basic: "0", maf: "0"),
+            #"{"infno":"2305","msgid":"B7","inf_time":"2024-04-20 09:00:00","input":{"data":{"setl_id":"NOPE"}}}"#,
+        ]
+        let before = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput
+        let refused = try CLI.run(["--ledger", ledger, "import", "--format", "platform", "-"], input: bad.joined(separator: "\n") + "\n")
+        #expect(refused.status == 1)
+        let text = refused.standardError
+        #expect(text.contains("line 1: infno: transaction 9001 is not a settlement"))
+        #expect(text.contains("line 2: output.setlinfo.insutype: 310"))
+        #expect(text.contains("line 3: output.setlinfo.certno: no registered person holds this ID number"))
+        #expect(text.contains("line 4: output.setldetail: fund 390100 adds up to 40.00, but setlinfo.hifp_pay is 50.00"))
+        #expect(text.contains("line 5: output.setlinfo.medfee_sumamt: money must not use an exponent"))
+        #expect(text.contains("line 6: output.setlinfo.medfee_sumamt: money has more than two decimals"))
+        #expect(text.contains("line 6: output.setlinfo.setl_time: must be a real time"))
+        #expect(text.contains("line 7: input.data.setl_id: no settlement NOPE is recorded"))
+        #expect(try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput == before)
+    }
+}

@@ -1,0 +1,219 @@
+/// Settlements as the national medical-security platform sends them (PLATFORM.md): messages
+/// `2207` / `2304` become `settlement.recorded`, `2208` / `2305` `settlement.reversed`, so every rule,
+/// report, replay and export works on them unchanged. Pure: the caller says who holds an ID number
+/// and whose a claim is.
+public enum PlatformMessages {
+    /// What the ledger knows that a message needs: the persons who hold (or held) an ID number, and
+    /// the person a recorded claim belongs to.
+    public struct Lookup {
+        public let persons: (String) -> [String]
+        public let claimOwner: (String) -> String?
+
+        public init(persons: @escaping (String) -> [String], claimOwner: @escaping (String) -> String?) {
+            self.persons = persons
+            self.claimOwner = claimOwner
+        }
+    }
+
+    public struct Batch {
+        public var submissions: [Submission] = []
+        public var problems: [LineProblem] = []
+        public var lines = 0
+        /// Special chronic claims whose main diagnosis is none of the five diseases: recorded as
+        /// ordinary outpatient claims (they never accumulate).
+        public var specialChronicRecordedAsOutpatient = 0
+    }
+
+    /// The platform field each interchange field comes from, to name it in a refusal.
+    public static let platformField: [String: String] = [
+        "source": "msgid", "hospital": "fixmedins_code", "claim": "output.setlinfo.setl_id", "person": "output.setlinfo.certno",
+        "kind": "output.setlinfo.med_type", "disease": "diseinfo", "admittedOn": "output.setlinfo.begndate",
+        "dischargedOn": "output.setlinfo.enddate", "settledOn": "output.setlinfo.setl_time", "totalCost": "output.setlinfo.medfee_sumamt",
+        "inListCost": "output.setlinfo.inscp_scp_amt", "basicPaid": "output.setlinfo.hifp_pay", "criticalPaid": "output.setlinfo.hifmi_pay",
+        "platformAssistance": "output.setlinfo.maf_pay", "reversedOn": "inf_time",
+    ]
+
+    /// Reads a file of messages, one per line; every problem names its line and platform field.
+    public static func read(_ bytes: [UInt8], lookup: Lookup) -> Batch {
+        var batch = Batch()
+        var claimsOfBatch: [String: String] = [:]
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        batch.lines = lines.count
+        for (index, line) in lines.enumerated() {
+            let number = index + 1
+            let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
+            guard !trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { continue }
+            var problems: [LineProblem] = []
+            let event = Array(trimmed).withUnsafeBufferPointer { buffer in
+                message(buffer, line: number, lookup: lookup, claimsOfBatch: claimsOfBatch, problems: &problems,
+                        ordinary: &batch.specialChronicRecordedAsOutpatient)
+            }
+            if let event, problems.isEmpty {
+                if event.type == .settlementRecorded, let claim = event.text(.claim), let person = event.person {
+                    claimsOfBatch[claim] = person
+                }
+                batch.submissions.append(Submission(line: number, event: event))
+            }
+            batch.problems += problems
+        }
+        return batch
+    }
+
+    static func message(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, lookup: Lookup, claimsOfBatch: [String: String],
+                        problems: inout [LineProblem], ordinary: inout Int) -> Event? {
+        func refuse(_ field: String, _ reason: String) -> Event? {
+            problems.append(LineProblem(line: line, field: field, reason: reason))
+            return nil
+        }
+        guard bytes.count <= InterchangeLimits.lineBytes else { return refuse("-", "line is longer than \(InterchangeLimits.lineBytes) bytes") }
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { return refuse("-", error.description) }
+        guard case .string(let infno)? = value["infno"] else { return refuse("infno", "missing: the transaction number (2207, 2304, 2208, 2305)") }
+        guard case .string(let msgid)? = value["msgid"], Interchange.identifierProblem(msgid, maximumBytes: 256) == nil else {
+            return refuse("msgid", "missing, or not 1–256 of A-Z a-z 0-9 _ -")
+        }
+        let source = Source(system: "nhsa", key: msgid)
+        switch infno {
+        case "2207", "2304":
+            return settlement(value, source: source, lookup: lookup, refuse: refuse, ordinary: &ordinary)
+        case "2208", "2305":
+            guard case .string(let claim)? = value["input"]?["data"]?["setl_id"], !claim.isEmpty else {
+                return refuse("input.data.setl_id", "missing: the settlement this message cancels")
+            }
+            guard let person = claimsOfBatch[claim] ?? lookup.claimOwner(claim) else {
+                return refuse("input.data.setl_id", "no settlement \(claim) is recorded: a cancellation comes after its settlement")
+            }
+            guard case .string(let time)? = value["inf_time"], let date = dateOfTime(time) else {
+                return refuse("inf_time", "must be a real time yyyy-MM-dd HH:mm:ss")
+            }
+            return Event(type: .settlementReversed, source: source, person: person, fields: [.claim: .text(claim), .reversedOn: .date(date)])
+        default:
+            return refuse("infno", "transaction \(infno) is not a settlement (2207, 2304) or its cancellation (2208, 2305)")
+        }
+    }
+
+    static func settlement(_ value: JSONValue, source: Source, lookup: Lookup, refuse: (String, String) -> Event?,
+                           ordinary: inout Int) -> Event? {
+        guard let info = value["output"]?["setlinfo"] else { return refuse("output.setlinfo", "missing") }
+        func text(_ name: String) -> String? { if case .string(let text)? = info[name], !text.isEmpty { return text } else { return nil } }
+        guard case .string(let hospital)? = value["fixmedins_code"], Interchange.identifierProblem(hospital, maximumBytes: 64) == nil else {
+            return refuse("fixmedins_code", "missing, or not 1–64 of A-Z a-z 0-9 _ -")
+        }
+        guard let claim = text("setl_id"), Interchange.identifierProblem(claim, maximumBytes: 64) == nil else {
+            return refuse("output.setlinfo.setl_id", "missing, or not 1–64 of A-Z a-z 0-9 _ -")
+        }
+        guard text("insutype") == "390" else {
+            return refuse("output.setlinfo.insutype", "\(text("insutype") ?? "missing"): only 390 (城乡居民基本医疗保险) is this ledger's")
+        }
+        guard text("psn_cert_type") == "01" else {
+            return refuse("output.setlinfo.psn_cert_type", "\(text("psn_cert_type") ?? "missing"): only 01 (resident identity card) names a person here")
+        }
+        guard let certno = text("certno").map(ResidentID.normalized) else { return refuse("output.setlinfo.certno", "missing") }
+        let holders = lookup.persons(certno)
+        guard let person = holders.first else { return refuse("output.setlinfo.certno", "no registered person holds this ID number") }
+        guard holders.count == 1 else {
+            return refuse("output.setlinfo.certno", "ambiguous: held by \(holders.sorted().joined(separator: " and "))")
+        }
+        var fields: [Field: FieldValue] = [.claim: .text(claim), .hospital: .text(hospital)]
+        var refused = false
+        func amount(_ name: String, _ field: Field?) -> Money? {
+            guard case .number(let number)? = info[name] else {
+                refused = true
+                _ = refuse("output.setlinfo.\(name)", info[name] == nil ? "missing" : "must be a JSON number with at most two decimals")
+                return nil
+            }
+            do {
+                let money = try Money(yuan: number)
+                if let field { fields[field] = .money(money) }
+                return money
+            } catch {
+                refused = true
+                _ = refuse("output.setlinfo.\(name)", error.description)
+                return nil
+            }
+        }
+        _ = amount("medfee_sumamt", .totalCost)
+        _ = amount("inscp_scp_amt", .inListCost)
+        let basic = amount("hifp_pay", .basicPaid)
+        let critical = amount("hifmi_pay", .criticalPaid)
+        let assistance = info["maf_pay"] == nil ? Money.zero : amount("maf_pay", .platformAssistance)
+        // setldetail's fund amounts must add up to the setlinfo totals they detail.
+        if case .array(let details)? = value["output"]?["setldetail"] {
+            var sums: [String: Money] = [:]
+            for detail in details {
+                guard case .string(let type)? = detail["fund_pay_type"], case .number(let number)? = detail["fund_payamt"],
+                    let money = try? Money(yuan: number) else { continue }
+                sums[type, default: .zero] += money
+            }
+            for (type, total, name) in [("390100", basic, "hifp_pay"), ("390200", critical, "hifmi_pay"), ("610100", assistance, "maf_pay")] {
+                if let total, (sums[type] ?? .zero) != total {
+                    refused = true
+                    _ = refuse("output.setldetail", "fund \(type) adds up to \(sums[type] ?? .zero), but setlinfo.\(name) is \(total)")
+                }
+            }
+        }
+        guard let medType = text("med_type") else { return refuse("output.setlinfo.med_type", "missing") }
+        let kind = medType.hasPrefix("2") && medType.count >= 2 ? "inpatient" : medType.hasPrefix("14") ? "outpatient-special-chronic" : "outpatient"
+        var recordedKind = kind
+        if kind == "outpatient-special-chronic" {
+            if let disease = mainDisease(value["diseinfo"]) {
+                fields[.disease] = .symbol(Field.diseases.firstIndex(of: disease) ?? 0)
+            } else {
+                recordedKind = "outpatient"
+                ordinary += 1
+            }
+        }
+        fields[.claimKind] = .symbol(Field.claimKinds.firstIndex(of: recordedKind) ?? 2)
+        guard let settled = text("setl_time").flatMap(dateOfTime) else {
+            return refuse("output.setlinfo.setl_time", "must be a real time yyyy-MM-dd HH:mm:ss")
+        }
+        fields[.settledOn] = .date(settled)
+        if recordedKind == "inpatient" {
+            for (name, field) in [("begndate", Field.admittedOn), ("enddate", Field.dischargedOn)] {
+                guard let time = text(name) else { continue }
+                guard let date = dateOfTime(time) else { return refuse("output.setlinfo.\(name)", "must be a real time yyyy-MM-dd HH:mm:ss") }
+                fields[field] = .date(date)
+            }
+        }
+        guard !refused else { return nil }
+        let event = Event(type: .settlementRecorded, source: source, person: person, fields: fields)
+        // The interchange's own cross-field checks, named by the platform's fields.
+        for (field, reason) in Interchange.crossFieldProblems(event) {
+            _ = refuse(platformField[field] ?? field, reason)
+            refused = true
+        }
+        return refused ? nil : event
+    }
+
+    /// The disease of a special chronic claim, by its main diagnosis (ICD-10 prefixes, PLATFORM.md).
+    static func mainDisease(_ value: JSONValue?) -> String? {
+        guard case .array(let diagnoses)? = value else { return nil }
+        for diagnosis in diagnoses {
+            guard case .string(let flag)? = diagnosis["maindiag_flag"], flag == "1",
+                case .string(let code)? = diagnosis["diag_code"] else { continue }
+            let upper = code.uppercased()
+            if upper.hasPrefix("N18") { return "dialysis" }
+            if upper.hasPrefix("Z94") { return "anti-rejection" }
+            if upper.hasPrefix("D56") { return "thalassaemia" }
+            if upper.hasPrefix("D66") || upper.hasPrefix("D67") || ["D68.0", "D68.1", "D68.2"].contains(where: upper.hasPrefix) {
+                return "haemophilia"
+            }
+            if upper.count >= 3, upper.first == "C", let number = Int(upper.dropFirst().prefix(2)), (0...97).contains(number) {
+                return "malignant-tumour"
+            }
+            return nil
+        }
+        return nil
+    }
+
+    /// The date of `yyyy-MM-dd HH:mm:ss`, if that time exists.
+    static func dateOfTime(_ text: String) -> CivilDate? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 19, bytes[10] == UInt8(ascii: " "), let date = CivilDate(String(decoding: bytes[0..<10], as: UTF8.self)),
+            Timestamp(offsetTime: String(decoding: bytes[0..<10], as: UTF8.self) + "T" + String(decoding: bytes[11..<19], as: UTF8.self)
+                + "+08:00") != nil
+        else { return nil }
+        return date
+    }
+}

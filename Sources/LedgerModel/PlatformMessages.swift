@@ -76,7 +76,7 @@ public enum PlatformMessages {
         let source = Source(system: "nhsa", key: msgid)
         switch infno {
         case "2207", "2304":
-            return settlement(value, source: source, lookup: lookup, refuse: refuse, ordinary: &ordinary)
+            return settlement(value, source: source, lookup: lookup, line: line, problems: &problems, ordinary: &ordinary)
         case "2208", "2305":
             guard case .string(let claim)? = value["input"]?["data"]?["setl_id"], !claim.isEmpty else {
                 return refuse("input.data.setl_id", "missing: the settlement this message cancels")
@@ -93,8 +93,12 @@ public enum PlatformMessages {
         }
     }
 
-    static func settlement(_ value: JSONValue, source: Source, lookup: Lookup, refuse: (String, String) -> Event?,
+    static func settlement(_ value: JSONValue, source: Source, lookup: Lookup, line: Int, problems: inout [LineProblem],
                            ordinary: inout Int) -> Event? {
+        func refuse(_ field: String, _ reason: String) -> Event? {
+            problems.append(LineProblem(line: line, field: field, reason: reason))
+            return nil
+        }
         guard let info = value["output"]?["setlinfo"] else { return refuse("output.setlinfo", "missing") }
         func text(_ name: String) -> String? { if case .string(let text)? = info[name], !text.isEmpty { return text } else { return nil } }
         guard case .string(let hospital)? = value["fixmedins_code"], Interchange.identifierProblem(hospital, maximumBytes: 64) == nil else {
@@ -113,7 +117,10 @@ public enum PlatformMessages {
         let holders = lookup.persons(certno)
         guard let person = holders.first else { return refuse("output.setlinfo.certno", "no registered person holds this ID number") }
         guard holders.count == 1 else {
-            return refuse("output.setlinfo.certno", "ambiguous: held by \(holders.sorted().joined(separator: " and "))")
+            problems.append(LineProblem(line: line, field: "output.setlinfo.certno",
+                                        reason: "ambiguous: held by \(holders.sorted().joined(separator: " and "))",
+                                        withheld: "ambiguous: more than one registered person holds this ID number"))
+            return nil
         }
         var fields: [Field: FieldValue] = [.claim: .text(claim), .hospital: .text(hospital)]
         var refused = false

@@ -187,7 +187,20 @@ public struct LedgerServer: Sendable {
         } catch {
             throw APIError(.contentTooLarge, "the body exceeds \(LedgerServer.maximumBodyBytes) bytes; send smaller batches")
         }
-        let (submissions, parsed, lines) = Interchange.readBatch(Array(buffer: body))
+        let submissions: [Submission]
+        let parsed: [LineProblem]
+        let lines: Int
+        switch request.uri.queryParameters["format"].map(String.init) ?? "interchange" {
+        case "interchange":
+            (submissions, parsed, lines) = Interchange.readBatch(Array(buffer: body))
+        case "platform":
+            // The national platform's settlement messages (PLATFORM.md); refusals withhold stored data.
+            let lookup = try ledgerCall { () throws(LedgerError) in try ledger.platformLookup() }
+            let batch = PlatformMessages.read(Array(buffer: body), lookup: lookup)
+            (submissions, parsed, lines) = (batch.submissions, batch.problems.map(\.redacted), batch.lines)
+        default:
+            throw APIError(.badRequest, "format is interchange (the default) or platform")
+        }
         let problems = parsed.isEmpty ? LedgerServer.ingestProblems(submissions) : parsed
         guard problems.isEmpty else {
             metrics.recordRefusal()

@@ -178,6 +178,31 @@ import Testing
         }
     }
 
+    // The platform's messages over HTTP: accepted as settlements; an ambiguous ID number is refused
+    // without naming the persons who hold it.
+    @Test func platformMessagesOverHTTPWithholdWhoHoldsANumber() async throws {
+        let fixture = try Fixture()
+        @Sendable func message(_ msgid: String, claim: String) -> String {
+            #"{"infno":"2304","msgid":"\#(msgid)","fixmedins_code":"H1","inf_time":"2024-10-01 10:00:00","output":{"setlinfo":{"setl_id":"\#(claim)","psn_cert_type":"01","certno":"450102199001011231","insutype":"390","med_type":"21","setl_time":"2024-10-01 10:00:00","medfee_sumamt":1000.00,"inscp_scp_amt":1000.00,"hifp_pay":500.00,"hifmi_pay":0,"maf_pay":0}}}"#
+        }
+        let twin = #"{"type":"person.registered","source":{"system":"t","key":"twin"},"person":"P9","idNumber":"450102199001011231","name":"王五","birthDate":"1990-01-01","region":"450102"}"#
+        try await fixture.test { client in
+            let accepted = try await client.execute(uri: "/events?format=platform", method: .post, headers: fixture.headers(.ingest),
+                                                    body: SecurityTests.post([message("M1", claim: "PS1")]))
+            #expect(accepted.status == .created, "\(accepted.text)")
+            _ = try await client.execute(uri: "/events", method: .post, headers: fixture.headers(.ingest), body: SecurityTests.post([twin]))
+            let ambiguous = try await client.execute(uri: "/events?format=platform", method: .post, headers: fixture.headers(.ingest),
+                                                     body: SecurityTests.post([message("M2", claim: "PS2")]))
+            #expect(ambiguous.status == .badRequest)
+            #expect(ambiguous.text.contains("more than one registered person holds this ID number"))
+            #expect(!ambiguous.text.contains("P1") && !ambiguous.text.contains("P9"), "\(ambiguous.text)")
+            let unknown = try await client.execute(uri: "/events?format=xml", method: .post, headers: fixture.headers(.ingest),
+                                                   body: SecurityTests.post([message("M3", claim: "PS3")]))
+            #expect(unknown.status == .badRequest)
+        }
+        #expect(try fixture.ledger.timeline(of: "P1").events.contains { $0.event.source?.key == "M1" && $0.event.text(.claim) == "PS1" })
+    }
+
     // 9. Reports that list persons leave an access record in each listed person's stream.
     @Test func reportsListingPersonsAreRecorded() async throws {
         let fixture = try Fixture()

@@ -22,7 +22,7 @@ public final class Metrics: Sendable {
     /// The route templates a label may name; anything else is `unmatched`.
     static let routes: Set<String> = [
         "/events", "/persons/{id}/timeline", "/persons/{id}/years/{year}", "/persons/{id}", "/reports/{name}", "/params",
-        "/rebuild", "/health", "/metrics", "/openapi.yaml",
+        "/rebuild", "/health", "/metrics", "/openapi.yaml", "/ops",
     ]
     static let methods: Set<String> = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
 

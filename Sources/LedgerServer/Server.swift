@@ -169,6 +169,7 @@ public struct LedgerServer: Sendable {
         router.get("/persons/{id}") { request, context in try self.personPage(request, context) }
         router.get("/reports/{name}") { request, context in try self.report(request, context) }
         router.get("/params") { request, _ in try self.params(request) }
+        router.get("/ops") { request, _ in try self.operationsPage(request) }
         router.get("/rebuild") { request, _ in try self.rebuildStatus(request) }
         router.get("/health") { _, _ in try self.health() }
         router.get("/metrics") { request, _ in try self.metricsText(request) }
@@ -502,6 +503,15 @@ public struct LedgerServer: Sendable {
         writer.endArray()
         writer.endObject()
         return LedgerServer.respond(.ok, json: writer.text)
+    }
+
+    /// The operations page: the year's data-sharing lags per department and month, as an SVG chart
+    /// and a table. It names no person.
+    func operationsPage(_ request: Request) throws -> Response {
+        _ = try authorize(request, [.ops, .auditor])
+        let year = try LedgerServer.year(request.uri.queryParameters["year"], "year")
+        let summary = try ledgerCall { () throws(LedgerError) in try ledger.lagsSummaryReport(year: year) }
+        return LedgerServer.respond(.ok, body: OperationsPage(summary: summary, year: year).html, type: "text/html; charset=utf-8")
     }
 
     func params(_ request: Request) throws -> Response {

@@ -19,6 +19,7 @@ import Testing
             ("/reports/risk?month=2024-12", .get, [.ops, .auditor]),
             ("/reports/pending", .get, [.ops, .auditor]),
             ("/reports/critical?year=2024", .get, [.ops, .auditor]),
+            ("/ops?year=2024", .get, [.ops, .auditor]),
             ("/params?on=2024-06-30", .get, [.ops, .auditor, .investigator]),
             ("/rebuild", .get, [.ops, .auditor]),
             ("/metrics", .get, [.ops, .auditor]),
@@ -254,6 +255,26 @@ import Testing
             #expect(params.text.contains("{\"parameter\":\"assistance.threshold\",\"value\":\"3000.00\",\"validFrom\":\"2022-08-01\""))
             let rebuild = try await client.execute(uri: "/rebuild", method: .get, headers: fixture.headers(.ops))
             #expect(rebuild.text.contains("\"liveGeneration\":0") && rebuild.text.contains("\"rebuild\":null"))
+        }
+    }
+
+    @Test func theOperationsPageDrawsTheLagsPerDepartmentAndMonth() async throws {
+        let fixture = try Fixture()
+        // Paid Thursday 2024-02-08, due five working days later (Monday to Friday: 02-15), delivered 02-23: 6 late.
+        let paid = #"{"type":"contribution.paid","source":{"system":"tax","key":"p1"},"person":"P1","insuranceYear":2024,"amount":"380","paidOn":"2024-02-08","receivedAt":"2024-02-23T10:00:00+08:00"}"#
+        let batch = Interchange.readBatch(Array(paid.utf8))
+        _ = try fixture.ledger.append(batch.submissions, recordedAt: Timestamp(millisecondsSinceEpoch: 1_767_312_000_000))
+        try await fixture.test { client in
+            let page = try await client.execute(uri: "/ops?year=2024", method: .get, headers: fixture.headers(.ops))
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.text.contains("<svg id=\"chart-lags\""))
+            #expect(page.text.contains("data-department=\"tax\" data-month=\"2\""))
+            #expect(page.text.contains("tax 2月: p90 6, 1 late of 1"))
+            #expect(page.text.contains("no calendar published for 2024: working days are Monday to Friday alone"))
+            #expect(!page.text.contains("P1"), "the page names no person")
+            let noYear = try await client.execute(uri: "/ops", method: .get, headers: fixture.headers(.ops))
+            #expect(noYear.status == .badRequest)
         }
     }
 

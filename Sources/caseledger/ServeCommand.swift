@@ -9,10 +9,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the HTTP API and the investigators' pages (loopback by default).",
         discussion: """
-            Routes: POST /events, GET /persons/{id}/timeline, /persons/{id}/years/{year}, /persons/{id} \
-            (HTML), /reports/{name}, /params, /rebuild, /health, /metrics, /openapi.yaml. Every route but \
-            /health and /openapi.yaml takes a bearer token from the --tokens file (see `caseledger token`). \
-            Every read of a person is recorded in the ledger.
+            Routes: POST /events (?format=platform for the national platform's messages), GET \
+            /persons/{id}/timeline, /persons/{id}/years/{year}, /persons/{id} (HTML), /reports/{name}, /ops \
+            (HTML: the year's data-sharing lags), /params, /rebuild, /health, /metrics, /openapi.yaml. Every \
+            route but /health and /openapi.yaml takes a bearer token from the --tokens file (see \
+            `caseledger token`). Every read of a person, and every report that lists persons, is recorded \
+            in the ledger. Connections are capped (--max-connections) and a request's head must arrive \
+            within --head-timeout seconds.
 
             Examples:
               caseledger token add --tokens ./tokens --role investigator --name wang.li

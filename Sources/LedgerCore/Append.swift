@@ -19,25 +19,10 @@ public struct AppendSummary: Equatable, Sendable {
 }
 
 extension Ledger {
-    /// Records that `reader` read `person`'s data through `route` (an `access.recorded` event in the
-    /// person's stream), in its own durable transaction.
-    @discardableResult
-    public func recordAccess(person: String, reader: String, role: String, route: String, recordedAt: Timestamp)
-        throws(LedgerError) -> UInt64
-    {
-        try recordAccesses([AccessRecord(person: person, reader: reader, role: role, route: route)], recordedAt: recordedAt).head.sequence
-    }
-
-    /// Records reads in one durable transaction, in the order given. A record whose person the ledger
-    /// does not know (or that was merged away) is not written and is returned in `skipped`: a read of
-    /// nothing leaves nothing in a stream.
-    public func recordAccesses(_ records: [AccessRecord], recordedAt: Timestamp)
-        throws(LedgerError) -> (head: Head, skipped: [AccessRecord])
-    {
-        try recordAccesses(records, clock: { recordedAt })
-    }
-
-    /// Records reads at the time `clock` gives once the write transaction holds the ledger.
+    /// Records reads in one durable transaction, in the order given, at the time `clock` gives once
+    /// the write transaction holds the ledger. A record whose person the ledger does not know (or
+    /// that was merged away) is not written and is returned in `skipped`: a read of nothing leaves
+    /// nothing in a stream.
     public func recordAccesses(_ records: [AccessRecord], clock: () -> Timestamp)
         throws(LedgerError) -> (head: Head, skipped: [AccessRecord])
     {

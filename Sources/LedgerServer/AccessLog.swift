@@ -19,7 +19,6 @@ public final class AccessLog: @unchecked Sendable {
     private var queue: [AccessRecord] = []
     private var writing = false
     private var stopped = false
-    private var written = 0
     /// Records waiting at most; past it reads are refused until the writer catches up.
     public static let capacity = 100_000
     /// Records written in one transaction at most.
@@ -61,13 +60,6 @@ public final class AccessLog: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Records written so far (for metrics).
-    var writtenCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return written
-    }
-
     private func run() {
         while true {
             condition.lock()
@@ -93,7 +85,7 @@ public final class AccessLog: @unchecked Sendable {
                 failed = true
             }
             condition.lock()
-            if failed { queue.insert(contentsOf: records, at: 0) } else { written += records.count }
+            if failed { queue.insert(contentsOf: records, at: 0) }
             writing = false
             condition.broadcast()
             condition.unlock()

@@ -360,7 +360,7 @@ public struct LedgerServer: Sendable {
     }
 
     func year(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        try personRead(request, context) { principal, id in
+        try personRead(request, context) { _, id in
             let year = try LedgerServer.year(context.parameters.get("year").map { Substring($0) }, "the year of /persons/{id}/years/{year}")
             guard try ledgerCall({ () throws(LedgerError) in try ledger.isKnown(id) }) else {
                 throw APIError(.notFound, "unknown person \(id)")
@@ -396,7 +396,6 @@ public struct LedgerServer: Sendable {
             }
             writer.endArray()
             writer.endObject()
-            _ = principal
             return LedgerServer.respond(.ok, json: writer.text)
         }
     }

@@ -8,7 +8,7 @@ swift build -c release --product caseledger
 bin=.build/release/caseledger
 dir=${LEDGER_DIR:-/tmp/caseledger-demo}
 persons=${PERSONS:-2000}
-rm -rf "$dir" "$dir.jsonl" "$dir.risk.txt" "$dir.decisions.jsonl"
+rm -rf "$dir" "$dir.jsonl" "$dir.risk.txt" "$dir.decisions.jsonl" "$dir.one-stop.txt"
 echo "== generate a city of $persons persons (seed 7)"
 "$bin" generate --persons "$persons" --seed 7 > "$dir.jsonl"
 wc -l < "$dir.jsonl" | xargs echo "lines:"
@@ -32,3 +32,15 @@ echo "== replay: re-decide every decision from the log alone"
 person=$(grep -m1 '"application"' "$dir.decisions.jsonl" | sed 's/.*"person":"\([^"]*\)".*/\1/' || true)
 echo "== timeline of ${person:-P0000001}, each decision explained"
 "$bin" --ledger "$dir" timeline "${person:-P0000001}"
+echo "== the same city with its settlements as the national platform's messages (PLATFORM.md)"
+rm -rf "$dir-platform" "$dir.platform.jsonl" "$dir.others.jsonl"
+"$bin" generate --persons "$persons" --seed 7 --format platform --others "$dir.others.jsonl" > "$dir.platform.jsonl"
+head -c 400 "$dir.platform.jsonl"; echo " …"
+"$bin" --ledger "$dir-platform" import "$dir.others.jsonl"
+"$bin" --ledger "$dir-platform" import --format platform "$dir.platform.jsonl"
+echo "== one-stop reconciliation: what the hospital windows paid (maf_pay) against the rules (first 10 rows)"
+"$bin" --ledger "$dir-platform" report one-stop --year 2024 > "$dir.one-stop.txt"
+head -n 12 "$dir.one-stop.txt"
+echo "…"
+tail -n 6 "$dir.one-stop.txt"
+

@@ -421,6 +421,10 @@ struct Appender {
             }
             entry = existing
         }
+        if let id = event.text(.idNumber), let idNumbers = ledger.idNumbers {
+            let key = Keys.idNumber(id, person: entry.number)
+            if try transaction.get(idNumbers, key: key) == nil { try transaction.put(idNumbers, key: key, value: Keys.bigEndian(sequence)) }
+        }
         entry.version += 1
         try transaction.put(ledger.streams, key: Keys.stream(person: entry.number, version: entry.version), value: Keys.bigEndian(sequence))
         if let year = Appender.factYear(of: event) {

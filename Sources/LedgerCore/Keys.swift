@@ -57,7 +57,12 @@ enum Keys {
     /// `merges`: survivor number ‖ merged number.
     static func merge(survivor: UInt32, merged: UInt32) -> [UInt8] { bigEndian(survivor) + bigEndian(merged) }
 
+    /// `idNumbers`: ID number ‖ 0x00 ‖ person number.
+    static func idNumber(_ id: String, person: UInt32) -> [UInt8] { Array(id.utf8) + [0] + bigEndian(person) }
+
     static let head: [UInt8] = Array("head".utf8)
+    /// Present once `idNumbers` holds every ID number of the log.
+    static let idNumberIndex: [UInt8] = Array("index.idNumbers".utf8)
     static let format: [UInt8] = Array("format".utf8)
     static let counts: [UInt8] = Array("counts".utf8)
     /// Which accumulators database (0 or 1) is live.

@@ -17,7 +17,8 @@ import Glibc
 /// `personNumbers` (number → id),
 /// `streams` (person number, version → sequence), `sources` (system, key → sequence),
 /// `claims` (claim → settlement, reversal), `merges` (survivor, merged → merged id),
-/// `policies` (sequence of each policy.published), `personYears` (year, person number → id), `meta`.
+/// `policies` (sequence of each policy.published), `personYears` (year, person number → id),
+/// `idNumbers` (ID number, person number → sequence that gave it), `meta`.
 /// Every index is written in the transaction that appends the event it indexes.
 public final class Ledger: @unchecked Sendable {
     // @unchecked Sendable: all state is in the Environment, which serialises writers itself.
@@ -32,6 +33,8 @@ public final class Ledger: @unchecked Sendable {
     let policies: Database
     let personYears: Database
     let personNumbers: Database
+    /// Absent only in a ledger an earlier version wrote, opened read-only; a writable open builds it.
+    let idNumbers: Database?
     let accumulators0: Database
     let accumulators1: Database
     /// The recorded parameters and the sequence of the last policy they hold.
@@ -44,8 +47,9 @@ public final class Ledger: @unchecked Sendable {
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",
-        "accumulators.0", "accumulators.1",
+        "accumulators.0", "accumulators.1", "idNumbers",
     ]
+    static let databaseSpecs = databaseNames.map { DatabaseSpec($0, mayBeAbsent: $0 == "idNumbers") }
 
     private init(environment: Environment) {
         self.environment = environment
@@ -59,6 +63,7 @@ public final class Ledger: @unchecked Sendable {
         policies = environment.database("policies")
         personYears = environment.database("personYears")
         personNumbers = environment.database("personNumbers")
+        idNumbers = environment.databaseIfPresent("idNumbers")
         accumulators0 = environment.database("accumulators.0")
         accumulators1 = environment.database("accumulators.1")
     }
@@ -66,6 +71,7 @@ public final class Ledger: @unchecked Sendable {
     /// The index databases, in the order `stat` and `verify` report them.
     var allDatabases: [Database] {
         [log, persons, personNumbers, streams, sources, claims, merges, policies, personYears, meta, accumulators0, accumulators1]
+            + (idNumbers.map { [$0] } ?? [])
     }
 
     /// Opens the ledger in directory `path`.
@@ -86,7 +92,7 @@ public final class Ledger: @unchecked Sendable {
         let environment: Environment
         do {
             environment = try Environment(
-                path: path, databases: databaseNames.map { DatabaseSpec($0) }, readOnly: readOnly)
+                path: path, databases: databaseSpecs, readOnly: readOnly)
         } catch {
             throw .storage(error)
         }
@@ -107,6 +113,7 @@ public final class Ledger: @unchecked Sendable {
         }
         if let found {
             guard found == expected else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
+            if initialise { try buildIDNumberIndexIfMissing() }
             return
         }
         guard initialise else { throw .unsupportedFormat(found: "none") }
@@ -114,6 +121,7 @@ public final class Ledger: @unchecked Sendable {
         do {
             try environment.write { transaction in
                 try transaction.put(meta, key: Keys.format, value: expected)
+                try transaction.put(meta, key: Keys.idNumberIndex, value: [1])
                 var appender = try Appender(ledger: self, transaction: transaction, recordedAt: createdAt)
                 for (index, event) in DefaultParameters.events.enumerated() {
                     let problems = try appender.submit(Submission(line: index + 1, event: event))
@@ -124,6 +132,41 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw Ledger.wrap(error)
         }
+    }
+
+    /// A ledger written before `idNumbers` existed gets it here, from the log, in one transaction.
+    private func buildIDNumberIndexIfMissing() throws(LedgerError) {
+        guard let idNumbers else { return }
+        do {
+            try environment.write { transaction in
+                guard try transaction.get(meta, key: Keys.idNumberIndex) == nil else { return }
+                try transaction.withCursor(log) { cursor in
+                    var entry = try cursor.first()
+                    while let current = entry {
+                        let event = try EventCodec.decode(current.value).event
+                        if let id = event.text(.idNumber), let person = event.person,
+                            let number = try personEntry(person, in: transaction)?.number
+                        {
+                            let key = Keys.idNumber(id, person: number)
+                            if try transaction.get(idNumbers, key: key) == nil {
+                                try transaction.put(idNumbers, key: key, value: Array(current.key))
+                            }
+                        }
+                        entry = try cursor.next()
+                    }
+                }
+                try transaction.put(meta, key: Keys.idNumberIndex, value: [1])
+            }
+        } catch {
+            throw Ledger.wrap(error)
+        }
+    }
+
+    /// Whether `idNumbers` holds every ID number of the log (always, but in a ledger an earlier
+    /// version wrote that has only been opened read-only since).
+    func hasIDNumberIndex(in transaction: Transaction) throws -> Bool {
+        guard idNumbers != nil else { return false }
+        return try transaction.get(meta, key: Keys.idNumberIndex) != nil
     }
 
     static func wrap(_ error: any Error) -> LedgerError {

@@ -90,38 +90,38 @@ extension Ledger {
 }
 
 extension Ledger {
-    /// What a platform message needs of the ledger (PLATFORM.md), read in one snapshot: the persons
-    /// (their survivors, for merged ones) who hold or held each ID number, registered or amended, and
-    /// the owner of each recorded claim.
+    /// What a platform message needs of the ledger (PLATFORM.md): the persons (their survivors, for
+    /// merged ones) who hold or held an ID number, registered or amended, from `idNumbers`; and the
+    /// owner of a recorded claim, from `claims`. Each question is one read snapshot of a few pages,
+    /// so a message costs the same in a city of any size.
     public func platformLookup() throws(LedgerError) -> PlatformMessages.Lookup {
-        try read { transaction in
-            var holders: [String: Set<String>] = [:]
-            try transaction.withCursor(log) { cursor in
-                var entry = try cursor.first()
-                while let current = entry {
-                    let recorded = try EventCodec.decode(current.value)
-                    let event = recorded.event
-                    if event.type == .personRegistered || event.type == .personAmended, let id = event.text(.idNumber), let person = event.person {
-                        holders[id, default: []].insert(try survivor(of: person, in: transaction))
+        let indexed = try read { transaction in try hasIDNumberIndex(in: transaction) }
+        guard indexed, let idNumbers else { throw .damaged(sequence: nil, reason: "the idNumbers index is missing: open the ledger writable once to build it") }
+        return PlatformMessages.Lookup(
+            persons: { id in
+                (try? self.read { transaction in
+                    var holders: Set<String> = []
+                    let prefix = Array(id.utf8) + [0]
+                    try transaction.withCursor(idNumbers) { cursor in
+                        var entry = try cursor.seek(atLeast: prefix)
+                        while let current = entry, current.key.count == prefix.count + 4, current.key.starts(with: prefix) {
+                            let number = Keys.uint32(current.key, at: prefix.count)
+                            if let person = try transaction.get(self.personNumbers, key: Keys.bigEndian(number)) {
+                                holders.insert(try self.survivor(of: String(decoding: person, as: UTF8.self), in: transaction))
+                            }
+                            entry = try cursor.next()
+                        }
                     }
-                    entry = try cursor.next()
+                    return holders.sorted()
+                }) ?? []
+            },
+            claimOwner: { claim in
+                try? self.read { transaction in
+                    guard let bytes = try transaction.get(self.claims, key: Array(claim.utf8)), let entry = ClaimEntry(bytes),
+                        let person = try self.event(at: entry.settlement, in: transaction)?.event.person
+                    else { return nil }
+                    return try self.survivor(of: person, in: transaction)
                 }
-            }
-            var owners: [String: String] = [:]
-            try transaction.withCursor(claims) { cursor in
-                var entry = try cursor.first()
-                while let current = entry {
-                    let claim = String(decoding: current.key, as: UTF8.self)
-                    if current.value.count == 16, let settlement = try event(at: Keys.uint64(current.value), in: transaction),
-                        let person = settlement.event.person
-                    {
-                        owners[claim] = try survivor(of: person, in: transaction)
-                    }
-                    entry = try cursor.next()
-                }
-            }
-            let persons = holders.mapValues { Array($0).sorted() }
-            return PlatformMessages.Lookup(persons: { persons[$0] ?? [] }, claimOwner: { owners[$0] })
-        }
+            })
     }
 }

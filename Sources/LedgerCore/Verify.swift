@@ -58,6 +58,7 @@ struct Verifier {
     var personIDs: [UInt32: String] = [:]
     var expectedMerges: Set<[UInt8]> = []
     var expectedPersonYears: Set<[UInt8]> = []
+    var expectedIDNumbers: Set<[UInt8]> = []
     var expectedPolicies = 0
     var expectedClaims = 0
     var expectedSources = 0
@@ -145,6 +146,12 @@ struct Verifier {
         guard var entry = persons[person] else {
             report.add(sequence, "log", "event of unregistered person \(person)")
             return
+        }
+        if let id = event.text(.idNumber), let idNumbers = ledger.idNumbers, try ledger.hasIDNumberIndex(in: transaction) {
+            let key = Keys.idNumber(id, person: entry.number)
+            if expectedIDNumbers.insert(key).inserted {
+                try expect(idNumbers, key, Keys.bigEndian(sequence), sequence, "ID number of \(person)")
+            }
         }
         if let year = Appender.factYear(of: event) {
             let key = Keys.personYear(year: year, person: entry.number)
@@ -248,6 +255,15 @@ struct Verifier {
             let sequence = key.count == 8 ? Keys.uint64(key) : 0
             guard (try? ledger.event(at: sequence, in: transaction))??.event.type == .policyPublished else {
                 report.add(sequence, "policies", "entry names no policy.published event"); return
+            }
+        }
+        if let idNumbers = ledger.idNumbers, try ledger.hasIDNumberIndex(in: transaction) {
+            try scan(idNumbers, into: &report) { key, value, report in
+                if !expectedIDNumbers.contains(Array(key)) { report.add(nil, "idNumbers", "entry the log does not imply") }
+            }
+            let actual = try transaction.count(idNumbers)
+            if actual != expectedIDNumbers.count {
+                report.add(nil, "idNumbers", "holds \(actual) entries, the log implies \(expectedIDNumbers.count)")
             }
         }
         for (database, expected) in [(ledger.streams, expectedStreamEntries), (ledger.sources, expectedSources),

@@ -224,3 +224,86 @@ public enum PlatformMessages {
         return date
     }
 }
+
+extension PlatformMessages {
+    /// The platform message a settlement would have arrived as (PLATFORM.md): `2304` for an inpatient
+    /// claim, `2207` otherwise, with `setlinfo`, the `setldetail` of the three checked funds and, for a
+    /// special chronic claim, a main diagnosis whose prefix names its disease. `maf_pay` is written
+    /// when the event carries `platformAssistance`. Reading the line back gives the event's fields again.
+    /// - Precondition: `event` is a `settlement.recorded`.
+    public static func render(settlement event: Event, certno: String, msgid: String) -> String {
+        precondition(event.type == .settlementRecorded, "only a settlement renders as a platform settlement")
+        let kind = event.symbol(.claimKind) ?? "outpatient"
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("infno", kind == "inpatient" ? "2304" : "2207")
+        writer.member("msgid", msgid)
+        writer.member("fixmedins_code", event.text(.hospital) ?? "")
+        writer.key("output")
+        writer.beginObject()
+        writer.key("setlinfo")
+        writer.beginObject()
+        writer.member("setl_id", event.text(.claim) ?? "")
+        writer.member("psn_cert_type", "01")
+        writer.member("certno", certno)
+        writer.member("insutype", "390")
+        writer.member("med_type", kind == "inpatient" ? "21" : kind == "outpatient-special-chronic" ? "14" : "11")
+        for (name, field, clock) in [("begndate", Field.admittedOn, "09:00:00"), ("enddate", .dischargedOn, "10:00:00"),
+                                     ("setl_time", .settledOn, "10:30:00")] {
+            if let date = event.date(field) { writer.member(name, "\(date) \(clock)") }
+        }
+        var details: [(String, Money)] = []
+        for (name, field, fund) in [("medfee_sumamt", Field.totalCost, nil), ("inscp_scp_amt", .inListCost, nil),
+                                    ("hifp_pay", .basicPaid, "390100"), ("hifmi_pay", .criticalPaid, "390200"),
+                                    ("maf_pay", .platformAssistance, "610100")] {
+            guard let amount = event.money(field) else { continue }
+            writer.key(name)
+            writer.raw(amount.yuanString)
+            if let fund { details.append((fund, amount)) }
+        }
+        writer.endObject()
+        writer.key("setldetail")
+        writer.beginArray()
+        for (fund, amount) in details {
+            writer.beginObject()
+            writer.member("fund_pay_type", fund)
+            writer.key("fund_payamt")
+            writer.raw(amount.yuanString)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        if kind == "outpatient-special-chronic", let disease = event.symbol(.disease).flatMap(Field.diseases.firstIndex) {
+            writer.key("diseinfo")
+            writer.beginArray()
+            writer.beginObject()
+            writer.member("diag_code", diagnosisCodes[disease])
+            writer.member("maindiag_flag", "1")
+            writer.endObject()
+            writer.endArray()
+        }
+        writer.endObject()
+        return writer.text
+    }
+
+    /// The cancellation of settlement `claim` on `date`: `2305` for an inpatient claim, `2208` otherwise.
+    public static func render(cancellationOf claim: String, inpatient: Bool, on date: CivilDate, msgid: String) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("infno", inpatient ? "2305" : "2208")
+        writer.member("msgid", msgid)
+        writer.member("inf_time", "\(date) 16:00:00")
+        writer.key("input")
+        writer.beginObject()
+        writer.key("data")
+        writer.beginObject()
+        writer.member("setl_id", claim)
+        writer.endObject()
+        writer.endObject()
+        writer.endObject()
+        return writer.text
+    }
+
+    /// A main diagnosis for each disease of `Field.diseases`, in its order, that ``mainDisease(_:)`` reads back.
+    static let diagnosisCodes = ["N18.500", "C34.900", "Z94.000", "D56.900", "D66.x00"]
+}

@@ -54,6 +54,9 @@ public struct ScenarioGenerator {
     private var lines: [Event] = []
     private var claimCounter = 0
     private var merged: Set<Int> = []
+    /// The first 17 digits of every ID number given, so no two persons hold one (a platform message
+    /// finds its person by ID number).
+    private var givenIDs: Set<UInt64> = []
 
     public init(_ options: Options) {
         self.options = options
@@ -110,9 +113,19 @@ public struct ScenarioGenerator {
     /// It holds the lines in one buffer with 24 bytes of order each instead of an `Event` per line,
     /// so a city of a million persons and ten million lines generates in a few gigabytes.
     public mutating func renderedLines(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        try renderedLines(platform: false) { line, _ in try body(line) }
+    }
+
+    /// The scenario in the order of ``events()``; with `platform`, its settlements and cancellations
+    /// are rendered as the national platform's messages (PLATFORM.md) and flagged `true`, every other
+    /// line as interchange. A settlement's `msgid` is its interchange source key, so a re-pushed line
+    /// is a re-sent message; `maf_pay` is what a hospital window would pay on the claim alone (see
+    /// ``windowAssistance(_:rate:)``).
+    public mutating func renderedLines(platform: Bool, _ body: (UnsafeBufferPointer<UInt8>, Bool) throws -> Void) rethrows {
         struct Placed {
             var day: Int32
             var isSettlement: Bool
+            var isPlatform: Bool
             var length: Int32
             var offset: Int
         }
@@ -120,9 +133,12 @@ public struct ScenarioGenerator {
         var text: [UInt8] = []
         var placed: [Placed] = []
         for index in 1...max(1, options.persons) {
-            for (date, event) in person(index) {
-                let line = Interchange.render(event).utf8
-                placed.append(Placed(day: date.daysSinceEpoch, isSettlement: event.type == .settlementRecorded,
+            let events = person(index)
+            let context = platform ? PlatformContext(events.map(\.1)) : nil
+            for (date, event) in events {
+                let message = context.flatMap { ScenarioGenerator.platformMessage(event, context: $0) }
+                let line = (message ?? Interchange.render(event)).utf8
+                placed.append(Placed(day: date.daysSinceEpoch, isSettlement: event.type == .settlementRecorded, isPlatform: message != nil,
                                      length: Int32(line.count), offset: text.count))
                 text.append(contentsOf: line)
             }
@@ -132,13 +148,64 @@ public struct ScenarioGenerator {
         placed = arrivalOrder(placed) { $0.isSettlement }
         for event in lines {
             let line = Array(Interchange.render(event).utf8)
-            try line.withUnsafeBufferPointer { try body($0) }
+            try line.withUnsafeBufferPointer { try body($0, false) }
         }
         try text.withUnsafeBufferPointer { all in
             for line in placed {
-                try body(UnsafeBufferPointer(rebasing: all[line.offset..<line.offset + Int(line.length)]))
+                try body(UnsafeBufferPointer(rebasing: all[line.offset..<line.offset + Int(line.length)]), line.isPlatform)
             }
         }
+    }
+
+    /// What rendering one person's settlements as platform messages needs of the person's other events.
+    struct PlatformContext {
+        var certno = ""
+        /// The assistance rate of the person's identity, in percent (0: none).
+        var rate: Int64 = 0
+        var inpatientClaims: Set<String> = []
+
+        init(_ events: [Event]) {
+            for event in events {
+                switch event.type {
+                case .personRegistered: certno = event.text(.idNumber) ?? ""
+                case .identityRecognized: rate = ["JC": 70, "TP": 50][event.symbol(.category) ?? ""] ?? rate
+                case .settlementRecorded where event.symbol(.claimKind) == "inpatient":
+                    if let claim = event.text(.claim) { inpatientClaims.insert(claim) }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// `event` as a platform message, when it is a settlement or its cancellation.
+    static func platformMessage(_ event: Event, context: PlatformContext) -> String? {
+        guard let msgid = event.source?.key else { return nil }
+        switch event.type {
+        case .settlementRecorded:
+            var settlement = event
+            if let assistance = windowAssistance(event, rate: context.rate) {
+                var fields = event.fields
+                fields[.platformAssistance] = .money(assistance)
+                settlement = Event(type: event.type, source: event.source, person: event.person, fields: fields)
+            }
+            return PlatformMessages.render(settlement: settlement, certno: context.certno, msgid: msgid)
+        case .settlementReversed:
+            guard let claim = event.text(.claim), let on = event.date(.reversedOn) else { return nil }
+            return PlatformMessages.render(cancellationOf: claim, inpatient: context.inpatientClaims.contains(claim), on: on, msgid: msgid)
+        default:
+            return nil
+        }
+    }
+
+    /// What a hospital window pays from the assistance fund on one inpatient or special chronic claim,
+    /// seeing that claim alone: `rate` of the in-list burden above the annual threshold of 3 000 yuan,
+    /// rounded half-up to the fen. The ledger applies the threshold to the year's cumulative burden,
+    /// so the window pays less on a person's later claims: what the one-stop report is for.
+    static func windowAssistance(_ event: Event, rate: Int64) -> Money? {
+        guard rate > 0, event.symbol(.claimKind) != "outpatient" else { return nil }
+        let burden = (event.money(.inListCost) ?? .zero) - (event.money(.basicPaid) ?? .zero) - (event.money(.criticalPaid) ?? .zero)
+        let above = max(0, burden.fen - Money.yuan(3_000).fen)
+        return Money(fen: (above * rate + 50) / 100)
     }
 
     private mutating func publish(_ name: String, _ value: String, _ from: String, _ to: String?, _ clause: String) {
@@ -160,8 +227,9 @@ public struct ScenarioGenerator {
         let birth = CivilDate(year: 1940 + random.below(80), month: 1 + random.below(12), day: 1 + random.below(28))!
         let rural = random.chance(60)
         let registeredOn = CivilDate(year: year - 1, month: 1, day: 1)!
+        let idNumber = residentID(region: region, birth: birth, serial: index)
         emit(registeredOn, .personRegistered, "civil-registry", "r-\(id)", [
-            .idNumber: .text(residentID(region: region, birth: birth, serial: index)),
+            .idNumber: .text(idNumber),
             .name: .text("居民\(index)"), .birthDate: .date(birth), .region: .integer(region),
             .residence: .symbol(rural ? 0 : 1),
         ])
@@ -259,9 +327,15 @@ public struct ScenarioGenerator {
         return out
     }
 
-    func residentID(region: Int64, birth: CivilDate, serial: Int) -> String {
+    /// An ID number of region, birth date and sequence code `serial` mod 1000; the next free sequence
+    /// code when another person of the same region and birth date holds that one.
+    mutating func residentID(region: Int64, birth: CivilDate, serial: Int) -> String {
+        let prefix = UInt64(region) * 100_000_000_000 + UInt64(birth.year * 10_000 + birth.month * 100 + birth.day) * 1_000
+        var code = serial % 1000
+        for _ in 0..<1000 where givenIDs.contains(prefix + UInt64(code)) { code = (code + 1) % 1000 }
+        givenIDs.insert(prefix + UInt64(code))
         let first17 = String(region) + ScenarioGenerator.pad(birth.year, 4) + ScenarioGenerator.pad(birth.month, 2)
-            + ScenarioGenerator.pad(birth.day, 2) + ScenarioGenerator.pad(serial % 1000, 3)
+            + ScenarioGenerator.pad(birth.day, 2) + ScenarioGenerator.pad(code, 3)
         return first17 + String(ResidentID.checkCharacter(forFirst17: Array(first17.utf8)))
     }
 }

@@ -16,10 +16,14 @@ public struct Database: Sendable, Hashable {
 public struct DatabaseSpec: Sendable {
     public let name: String
     public let duplicateSorted: Bool
+    /// A database that a ledger written by an earlier version may lack: a read-only open goes on
+    /// without it (``Environment/databaseIfPresent(_:)`` is nil); a writable open creates it.
+    public let mayBeAbsent: Bool
 
-    public init(_ name: String, duplicateSorted: Bool = false) {
+    public init(_ name: String, duplicateSorted: Bool = false, mayBeAbsent: Bool = false) {
         self.name = name
         self.duplicateSorted = duplicateSorted
+        self.mayBeAbsent = mayBeAbsent
     }
 }
 
@@ -120,6 +124,7 @@ public final class Environment: @unchecked Sendable {
             if spec.duplicateSorted { flags |= UInt32(MDB_DUPSORT) }
             var dbi: MDB_dbi = 0
             let code = mdb_dbi_open(transaction, spec.name, flags, &dbi)
+            if code == MDB_NOTFOUND && spec.mayBeAbsent { continue }
             if code != MDB_SUCCESS {
                 mdb_txn_abort(transaction)
                 throw StorageError(code: code, operation: "open database \(spec.name)")
@@ -136,6 +141,9 @@ public final class Environment: @unchecked Sendable {
         }
         return database
     }
+
+    /// The named database, or nil when it was declared ``DatabaseSpec/mayBeAbsent`` and the file lacks it.
+    public func databaseIfPresent(_ name: String) -> Database? { databasesByName[name] }
 
     /// Runs `body` in a read-only snapshot of the environment.
     public func read<T>(_ body: (Transaction) throws -> T) throws -> T {

@@ -84,11 +84,17 @@ func readInput(_ path: String) throws -> [UInt8] {
     return bytes
 }
 
-/// Buffered standard output for long listings.
+/// Buffered output for long listings, to standard output or a file.
 struct OutputBuffer {
     private var buffer: [UInt8] = []
+    private let file: UnsafeMutablePointer<FILE>
+    /// Whether a write has failed (a full disk, a closed pipe): the caller reports it.
+    private(set) var failed = false
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init(file: UnsafeMutablePointer<FILE> = stdout) {
+        self.file = file
+        buffer.reserveCapacity(1 << 16)
+    }
 
     mutating func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
@@ -103,9 +109,9 @@ struct OutputBuffer {
     }
 
     mutating func flush() {
-        buffer.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+        let written = buffer.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        if written != buffer.count || fflush(file) != 0 { failed = true }
         buffer.removeAll(keepingCapacity: true)
-        fflush(stdout)
     }
 }
 

@@ -42,6 +42,32 @@ import Testing
         #expect(replay.status == 0, "\(replay.standardOutput)")
     }
 
+    /// The seeded city with its settlements as the national platform's messages (PLATFORM.md): the
+    /// one-stop reconciliation of what hospital windows paid (RULES.md § 13) and the data-sharing
+    /// lags (§ 14) of its departments.
+    @Test func seededPlatformCity() throws {
+        let others = CLI.temporaryDirectory() + "-others.jsonl"
+        let generated = try CLI.run(["generate", "--persons", "80", "--seed", "7", "--format", "platform", "--others", others])
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try assertSnapshot(generated.standardOutput, named: "scenario-7-platform/input-platform.jsonl")
+        let ledger = CLI.temporaryDirectory()
+        let first = try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-12-31T08:00:00.000Z", others])
+        #expect(first.status == 0, "\(first.standardError)")
+        let imported = try CLI.run(["--ledger", ledger, "import", "--format", "platform", "--recorded-at", "2025-01-15T08:00:00.000Z", "-"],
+                                   input: generated.standardOutput)
+        #expect(imported.status == 0, "\(imported.standardError)")
+        try assertSnapshot(imported.standardOutput, named: "scenario-7-platform/import.txt")
+        for (name, arguments) in [("report-one-stop.txt", ["report", "one-stop", "--year", "2024"]),
+                                  ("report-one-stop.csv", ["report", "one-stop", "--year", "2024", "--csv"]),
+                                  ("report-lags.csv", ["report", "lags", "--year", "2024", "--csv"]),
+                                  ("report-lags-summary.txt", ["report", "lags-summary", "--year", "2024"])] {
+            let result = try CLI.run(["--ledger", ledger] + arguments)
+            #expect(result.status == 0, "\(arguments): \(result.standardError)")
+            try assertSnapshot(result.standardOutput, named: "scenario-7-platform/\(name)")
+        }
+        #expect(try CLI.run(["--ledger", ledger, "replay", "--verify"]).status == 0)
+    }
+
     @Test func theWorkedExampleDecidesAsRulesSection11() throws {
         let ledger = CLI.temporaryDirectory()
         let path = CLI.fixtures.appendingPathComponent("worked-example.jsonl").path

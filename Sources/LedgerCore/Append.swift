@@ -37,7 +37,8 @@ extension Ledger {
             ]))
         }
         do {
-            return try environment.write { transaction in
+            // Retry-safe: every effect is in the transaction; the clock is read again.
+            return try environment.write(retrySafe: true) { transaction in
                 // A server's clock may lag a history loaded with its own times: a read is then
                 // stamped at the head's time, never before it.
                 var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), raisingToHead: true)
@@ -88,7 +89,9 @@ extension Ledger {
         reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
         do {
-            let (summary, histories) = try environment.write { transaction in
+            // Retry-safe: every effect is in the transaction; a second run reads the clock again
+            // and, the warm histories taken by the first, folds its persons from the log.
+            let (summary, histories) = try environment.write(retrySafe: true) { transaction in
                 var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), warm: true)
                 for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
                     let actual = try personEntry(person, in: transaction)?.version ?? 0

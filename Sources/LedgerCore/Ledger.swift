@@ -80,8 +80,11 @@ public final class Ledger: @unchecked Sendable {
     /// - Parameter createdAt: the recorded time of a new ledger's default parameters (history loaded
     ///   with its own times needs a ledger that starts before it); by default a fixed time, so that
     ///   generated ledgers are byte for byte the same.
+    /// - Parameter initialMapSizeBytes: the memory map to start with; LMDB raises it to the file's
+    ///   size, and a write that fills it grows it.
     public static func open(at path: String, create: Bool = false, readOnly: Bool = false,
-                            createdAt: Timestamp = DefaultParameters.recordedAt) throws(LedgerError) -> Ledger {
+                            createdAt: Timestamp = DefaultParameters.recordedAt,
+                            initialMapSizeBytes: Int = 1 << 30) throws(LedgerError) -> Ledger {
         let exists = access(path + "/data.mdb", F_OK) == 0
         if !exists {
             guard create, !readOnly else { throw .noLedger(path: path) }
@@ -92,7 +95,7 @@ public final class Ledger: @unchecked Sendable {
         let environment: Environment
         do {
             environment = try Environment(
-                path: path, databases: databaseSpecs, readOnly: readOnly)
+                path: path, databases: databaseSpecs, readOnly: readOnly, initialMapSizeBytes: initialMapSizeBytes)
         } catch {
             throw .storage(error)
         }
@@ -119,7 +122,7 @@ public final class Ledger: @unchecked Sendable {
         guard initialise else { throw .unsupportedFormat(found: "none") }
         // A new ledger: the format marker and the seeds' default parameters, in one transaction.
         do {
-            try environment.write { transaction in
+            try environment.write(retrySafe: true) { transaction in
                 try transaction.put(meta, key: Keys.format, value: expected)
                 try transaction.put(meta, key: Keys.idNumberIndex, value: [1])
                 var appender = try Appender(ledger: self, transaction: transaction, recordedAt: createdAt)
@@ -138,7 +141,7 @@ public final class Ledger: @unchecked Sendable {
     private func buildIDNumberIndexIfMissing() throws(LedgerError) {
         guard let idNumbers else { return }
         do {
-            try environment.write { transaction in
+            try environment.write(retrySafe: true) { transaction in
                 guard try transaction.get(meta, key: Keys.idNumberIndex) == nil else { return }
                 try transaction.withCursor(log) { cursor in
                     var entry = try cursor.first()

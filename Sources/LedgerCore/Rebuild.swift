@@ -6,6 +6,46 @@ import LedgerStorage
 import Glibc
 #endif
 
+extension Ledger {
+    /// Applies the events after `checkpoint` (at most `events` of them) to generation `target` in
+    /// `database`; records the progress, or — caught up with the head — switches to it. Inside the
+    /// writer's transaction, so nothing can be appended in between and the switch is atomic for
+    /// every reader. Returns the sequences it started after and ended at, and the head.
+    func rebuildChunk(from checkpoint: UInt64, events: Int, target: UInt8, into database: Database, in transaction: Transaction)
+        throws -> (first: UInt64, last: UInt64, head: UInt64)
+    {
+        let head = try head(in: transaction).sequence
+        let last = min(head, checkpoint + UInt64(events))
+        var projector = Projector(ledger: self, transaction: transaction, store: ChunkAccumulatorStore(
+            DatabaseAccumulatorStore(transaction: transaction, database: database)))
+        var sequence = checkpoint
+        try transaction.withCursor(log) { cursor in
+            var entry = sequence < last ? try cursor.seek(atLeast: Keys.log(sequence + 1)) : nil
+            while sequence < last {
+                sequence += 1
+                guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
+                    throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
+                }
+                let recorded: RecordedEvent
+                do throws(DecodeError) { recorded = try EventCodec.decode(current.value) } catch {
+                    throw LedgerError.damaged(sequence: sequence, reason: error.description)
+                }
+                try projector.apply(recorded.event)
+                entry = try cursor.next()
+            }
+        }
+        try projector.store.flush()
+        if last == head {
+            try transaction.put(meta, key: Keys.projectionGeneration, value: [target])
+            try transaction.put(meta, key: Keys.projectionCheckpoint, value: Keys.bigEndian(head))
+            try transaction.delete(meta, key: Keys.rebuildProgress)
+        } else {
+            try transaction.put(meta, key: Keys.rebuildProgress, value: [target] + Keys.bigEndian(last))
+        }
+        return (checkpoint, last, head)
+    }
+}
+
 /// What a rebuild did.
 public struct RebuildReport: Sendable {
     public var eventsApplied: UInt64 = 0
@@ -39,17 +79,19 @@ extension Ledger {
         }
         var report = RebuildReport()
         do {
-            let (target, initialCheckpoint) = try environment.write { transaction -> (UInt8, UInt64) in
+            // Retry-safe: the closures change nothing outside their transaction; what they found is
+            // taken only once the transaction has committed.
+            let (target, initialCheckpoint, resumed) = try environment.write(retrySafe: true) { transaction -> (UInt8, UInt64, Bool) in
                 if let bytes = try transaction.get(meta, key: Keys.rebuildProgress), bytes.count == 9 {
-                    report.resumedFrom = Keys.uint64(bytes, at: 1)
-                    return (bytes[0], Keys.uint64(bytes, at: 1))
+                    return (bytes[0], Keys.uint64(bytes, at: 1), true)
                 }
                 let live = try liveAccumulators(in: transaction)
                 let target: UInt8 = live == accumulators0 ? 1 : 0
                 try transaction.clear(target == 0 ? accumulators0 : accumulators1)
                 try transaction.put(meta, key: Keys.rebuildProgress, value: [target] + Keys.bigEndian(UInt64(0)))
-                return (target, 0)
+                return (target, 0, false)
             }
+            if resumed { report.resumedFrom = initialCheckpoint }
             report.generation = target
             var checkpoint = initialCheckpoint
             let database = target == 0 ? accumulators0 : accumulators1
@@ -57,46 +99,18 @@ extension Ledger {
             while true {
                 if let stoppingAfterChunks, chunks >= stoppingAfterChunks { return report }
                 chunks += 1
-                let done = try environment.write { transaction -> Bool in
-                    let head = try head(in: transaction).sequence
-                    report.head = head
-                    let last = min(head, checkpoint + UInt64(chunkEvents))
-                    var projector = Projector(ledger: self, transaction: transaction, store: ChunkAccumulatorStore(
-                        DatabaseAccumulatorStore(transaction: transaction, database: database)))
-                    var sequence = checkpoint
-                    try transaction.withCursor(log) { cursor in
-                        var entry = sequence < last ? try cursor.seek(atLeast: Keys.log(sequence + 1)) : nil
-                        while sequence < last {
-                            sequence += 1
-                            guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
-                                throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
-                            }
-                            let recorded: RecordedEvent
-                            do throws(DecodeError) { recorded = try EventCodec.decode(current.value) } catch {
-                                throw LedgerError.damaged(sequence: sequence, reason: error.description)
-                            }
-                            try projector.apply(recorded.event)
-                            report.eventsApplied += 1
-                            entry = try cursor.next()
-                        }
-                    }
-                    try projector.store.flush()
-                    checkpoint = last
-                    if last == head {
-                        // Caught up inside the writer's transaction: nothing can be appended in
-                        // between, so the switch is atomic for every reader.
-                        try transaction.put(meta, key: Keys.projectionGeneration, value: [target])
-                        try transaction.put(meta, key: Keys.projectionCheckpoint, value: Keys.bigEndian(head))
-                        try transaction.delete(meta, key: Keys.rebuildProgress)
-                        return true
-                    }
-                    try transaction.put(meta, key: Keys.rebuildProgress, value: [target] + Keys.bigEndian(last))
-                    return false
+                let chunk = try environment.write(retrySafe: true) { transaction in
+                    try rebuildChunk(from: checkpoint, events: chunkEvents, target: target, into: database, in: transaction)
                 }
+                // Only now, committed, does the checkpoint move: a chunk whose transaction failed
+                // is done again from where the last committed one ended.
+                checkpoint = chunk.last
+                report.head = chunk.head
+                report.eventsApplied += chunk.last - chunk.first
                 progress?(checkpoint, report.head)
-                if done { break }
+                if chunk.last == chunk.head { break }
             }
-            try environment.write { transaction in
+            try environment.write(retrySafe: true) { transaction in
                 try transaction.clear(target == 0 ? accumulators1 : accumulators0)
             }
         } catch {

@@ -74,6 +74,8 @@ public final class Environment: @unchecked Sendable {
     private let handle: OpaquePointer
     private var databasesByName: [String: Database] = [:]
     private let writerLock = Mutex()
+    /// The thread inside ``write(retrySafe:_:)``, to refuse a nested write instead of deadlocking.
+    private let writerThread = LockedThread()
     private let resizeLock = ReadWriteLock()
 
     /// Opens (and, unless `readOnly`, creates) the environment in directory `path`.
@@ -156,19 +158,34 @@ public final class Environment: @unchecked Sendable {
 
     /// Runs `body` in the one write transaction; commits when it returns, aborts when it throws.
     ///
-    /// When the map is full the transaction is aborted, the map doubled, and `body` run again from
-    /// the start: `body` must have no effect outside the transaction that a second run would repeat.
-    /// - Throws: ``StorageError`` (``StorageError/Kind/diskFull`` leaves the environment as it was),
-    ///   or whatever `body` throws.
-    public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+    /// When the map is full the transaction is aborted and the map grown. A `retrySafe` body — one
+    /// whose every effect is inside the transaction, so that running it again from the start does
+    /// exactly what one run would — is then run again; any other fails with
+    /// ``StorageError/Kind/mapFull``, nothing of it written, for its caller to decide.
+    /// - Throws: ``StorageError`` (``StorageError/Kind/diskFull`` leaves the environment as it was;
+    ///   ``StorageError/Kind/nestedWrite`` when this thread is already inside `write`), or whatever
+    ///   `body` throws.
+    public func write<T>(retrySafe: Bool = false, _ body: (Transaction) throws -> T) throws -> T {
         precondition(!isReadOnly, "write on a ledger opened read-only")
+        let thread = pthread_self()
+        if writerThread.withLock({ $0.map { pthread_equal($0, thread) != 0 } ?? false }) {
+            throw StorageError(code: StorageError.nestedWriteCode, operation: "write")
+        }
         writerLock.lock()
-        defer { writerLock.unlock() }
+        writerThread.withLock { $0 = thread }
+        defer {
+            writerThread.withLock { $0 = nil }
+            writerLock.unlock()
+        }
         while true {
             do {
                 return try writeOnce(body)
             } catch let error as StorageError where error.kind == .mapFull {
-                try grow()
+                let grown = try grow()
+                guard retrySafe else {
+                    throw StorageError(code: error.code, operation: "\(error.operation) (the map was full and is now \(grown) bytes: "
+                                       + "nothing was written; the work may be run again)")
+                }
             }
         }
     }
@@ -209,7 +226,9 @@ public final class Environment: @unchecked Sendable {
         return transaction
     }
 
-    private func grow() throws(StorageError) {
+    /// Grows the map; returns its new size.
+    @discardableResult
+    private func grow() throws(StorageError) -> Int {
         resizeLock.lockExclusive()
         defer { resizeLock.unlock() }
         let current = figures().mapSizeBytes
@@ -219,6 +238,7 @@ public final class Environment: @unchecked Sendable {
         let next = min(mapSizeLimitBytes, max(current * 2, current + (1 << 30)))
         try check(mdb_env_set_mapsize(handle, next), "grow map to \(next) bytes")
         noteMapping()
+        return next
     }
 
     /// Whether the ledger's file system has less room left than one more transaction could need.

@@ -49,3 +49,15 @@ final class ReadWriteLock: @unchecked Sendable {
     func lockExclusive() { precondition(pthread_rwlock_wrlock(rwlock) == 0, "pthread_rwlock_wrlock failed") }
     func unlock() { precondition(pthread_rwlock_unlock(rwlock) == 0, "pthread_rwlock_unlock failed") }
 }
+
+/// A `pthread_t` behind a ``Mutex``: which thread holds a lock, if any.
+///
+/// `@unchecked Sendable`: the value is only touched under the mutex.
+final class LockedThread: @unchecked Sendable {
+    private let mutex = Mutex()
+    private var thread: pthread_t?
+
+    func withLock<T>(_ body: (inout pthread_t?) -> T) -> T {
+        mutex.withLock { body(&thread) }
+    }
+}

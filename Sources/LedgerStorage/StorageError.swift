@@ -16,8 +16,11 @@ import Darwin
 /// See <http://www.lmdb.tech/doc/group__errors.html> for the codes.
 public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable {
     public enum Kind: Equatable, Sendable {
-        /// The memory map is full; ``Environment/write(_:)`` grows it and retries by itself.
+        /// The memory map was full. ``Environment/write(retrySafe:_:)`` has grown it: a retry-safe
+        /// closure was run again by itself; any other was not, and nothing of it was written.
         case mapFull
+        /// A write transaction was asked for inside another on the same thread (it would wait for itself).
+        case nestedWrite
         /// The file system has no room left; the transaction was aborted, nothing was written.
         case diskFull
         /// A page or the file header fails LMDB's own checks.
@@ -39,6 +42,10 @@ public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable 
     public let code: Int32
     public let operation: String
 
+    /// The code of ``Kind/nestedWrite``: LMDB's own codes are negative or errno values, and a thread
+    /// waiting for the writer lock it holds is a deadlock.
+    public static let nestedWriteCode = EDEADLK
+
     public init(code: Int32, operation: String) {
         self.code = code
         self.operation = operation
@@ -53,6 +60,7 @@ public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable 
         case MDB_READERS_FULL: return .readersFull
         case MDB_TXN_FULL: return .transactionFull
         case ENOENT: return .notFound
+        case EDEADLK: return .nestedWrite
         case EACCES, EPERM, EROFS: return .notPermitted
         default: return .other
         }
@@ -62,6 +70,7 @@ public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable 
         let reason: String
         switch kind {
         case .diskFull: reason = "the disk is full; nothing of this transaction was written"
+        case .nestedWrite: reason = "a write transaction inside another on the same thread; nothing was written"
         default: reason = String(cString: mdb_strerror(code))
         }
         return "\(operation): \(reason) (code \(code))"

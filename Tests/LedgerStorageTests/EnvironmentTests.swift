@@ -29,17 +29,60 @@ import Testing
         #expect(stored.1 == nil, "the throwing transaction left nothing")
     }
 
-    @Test func theMapGrowsByItselfWhenFull() throws {
+    @Test func theMapGrowsAndARetrySafeWriteRunsAgain() throws {
         let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")], initialMapSizeBytes: 1 << 20)
         let data = environment.database("data")
         let before = environment.figures().mapSizeBytes
         let value = [UInt8](repeating: 7, count: 4000)
+        var runs = 0
         // 8 MiB of values in one transaction: eight times the initial map.
-        try environment.write { transaction in
+        try environment.write(retrySafe: true) { transaction in
+            runs += 1
             for index in 0..<2048 { try transaction.put(data, key: key(index), value: value, append: true) }
         }
+        #expect(runs == 2)
         #expect(environment.figures().mapSizeBytes > before)
         #expect(try environment.read { try $0.count(data) } == 2048)
+    }
+
+    /// A write not declared retry-safe is never run twice behind its caller's back: the map grows,
+    /// the write fails naming what happened, nothing of it is written; run again, it fits.
+    @Test func aFullMapIsNotRetriedSilently() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")], initialMapSizeBytes: 1 << 20)
+        let data = environment.database("data")
+        let value = [UInt8](repeating: 7, count: 4000)
+        var runs = 0
+        let work = { (transaction: Transaction) throws in
+            runs += 1
+            for index in 0..<2048 { try transaction.put(data, key: key(index), value: value, append: true) }
+        }
+        #expect {
+            try environment.write(work)
+        } throws: { error in
+            (error as? StorageError)?.kind == .mapFull && "\(error)".contains("nothing was written")
+        }
+        #expect(runs == 1)
+        #expect(try environment.read { try $0.count(data) } == 0)
+        try environment.write(work)
+        #expect(runs == 2)
+        #expect(try environment.read { try $0.count(data) } == 2048)
+    }
+
+    /// A write inside a write on the same thread would wait for itself: it is refused instead, and
+    /// the outer transaction goes on.
+    @Test func aNestedWriteIsRefused() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
+        let data = environment.database("data")
+        try environment.write { outer in
+            try outer.put(data, key: key(1), value: [1])
+            #expect {
+                try environment.write { try $0.put(data, key: key(2), value: [2]) }
+            } throws: { error in (error as? StorageError)?.kind == .nestedWrite }
+        }
+        #expect(try environment.read { try $0.count(data) } == 1)
+        // Another thread's write waits for the first and then runs.
+        try environment.write { try $0.put(data, key: key(3), value: [3]) }
+        #expect(try environment.read { try $0.count(data) } == 2)
     }
 
     @Test func aMapThatMayNotGrowFailsCleanlyAndKeepsWhatWasCommitted() throws {

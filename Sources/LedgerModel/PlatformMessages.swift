@@ -15,7 +15,7 @@ public enum PlatformMessages {
         }
     }
 
-    public struct Batch {
+    public struct Batch: Sendable {
         public var submissions: [Submission] = []
         public var problems: [LineProblem] = []
         public var lines = 0

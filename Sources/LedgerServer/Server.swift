@@ -164,14 +164,14 @@ public struct LedgerServer: Sendable {
         let router = Router()
         router.add(middleware: AnswerMiddleware(metrics: metrics, logger: logger))
         router.post("/events") { request, context in try await self.postEvents(request, context) }
-        router.get("/persons/{id}/timeline") { request, context in try self.timeline(request, context) }
-        router.get("/persons/{id}/years/{year}") { request, context in try self.year(request, context) }
-        router.get("/persons/{id}") { request, context in try self.personPage(request, context) }
-        router.get("/reports/{name}") { request, context in try self.report(request, context) }
-        router.get("/params") { request, _ in try self.params(request) }
-        router.get("/ops") { request, _ in try self.operationsPage(request) }
-        router.get("/rebuild") { request, _ in try self.rebuildStatus(request) }
-        router.get("/health") { _, _ in try self.health() }
+        router.get("/persons/{id}/timeline") { request, context in try await LedgerThreads.read { try self.timeline(request, context) } }
+        router.get("/persons/{id}/years/{year}") { request, context in try await LedgerThreads.read { try self.year(request, context) } }
+        router.get("/persons/{id}") { request, context in try await LedgerThreads.read { try self.personPage(request, context) } }
+        router.get("/reports/{name}") { request, context in try await LedgerThreads.read { try self.report(request, context) } }
+        router.get("/params") { request, _ in try await LedgerThreads.read { try self.params(request) } }
+        router.get("/ops") { request, _ in try await LedgerThreads.read { try self.operationsPage(request) } }
+        router.get("/rebuild") { request, _ in try await LedgerThreads.read { try self.rebuildStatus(request) } }
+        router.get("/health") { _, _ in try await LedgerThreads.read { try self.health() } }
         router.get("/metrics") { request, _ in try self.metricsText(request) }
         router.get("/openapi.yaml") { _, _ in LedgerServer.respond(.ok, body: OpenAPIDocument.text, type: "application/yaml; charset=utf-8") }
         return router
@@ -196,8 +196,10 @@ public struct LedgerServer: Sendable {
             (submissions, parsed, lines) = Interchange.readBatch(Array(buffer: body))
         case "platform":
             // The national platform's settlement messages (PLATFORM.md); refusals withhold stored data.
-            let lookup = try ledgerCall { () throws(LedgerError) in try ledger.platformLookup() }
-            let batch = PlatformMessages.read(Array(buffer: body), lookup: lookup)
+            let bytes = Array(buffer: body)
+            let batch = try await LedgerThreads.read {
+                PlatformMessages.read(bytes, lookup: try self.ledgerCall { () throws(LedgerError) in try self.ledger.platformLookup() })
+            }
             (submissions, parsed, lines) = (batch.submissions, batch.problems.map(\.redacted), batch.lines)
         default:
             throw APIError(.badRequest, "format is interchange (the default) or platform")
@@ -222,8 +224,11 @@ public struct LedgerServer: Sendable {
         }
         let summary: AppendSummary
         do {
-            summary = try ledgerCall { () throws(LedgerError) in
-                try ledger.append(submissions, clock: clock, expectedVersions: expected)
+            let expected = expected
+            summary = try await LedgerThreads.write {
+                try self.ledgerCall { () throws(LedgerError) in
+                    try self.ledger.append(submissions, clock: self.clock, expectedVersions: expected)
+                }
             }
         } catch let error as APIError {
             metrics.recordRefusal()

@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only: the storage layer and the command line use Glibc (stat, signals, the fault guard)
+// and Debian's liblmdb-dev. No Apple platform is declared because none is built or tested.
 let package = Package(
     name: "caseledger",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "caseledger", targets: ["caseledger"]),
         .library(name: "LedgerCore", targets: ["LedgerCore"]),

@@ -22,7 +22,7 @@ echo "== stat"
 "$bin" --ledger "$dir" stat
 echo "== the year's totals"
 "$bin" --ledger "$dir" report totals --year 2024
-echo "== risk list of the last month (first 15 rows; --csv or --json for all)"
+echo "== risk list of the last month (first 15 rows; --format csv or json for all)"
 "$bin" --ledger "$dir" report risk --month 2024-12 > "$dir.risk.txt"
 head -n 17 "$dir.risk.txt"
 tail -n 1 "$dir.risk.txt"

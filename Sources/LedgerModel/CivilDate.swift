@@ -179,3 +179,27 @@ extension Timestamp {
         return CivilDate(daysSinceEpoch: Int32(clamping: days))
     }
 }
+
+/// A month of a year, written `YYYY-MM` (the year 1900 to 2199).
+public struct YearMonth: Hashable, Sendable, LosslessStringConvertible {
+    public let year: Int
+    public let month: Int
+
+    public init?(year: Int, month: Int) {
+        guard (CivilDate.earliestYear...CivilDate.latestYear).contains(year), (1...12).contains(month) else { return nil }
+        self.year = year
+        self.month = month
+    }
+
+    /// Parses `YYYY-MM`: four digits, a hyphen, two digits, nothing else.
+    public init?(_ text: String) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"),
+            bytes.indices.allSatisfy({ $0 == 4 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) }),
+            let year = Int(String(decoding: bytes[0..<4], as: UTF8.self)), let month = Int(String(decoding: bytes[5..<7], as: UTF8.self))
+        else { return nil }
+        self.init(year: year, month: month)
+    }
+
+    public var description: String { "\(year)-\(month < 10 ? "0" : "")\(month)" }
+}

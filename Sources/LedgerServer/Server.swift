@@ -419,16 +419,10 @@ public struct LedgerServer: Sendable {
 
     // MARK: Reports, parameters, operations
 
-    /// The reports that list persons: reading one is recorded as a read of each person listed.
-    static let reportsListingPersons: Set<String> = ["risk", "tilted-unapplied", "referrals", "pending", "critical", "one-stop", "lags"]
-
     /// `YYYY-MM`, the year from 1900 to 2199.
-    static func month(_ text: Substring?) throws -> (year: Int, month: Int) {
-        let refusal = APIError(.badRequest, "month is YYYY-MM, e.g. 2024-12")
-        guard let text, text.count == 7, text.utf8.dropFirst(4).first == UInt8(ascii: "-") else { throw refusal }
-        let year = try LedgerServer.year(text.prefix(4), "the year of month")
-        guard let month = Int(text.suffix(2)), text.suffix(2).allSatisfy(\.isASCII), (1...12).contains(month) else { throw refusal }
-        return (year, month)
+    static func month(_ text: Substring?) throws -> YearMonth {
+        guard let month = text.flatMap({ YearMonth(String($0)) }) else { throw APIError(.badRequest, "month is YYYY-MM, e.g. 2024-12") }
+        return month
     }
 
     /// The route template a path would match with some method, if any (a 405 rather than a 404).
@@ -443,52 +437,22 @@ public struct LedgerServer: Sendable {
 
     func report(_ request: Request, _ context: BasicRequestContext) throws -> Response {
         let principal = try authorize(request, [.ops, .auditor])
-        let name = context.parameters.get("name") ?? ""
+        guard let name = context.parameters.get("name").flatMap(ReportName.init(rawValue:)) else {
+            throw APIError(.notFound, "no such report; the reports are \(ReportName.spokenList)")
+        }
         let query = request.uri.queryParameters
         // A malformed parameter is refused even where the report does not use it.
-        if query["year"] != nil { _ = try LedgerServer.year(query["year"], "report \(name)'s ?year=") }
-        if query["month"] != nil { _ = try LedgerServer.month(query["month"]) }
-        func year() throws -> Int { try LedgerServer.year(query["year"], "report \(name)'s ?year=") }
-        let report: Report
-        switch name {
-        case "totals":
-            let year = try year()
-            report = try ledgerCall { () throws(LedgerError) in try ledger.totalsReport(year: year) }
-        case "risk":
-            let (year, month) = try LedgerServer.month(query["month"])
-            report = try ledgerCall { () throws(LedgerError) in try ledger.riskReport(year: year, month: month) }
-        case "hospitals":
-            let year = try year()
-            report = try ledgerCall { () throws(LedgerError) in try ledger.hospitalsReport(year: year) }
-        case "tilted-unapplied":
-            let year = try year()
-            report = try ledgerCall { () throws(LedgerError) in try ledger.tiltedUnappliedReport(year: year) }
-        case "referrals":
-            let year = try year()
-            report = try ledgerCall { () throws(LedgerError) in try ledger.referralsReport(year: year) }
-        case "pending":
-            report = try ledgerCall { () throws(LedgerError) in try ledger.pendingReport() }
-        case "financing":
-            let year = try year()
-            report = try ledgerCall { () throws(LedgerError) in try ledger.financingReport(year: year) }
-        case "critical":
-            let year = try year()
-            report = try ledgerCall { () throws(LedgerError) in try ledger.criticalReport(year: year) }
-        case "one-stop", "lags", "lags-summary":
-            let (year, month): (Int, Int?) = try query["month"] != nil ? LedgerServer.month(query["month"]) : (year(), nil)
-            report = try ledgerCall { () throws(LedgerError) in
-                switch name {
-                case "one-stop": return try ledger.oneStopReport(year: year, month: month)
-                case "lags": return try ledger.lagsReport(year: year, month: month)
-                default: return try ledger.lagsSummaryReport(year: year, month: month)
-                }
-            }
-        default:
-            throw APIError(.notFound, "no such report; the reports are totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical, one-stop, lags, lags-summary")
+        let year = try query["year"].map { try LedgerServer.year($0, "report \(name.rawValue)'s ?year=") }
+        let month = try query["month"].map { try LedgerServer.month($0) }
+        let period: (year: Int, month: Int?)
+        switch name.period(year: year, month: month) {
+        case .success(let given): period = given
+        case .failure(let problem): throw APIError(.badRequest, problem.description)
         }
+        let report = try ledgerCall { () throws(LedgerError) in try ledger.report(name, year: period.year, month: period.month) }
         // One access record per person listed, in each person's own stream, where an appeals
         // investigator reading that person finds it; queued together, written in one transaction.
-        if LedgerServer.reportsListingPersons.contains(name), let column = report.columns.firstIndex(of: "person") {
+        if name.listsPersons, let column = report.columns.firstIndex(of: "person") {
             let route = LedgerServer.described(request)
             var seen: Set<String> = []
             let records = report.rows.compactMap { row -> AccessRecord? in

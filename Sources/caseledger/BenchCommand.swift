@@ -18,7 +18,7 @@ struct BenchCommand: ParsableCommand {
 
             Examples:
               caseledger bench --persons 10000 --events 100000
-              caseledger bench --persons 1000000 --events 10000000 --json > bench.json
+              caseledger bench --persons 1000000 --events 10000000 --format json > bench.json
             """)
 
     @Option(help: "Persons in the generated city.") var persons = 10_000
@@ -28,11 +28,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Single-claim durable commits to time.") var settles = 1_000
     @Option(help: "Timelines of random persons to time.") var timelines = 1_000
     @Option(help: "Where to put the ledgers (a temporary directory by default; removed afterwards).") var directory: String?
-    @Flag(help: "One JSON object.") var json = false
+    @Option(help: "table, json (one object) or markdown (the table of docs/PERFORMANCE.md, with the command, machine and date).")
+    var format: OutputFormat = .table
 
     func validate() throws {
         guard persons >= 10, events >= persons else { throw ValidationError("--persons ≥ 10 and --events ≥ --persons") }
         guard batch > 0, settles > 0, timelines > 0 else { throw ValidationError("--batch, --settles and --timelines are positive") }
+        try format.require([.table, .json, .markdown], by: "bench")
     }
 
     func run() throws {
@@ -65,7 +67,7 @@ struct Bench {
 
     mutating func sample() { peakAnonymous = max(peakAnonymous, Bench.anonymousBytes()) }
 
-    func say(_ text: String) { if !options.json { printError(text) } }
+    func say(_ text: String) { if options.format != .json { printError(text) } }
 
     /// Runs `body` and returns its result with the nanoseconds it took (timings stay integers).
     func time<T>(_ body: () throws -> T) rethrows -> (T, UInt64) {
@@ -77,7 +79,7 @@ struct Bench {
     mutating func record(_ name: String, _ value: String) { figures.append((name, value)) }
 
     /// Progress of a long phase on standard error, unless the output is JSON.
-    func progress(_ label: String) -> Progress? { options.json ? nil : Progress(label: label) }
+    func progress(_ label: String) -> Progress? { options.format == .json ? nil : Progress(label: label) }
 
     mutating func run() throws {
         let base = options.directory ?? (FileManager.default.temporaryDirectory.path + "/caseledger-bench-\(getpid())")
@@ -290,7 +292,7 @@ struct Bench {
         // About 3.5 lines a person besides claims (registration, identity, enrolment, payment…).
         let claimsPerPerson = max(1, (options.events * 2 / options.persons - 7) / 2)
         var generator = ScenarioGenerator(.init(persons: options.persons, claimsPerPerson: claimsPerPerson, seed: options.seed))
-        guard let file = fopen(path, "w") else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard let file = fopen(path, "w") else { throw ioFailure("cannot write \(path)") }
         var written = 0
         var newline: UInt8 = 10
         generator.renderedLines { line in
@@ -299,7 +301,7 @@ struct Bench {
             fwrite(&newline, 1, 1, file)
             written += 1
         }
-        guard fclose(file) == 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard fclose(file) == 0 else { throw ioFailure("cannot write \(path)") }
         return written
     }
 
@@ -315,8 +317,28 @@ struct Bench {
         return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
     }
 
+    /// The figures as docs/PERFORMANCE.md shows them: the command, the machine and the date, then
+    /// one row per figure.
+    var markdown: String {
+        var system = utsname()
+        uname(&system)
+        func text<T>(_ field: T) -> String {
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        let memory = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
+        let command = "caseledger bench --persons \(options.persons) --events \(options.events) --seed \(options.seed) "
+            + "--batch \(options.batch) --format markdown"
+        var lines = [
+            "`\(command)`, \(String(now().description.prefix(10))), on \(text(system.sysname)) \(text(system.machine)) "
+                + "with \(cores) cores and \(memory >> 30) GiB, release build.", "", "| figure | value |", "|---|---:|",
+        ]
+        for (name, value) in figures { lines.append("| \(name) | \(value) |") }
+        return lines.joined(separator: "\n")
+    }
+
     func printFigures() {
-        if options.json {
+        if options.format == .json {
             var writer = JSONWriter()
             writer.beginObject()
             for (name, value) in figures {
@@ -325,6 +347,8 @@ struct Bench {
             }
             writer.endObject()
             print(writer.text)
+        } else if options.format == .markdown {
+            print(markdown)
         } else {
             let width = figures.map(\.0.count).max() ?? 0
             for (name, value) in figures { print(Render.column(name, width) + "  " + Render.column(value, 14, right: true)) }
@@ -344,7 +368,7 @@ struct LineBatches {
         func submissions() throws -> [Submission] {
             let (submissions, problems, _) = Interchange.readBatch(bytes)
             if let problem = problems.first {
-                throw ValidationError("generated line \(firstLine + problem.line - 1) refused: \(problem)")
+                throw commandFailure("generated line \(firstLine + problem.line - 1) refused: \(problem)")
             }
             return submissions
         }
@@ -355,7 +379,7 @@ struct LineBatches {
     private var nextLine = 1
 
     init(path: String, size: Int) throws {
-        guard let file = fopen(path, "r") else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard let file = fopen(path, "r") else { throw ioFailure("cannot read \(path)") }
         self.file = file
         self.size = size
     }

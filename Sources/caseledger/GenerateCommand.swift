@@ -56,8 +56,7 @@ struct GenerateCommand: ParsableCommand {
             return
         }
         guard let file = fopen(others, "wb") else {
-            printError("error: cannot write \(others): \(String(cString: strerror(errno)))")
-            throw ExitCode(2)
+            throw ioFailure("cannot write \(others)")
         }
         var otherOutput = OutputBuffer(file: file)
         generator.renderedLines(platform: true) { line, isPlatform in
@@ -68,16 +67,14 @@ struct GenerateCommand: ParsableCommand {
         let closed = fclose(file) == 0
         try check(output, "standard output")
         if !closed {
-            printError("error: writing \(others) failed: \(String(cString: strerror(errno)))")
-            throw ExitCode(2)
+            throw ioFailure("writing \(others) failed")
         }
         try check(otherOutput, others)
     }
 
     private func check(_ output: OutputBuffer, _ name: String) throws {
         guard !output.failed else {
-            printError("error: writing \(name) failed: \(String(cString: strerror(errno)))")
-            throw ExitCode(2)
+            throw ioFailure("writing \(name) failed")
         }
     }
 }

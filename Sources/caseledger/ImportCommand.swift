@@ -35,8 +35,7 @@ struct ImportCommand: ParsableCommand {
         valueName: "time"))
     var recordedAt: String?
 
-    @Flag(help: "Print the summary as one JSON object.")
-    var json = false
+    @Option(name: .customLong("output"), help: "table, or json: the summary as one object.") var output: OutputFormat = .table
 
     @Option(help: "interchange (INTERCHANGE.md) or platform (the national platform's settlement messages, PLATFORM.md).")
     var format: InputFormat = .interchange
@@ -109,7 +108,7 @@ struct ImportCommand: ParsableCommand {
             }
             throw fail(error)
         }
-        if json {
+        if output == .json {
             var writer = JSONWriter()
             writer.beginObject()
             writer.member("appended", integer: summary.appended)

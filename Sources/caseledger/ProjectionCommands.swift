@@ -75,12 +75,14 @@ struct ParamsCommand: ParsableCommand {
 
             Examples:
               caseledger --ledger ./ledger params --on 2024-06-30
-              caseledger --ledger ./ledger params --json
+              caseledger --ledger ./ledger params --format json
             """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("Only the parameters in force on this date.", valueName: "YYYY-MM-DD")) var on: String?
-    @Flag(help: "One JSON object per line.") var json = false
+    @Option(help: "table, or json: one object per line.") var format: OutputFormat = .table
+
+    func validate() throws { try format.require([.table, .json], by: "params") }
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
@@ -98,7 +100,7 @@ struct ParamsCommand: ParsableCommand {
              parameter.validTo?.description ?? "-", parameter.region.map(String.init) ?? "-", String(parameter.sequence),
              parameter.clause]
         }
-        print(json ? report.jsonLines : report.table, terminator: "")
+        print(format == .json ? report.jsonLines : report.table, terminator: "")
     }
 }
 
@@ -208,68 +210,35 @@ struct ReportCommand: ParsableCommand {
             (what the platform's window paid from the assistance fund against the ledger's net grant, \
             RULES.md § 13; --year or --month), lags and lags-summary (data-sharing deadlines, RULES.md § 14: \
             each identity change and payment against its due date in working days, then per department and \
-            month). A table by default; --json for JSON lines, --csv for a spreadsheet.
+            month). A table by default; --format json for JSON lines, csv for a spreadsheet, markdown for a document.
 
             Examples:
               caseledger --ledger ./ledger report risk --month 2024-12
-              caseledger --ledger ./ledger report hospitals --year 2024 --csv
+              caseledger --ledger ./ledger report hospitals --year 2024 --format csv
               caseledger --ledger ./ledger report totals --year 2024
-              caseledger --ledger ./ledger report pending --json
+              caseledger --ledger ./ledger report pending --format json
               caseledger --ledger ./ledger report financing --year 2021
-              caseledger --ledger ./ledger report critical --year 2024 --csv
+              caseledger --ledger ./ledger report critical --year 2024 --format csv
               caseledger --ledger ./ledger report one-stop --month 2024-05
               caseledger --ledger ./ledger report lags-summary --year 2024
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical, one-stop, lags or lags-summary.") var report: String
-    @Option(help: ArgumentHelp("The month, for risk, one-stop, lags and lags-summary.", valueName: "YYYY-MM")) var month: String?
-    @Option(help: "The year, for totals, hospitals, tilted-unapplied, referrals, financing and critical.") var year: Int?
-    @Flag(help: "JSON lines.") var json = false
-    @Flag(help: "CSV.") var csv = false
+    @Argument(help: ArgumentHelp("\(ReportName.spokenList).", valueName: "report")) var report: ReportName
+    @Option(help: ArgumentHelp("The month, for risk, one-stop, lags and lags-summary.", valueName: "YYYY-MM")) var month: YearMonth?
+    @Option(help: "The year, for totals, hospitals, tilted-unapplied, referrals, financing, critical, one-stop, lags and lags-summary.")
+    var year: Int?
+    @Option(help: "table, json (JSON lines), csv or markdown.") var format: OutputFormat = .table
+
+    func validate() throws {
+        if case .failure(let problem) = report.period(year: year, month: month) { throw ValidationError(problem.description) }
+    }
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
-        func parseMonth(_ text: String) throws -> (Int, Int) {
-            let parts = text.split(separator: "-")
-            guard parts.count == 2, parts[0].count == 4, let year = Int(parts[0]), (CivilDate.earliestYear...CivilDate.latestYear).contains(year),
-                parts[1].count == 2, let month = Int(parts[1]), (1...12).contains(month)
-            else {
-                throw ValidationError("report \(report) needs --month YYYY-MM")
-            }
-            return (year, month)
-        }
-        func requireYear() throws -> Int {
-            guard let year else { throw ValidationError("report \(report) needs --year YYYY") }
-            guard (CivilDate.earliestYear...CivilDate.latestYear).contains(year) else {
-                throw ValidationError("--year is \(CivilDate.earliestYear) to \(CivilDate.latestYear)")
-            }
-            return year
-        }
+        guard case .success(let period) = report.period(year: year, month: month) else { return }
         let result: Report
-        do {
-            switch report {
-            case "totals": result = try ledger.totalsReport(year: try requireYear())
-            case "risk":
-                let (year, month) = try parseMonth(month ?? "")
-                result = try ledger.riskReport(year: year, month: month)
-            case "hospitals": result = try ledger.hospitalsReport(year: try requireYear())
-            case "tilted-unapplied": result = try ledger.tiltedUnappliedReport(year: try requireYear())
-            case "referrals": result = try ledger.referralsReport(year: try requireYear())
-            case "pending": result = try ledger.pendingReport()
-            case "financing": result = try ledger.financingReport(year: try requireYear())
-            case "critical": result = try ledger.criticalReport(year: try requireYear())
-            case "one-stop", "lags", "lags-summary":
-                let (year, number): (Int, Int?) = try month.map { try parseMonth($0) } ?? (try requireYear(), nil)
-                switch report {
-                case "one-stop": result = try ledger.oneStopReport(year: year, month: number)
-                case "lags": result = try ledger.lagsReport(year: year, month: number)
-                default: result = try ledger.lagsSummaryReport(year: year, month: number)
-                }
-            default:
-                throw ValidationError("unknown report \(report); choose totals, risk, hospitals, tilted-unapplied, referrals, pending, financing, critical, one-stop, lags or lags-summary")
-            }
-        } catch let error as LedgerError { throw fail(error) }
-        print(json ? result.jsonLines : csv ? result.csv : result.table, terminator: "")
+        do { result = try ledger.report(report, year: period.year, month: period.month) } catch { throw fail(error) }
+        print(result.rendered(format), terminator: "")
     }
 }

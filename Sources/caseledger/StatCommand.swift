@@ -8,18 +8,20 @@ struct StatCommand: ParsableCommand {
         discussion: """
             Examples:
               caseledger --ledger ./ledger stat
-              caseledger --ledger ./ledger stat --json | jq .head
+              caseledger --ledger ./ledger stat --format json | jq .head
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Print one JSON object; `head` is {\"sequence\": N, \"hash\": \"hex\"}, sequence 0 when empty.")
-    var json = false
+    @Option(help: "table, or json: one object; `head` is {\"sequence\": N, \"hash\": \"hex\"}, sequence 0 when empty.")
+    var format: OutputFormat = .table
+
+    func validate() throws { try format.require([.table, .json], by: "stat") }
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
         let statistics: LedgerStatistics
         do { statistics = try ledger.statistics() } catch { throw fail(error) }
-        print(json ? Render.statisticsJSON(statistics) : Render.statistics(statistics), terminator: "")
+        print(format == .json ? Render.statisticsJSON(statistics) : Render.statistics(statistics), terminator: "")
     }
 }

@@ -39,6 +39,17 @@ func printError(_ text: String) {
     fputs(text, stderr)
 }
 
+/// A failure of the command's own input or output (a file that cannot be read or written, a
+/// generated line the ledger refuses): the reason on standard error and exit code 2, never the
+/// usage text, which is for arguments that are wrong.
+func commandFailure(_ reason: String) -> ExitCode {
+    printError("error: " + reason)
+    return ExitCode(2)
+}
+
+/// `what` failed, with the C library's reason (``commandFailure(_:)``).
+func ioFailure(_ what: String) -> ExitCode { commandFailure("\(what): \(String(cString: strerror(errno)))") }
+
 /// Reports a ledger error on standard error and gives the exit code it stands for.
 func fail(_ error: LedgerError) -> ExitCode {
     switch error {
@@ -66,8 +77,7 @@ func readInput(_ path: String) throws -> [UInt8] {
     let file: UnsafeMutablePointer<FILE>?
     if path == "-" { file = stdin } else { file = fopen(path, "rb") }
     guard let file else {
-        printError("error: cannot read \(path): \(String(cString: strerror(errno)))")
-        throw ExitCode(2)
+        throw ioFailure("cannot read \(path)")
     }
     defer { if path != "-" { fclose(file) } }
     var bytes: [UInt8] = []
@@ -78,8 +88,7 @@ func readInput(_ path: String) throws -> [UInt8] {
         if count < buffer.count { break }
     }
     if ferror(file) != 0 {
-        printError("error: reading \(path) failed")
-        throw ExitCode(2)
+        throw ioFailure("reading \(path) failed")
     }
     return bytes
 }
@@ -150,6 +159,30 @@ struct Progress {
         } else {
             fputs(line + "\n", stderr)
             printedLines = true
+        }
+    }
+}
+
+extension ReportName: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}
+
+extension YearMonth: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension CivilDate: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension Timestamp: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension OutputFormat {
+    /// Refuses a format `command` does not print.
+    func require(_ formats: [OutputFormat], by command: String) throws {
+        guard formats.contains(self) else {
+            throw ValidationError("\(command) prints " + formats.map(\.rawValue).joined(separator: " or ") + ", not \(rawValue)")
         }
     }
 }

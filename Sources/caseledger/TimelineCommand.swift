@@ -12,11 +12,11 @@ struct TimelineCommand: ParsableCommand {
             content; under each fact, what it changed; under each decision, its breakdown in words: \
             the category and the identity that gave it, the threshold crossed, the cap left, the \
             parameters with their clauses, the judgement calls of RULES.md. A correction shows the \
-            original decision and the adjustment. --json prints each event as a stamped interchange line.
+            original decision and the adjustment. --format json prints each event as a stamped interchange line.
 
             Examples:
               caseledger --ledger ./ledger timeline P000123
-              caseledger --ledger ./ledger timeline P000123 --as-of 5000 --json
+              caseledger --ledger ./ledger timeline P000123 --as-of 5000 --format json
               caseledger --ledger ./ledger timeline P000123 --as-of 2026-01-01T00:00:00.000Z
             """)
 
@@ -31,8 +31,10 @@ struct TimelineCommand: ParsableCommand {
     @Flag(help: "Only the table, without the explanation under each event.")
     var brief = false
 
-    @Flag(help: "Print one JSON object per event.")
-    var json = false
+    @Option(help: "table (with the explanation under each event), or json: one stamped interchange line per event.")
+    var format: OutputFormat = .table
+
+    func validate() throws { try format.require([.table, .json], by: "timeline") }
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
@@ -48,7 +50,7 @@ struct TimelineCommand: ParsableCommand {
             timeline = try ledger.timeline(of: person, asOf: limit)
             parameters = try ledger.parameters()
         } catch let error as LedgerError { throw fail(error) }
-        if json {
+        if format == .json {
             var output = OutputBuffer()
             for recorded in timeline.events { output.write(Interchange.render(recorded.event, stamp: recorded) + "\n") }
             output.flush()

@@ -18,8 +18,9 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Print the report as one JSON object.")
-    var json = false
+    @Option(help: "table, or json: the report as one object.") var format: OutputFormat = .table
+
+    func validate() throws { try format.require([.table, .json], by: "verify") }
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
@@ -30,7 +31,7 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        if json {
+        if format == .json {
             var writer = JSONWriter()
             writer.beginObject()
             writer.member("clean", report.isClean ? "yes" : "no")

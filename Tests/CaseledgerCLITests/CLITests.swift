@@ -18,7 +18,7 @@ import Testing
         let first = try CLI.run(["--ledger", ledger, "import", "--recorded-at", recordedAt, path])
         #expect(first.status == 0)
         try assertSnapshot(first.standardOutput, named: "import-worked-example.txt")
-        let again = try CLI.run(["--ledger", ledger, "import", "--json", path])
+        let again = try CLI.run(["--ledger", ledger, "import", "--output", "json", path])
         #expect(again.status == 0)
         #expect(again.standardOutput.hasPrefix("{\"appended\":0,\"decisions\":0,\"duplicates\":8,"))
     }
@@ -28,7 +28,7 @@ import Testing
         let text = try CLI.run(["--ledger", ledger, "stat"])
         #expect(text.status == 0)
         try assertSnapshot(text.standardOutput, named: "stat-worked-example.txt")
-        let json = try CLI.run(["--ledger", ledger, "stat", "--json"])
+        let json = try CLI.run(["--ledger", ledger, "stat", "--format", "json"])
         try assertSnapshot(json.standardOutput, named: "stat-worked-example.json")
     }
 
@@ -37,18 +37,18 @@ import Testing
         let text = try CLI.run(["--ledger", ledger, "timeline", "P1"])
         #expect(text.status == 0)
         try assertSnapshot(text.standardOutput, named: "timeline-worked-example.txt")
-        let json = try CLI.run(["--ledger", ledger, "timeline", "P1", "--json"])
+        let json = try CLI.run(["--ledger", ledger, "timeline", "P1", "--format", "json"])
         try assertSnapshot(json.standardOutput, named: "timeline-worked-example.jsonl")
     }
 
     @Test func aBadBatchListsEveryBadLineAndWritesNothing() throws {
         let ledger = try importedLedger("worked-example.jsonl")
-        let before = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput
+        let before = try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput
         let result = try CLI.run(["--ledger", ledger, "import", CLI.fixtures.appendingPathComponent("bad-batch.jsonl").path])
         #expect(result.status == 1)
         #expect(result.standardOutput.isEmpty)
         try assertSnapshot(result.standardError, named: "import-bad-batch.txt")
-        #expect(try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput == before)
+        #expect(try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput == before)
     }
 
     @Test func aFileOfManyBadLinesShowsTheFirstHundredAndCountsTheRest() throws {
@@ -76,15 +76,15 @@ import Testing
         // A new ledger made by the import starts at the batch's time, before the defaults' fixed one.
         let history = CLI.temporaryDirectory()
         #expect(try CLI.run(["--ledger", history, "import", "--recorded-at", "2023-03-01T00:00:00.000Z", fixture]).status == 0)
-        let timeline = try CLI.run(["--ledger", history, "timeline", "P1", "--json"]).standardOutput
+        let timeline = try CLI.run(["--ledger", history, "timeline", "P1", "--format", "json"]).standardOutput
         #expect(timeline.contains("\"recordedAt\":\"2023-03-01T00:00:00.000Z\""))
         #expect(!timeline.contains("2025-11-23"), "nothing was raised to the defaults' time")
         // An earlier time than the head's is refused, naming both, and writes nothing.
-        let before = try CLI.run(["--ledger", history, "stat", "--json"]).standardOutput
+        let before = try CLI.run(["--ledger", history, "stat", "--format", "json"]).standardOutput
         let earlier = try CLI.run(["--ledger", history, "import", "--recorded-at", "2023-02-01T00:00:00.000Z", fixture])
         #expect(earlier.status == 1)
         #expect(earlier.standardError.contains("the time 2023-02-01T00:00:00.000Z is before the ledger's last recorded time 2023-03-01T00:00:00.000Z"))
-        #expect(try CLI.run(["--ledger", history, "stat", "--json"]).standardOutput == before)
+        #expect(try CLI.run(["--ledger", history, "stat", "--format", "json"]).standardOutput == before)
         // init --recorded-at starts an empty ledger when the history does.
         let empty = CLI.temporaryDirectory()
         #expect(try CLI.run(["--ledger", empty, "init", "--recorded-at", "2021-12-31T16:00:00.000Z"]).status == 0)
@@ -99,11 +99,11 @@ import Testing
 
     @Test func anEmptyLedgerHasHeadSequenceZeroBeforeItsDefaults() throws {
         let ledger = CLI.temporaryDirectory()
-        let missing = try CLI.run(["--ledger", ledger, "stat", "--json"])
+        let missing = try CLI.run(["--ledger", ledger, "stat", "--format", "json"])
         #expect(missing.status == 2)
         #expect(missing.standardError.contains("no ledger at"))
         #expect(try CLI.run(["--ledger", ledger, "init"]).status == 0)
-        let stat = try CLI.run(["--ledger", ledger, "stat", "--json"])
+        let stat = try CLI.run(["--ledger", ledger, "stat", "--format", "json"])
         #expect(stat.standardOutput.contains("\"head\":{\"sequence\":"))
     }
 
@@ -117,9 +117,36 @@ import Testing
         let copy = CLI.temporaryDirectory()
         let imported = try CLI.run(["--ledger", copy, "import", "-"], input: export.standardOutput)
         #expect(imported.status == 0, "\(imported.standardError)")
-        let originalHead = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput.prefix(100)
-        let copiedHead = try CLI.run(["--ledger", copy, "stat", "--json"]).standardOutput.prefix(100)
+        let originalHead = try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput.prefix(100)
+        let copiedHead = try CLI.run(["--ledger", copy, "stat", "--format", "json"]).standardOutput.prefix(100)
         #expect(originalHead == copiedHead)
+    }
+
+    /// One `--format` option; a report's name, month and year are checked before the ledger is opened.
+    @Test func formatsAndReportPeriodsAreTypedArguments() throws {
+        let ledger = try importedLedger("worked-example.jsonl")
+        let refusals: [([String], String)] = [
+            (["report", "risk"], "report risk needs a month (YYYY-MM)"),
+            (["report", "risk", "--month", "2024-13"], "--month"),
+            (["report", "totals"], "report totals needs a year (YYYY)"),
+            (["report", "lags"], "report lags needs a year (YYYY) or a month (YYYY-MM)"),
+            (["report", "totals", "--year", "1800"], "a year is 1900 to 2199"),
+            (["report", "nonsense", "--year", "2024"], "totals, risk, hospitals"),
+            (["report", "totals", "--year", "2024", "--format", "yaml"], "--format"),
+            (["report", "totals", "--year", "2024", "--json"], "--json"),
+            (["stat", "--format", "csv"], "stat prints table or json, not csv"),
+        ]
+        for (arguments, reason) in refusals {
+            let result = try CLI.run(["--ledger", ledger] + arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.standardError.contains(reason), "\(arguments): \(result.standardError)")
+        }
+        let markdown = try CLI.run(["--ledger", ledger, "report", "totals", "--year", "2024", "--format", "markdown"])
+        #expect(markdown.status == 0)
+        #expect(markdown.standardOutput.hasPrefix("### ") && markdown.standardOutput.contains("| --- |"))
+        let csv = try CLI.run(["--ledger", ledger, "report", "totals", "--year", "2024", "--format", "csv"]).standardOutput
+        let json = try CLI.run(["--ledger", ledger, "report", "totals", "--year", "2024", "--format", "json"]).standardOutput
+        #expect(csv.split(separator: "\n").count == json.split(separator: "\n").count + 1)
     }
 
     @Test func everyCommandExplainsItselfWithAnExample() throws {
@@ -146,7 +173,7 @@ import Testing
         }
         let ledger = CLI.temporaryDirectory()
         #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2026-01-01T00:00:00.000Z", "-"], input: lines).status == 0)
-        let report = try CLI.run(["--ledger", ledger, "report", "one-stop", "--year", "2024", "--csv"])
+        let report = try CLI.run(["--ledger", ledger, "report", "one-stop", "--year", "2024", "--format", "csv"])
         #expect(report.status == 0, "\(report.standardError)")
         let rows = report.standardOutput.split(separator: "\n").map(String.init)
         // a2: the window paid what the rules give (2 450.00): difference 0.
@@ -158,7 +185,7 @@ import Testing
         #expect(!rows.contains { $0.hasPrefix("a1,") }, "a claim without platformAssistance is not reconciled")
         // Totals per hospital and month.
         #expect(rows.contains("total 2024-05,-,H1,-,5000.00,5600.39,600.39,1 claims"))
-        let may = try CLI.run(["--ledger", ledger, "report", "one-stop", "--month", "2024-05", "--csv"]).standardOutput
+        let may = try CLI.run(["--ledger", ledger, "report", "one-stop", "--month", "2024-05", "--format", "csv"]).standardOutput
         #expect(may.contains("a3,") && !may.contains("a2,") && !may.contains("a4,"))
         // receivedAt is kept as the source wrote it, and the export carries it.
         let export = try CLI.run(["--ledger", ledger, "export"]).standardOutput
@@ -193,13 +220,13 @@ import Testing
         // Recorded 02-06 23:59:59 in China: the recognition arrives on its due date.
         #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-02-06T15:59:59.000Z", "-"],
                             input: (LagsTests.calendar + LagsTests.facts).joined(separator: "\n") + "\n").status == 0)
-        let lags = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024", "--csv"])
+        let lags = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024", "--format", "csv"])
         #expect(lags.status == 0, "\(lags.standardError)")
         let rows = lags.standardOutput.split(separator: "\n").map(String.init)
         #expect(rows.contains { $0.hasSuffix(",identity.recognized,P1,civil-affairs,2024-02-06,2024-02-06,0") }, "\(rows)")
         #expect(rows.contains { $0.hasSuffix(",identity.revoked,P1,civil-affairs,2024-02-06,2024-02-07,1") })
         #expect(rows.contains { $0.hasSuffix(",contribution.paid,P1,tax,2024-02-21,2024-02-23,2") })
-        let summary = try CLI.run(["--ledger", ledger, "report", "lags-summary", "--month", "2024-02", "--csv"]).standardOutput
+        let summary = try CLI.run(["--ledger", ledger, "report", "lags-summary", "--month", "2024-02", "--format", "csv"]).standardOutput
         // civil-affairs: lags 0 and 1; p50 (nearest rank of 2) is 0, p90 is 1.
         #expect(summary.contains("civil-affairs,2024-02,2,1,1,0,1,1"))
         #expect(summary.contains("tax,2024-02,1,0,1,2,2,2"))
@@ -211,7 +238,7 @@ import Testing
         let ledger = CLI.temporaryDirectory()
         #expect(try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-02-06T15:59:59.000Z", "-"],
                             input: LagsTests.facts.joined(separator: "\n") + "\n").status == 0)
-        let lags = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024", "--csv"]).standardOutput
+        let lags = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024", "--format", "csv"]).standardOutput
         // Monday to Friday: due 02-15 (02-09, 12, 13, 14, 15); late 02-16, 19, 20, 21, 22, 23: 6.
         #expect(lags.contains(",contribution.paid,P1,tax,2024-02-15,2024-02-23,6"))
         let table = try CLI.run(["--ledger", ledger, "report", "lags", "--year", "2024"]).standardOutput
@@ -273,7 +300,7 @@ import Testing
         #expect(decided.contains(#""claim":"S1""#) && decided.contains(#""claim":"S2""#))
         #expect(decided == (try CLI.run(["--ledger", interchange, "decisions"]).standardOutput))
         // A re-sent message is a duplicate.
-        let again = try CLI.run(["--ledger", platform, "import", "--format", "platform", "--json", "-"], input: messages[0] + "\n")
+        let again = try CLI.run(["--ledger", platform, "import", "--format", "platform", "--output", "json", "-"], input: messages[0] + "\n")
         #expect(again.status == 0 && again.standardOutput.contains("\"duplicates\":1"))
     }
 
@@ -290,7 +317,7 @@ import Testing
             PlatformImportTests.settlement("B6", claim: "X6", time: "2024-02-30 10:00:00", total: "1.005", inList: "1", basic: "0", maf: "0"),
             #"{"infno":"2305","msgid":"B7","inf_time":"2024-04-20 09:00:00","input":{"data":{"setl_id":"NOPE"}}}"#,
         ]
-        let before = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput
+        let before = try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput
         let refused = try CLI.run(["--ledger", ledger, "import", "--format", "platform", "-"], input: bad.joined(separator: "\n") + "\n")
         #expect(refused.status == 1)
         let text = refused.standardError
@@ -302,6 +329,6 @@ import Testing
         #expect(text.contains("line 6: output.setlinfo.medfee_sumamt: money has more than two decimals"))
         #expect(text.contains("line 6: output.setlinfo.setl_time: must be a real time"))
         #expect(text.contains("line 7: input.data.setl_id: no settlement NOPE is recorded"))
-        #expect(try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput == before)
+        #expect(try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput == before)
     }
 }

@@ -26,7 +26,7 @@ import Testing
     }
 
     static func head(_ ledger: String) throws -> String {
-        let stat = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput
+        let stat = try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput
         return String(stat.prefix { $0 != "}" })
     }
 
@@ -128,7 +128,7 @@ import Testing
         var heads: Set<Int> = []
         let person = "P0000001"
         while importer.isRunning || snapshots == 0 {
-            let stat = try CLI.run(["--ledger", ledger, "stat", "--json"]).standardOutput
+            let stat = try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput
             let events = Int(stat.split(separator: "\"events\":").last?.prefix { $0.isNumber } ?? "") ?? -1
             let sequence = Int(stat.split(separator: "\"sequence\":").dropFirst().first?.prefix { $0.isNumber } ?? "") ?? -2
             #expect(events == sequence, "the counts and the head come from one snapshot")

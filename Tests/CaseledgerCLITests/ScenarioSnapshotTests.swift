@@ -58,8 +58,8 @@ import Testing
         #expect(imported.status == 0, "\(imported.standardError)")
         try assertSnapshot(imported.standardOutput, named: "scenario-7-platform/import.txt")
         for (name, arguments) in [("report-one-stop.txt", ["report", "one-stop", "--year", "2024"]),
-                                  ("report-one-stop.csv", ["report", "one-stop", "--year", "2024", "--csv"]),
-                                  ("report-lags.csv", ["report", "lags", "--year", "2024", "--csv"]),
+                                  ("report-one-stop.csv", ["report", "one-stop", "--year", "2024", "--format", "csv"]),
+                                  ("report-lags.csv", ["report", "lags", "--year", "2024", "--format", "csv"]),
                                   ("report-lags-summary.txt", ["report", "lags-summary", "--year", "2024"])] {
             let result = try CLI.run(["--ledger", ledger] + arguments)
             #expect(result.status == 0, "\(arguments): \(result.standardError)")
@@ -90,7 +90,7 @@ import Testing
         let ledger = CLI.temporaryDirectory()
         let path = CLI.fixtures.appendingPathComponent("financing-2020.jsonl").path
         #expect(try CLI.run(["--ledger", ledger, "import", path]).status == 0)
-        let report = try CLI.run(["--ledger", ledger, "report", "financing", "--year", "2020", "--csv"])
+        let report = try CLI.run(["--ledger", ledger, "report", "financing", "--year", "2020", "--format", "csv"])
         #expect(report.status == 0)
         // Hand-computed: central 440 × 2; city district 55 region + 27.5 city + 27.5 district; 邕宁区
         // 82.5 region + 13.75 + 13.75; a poor county 82.5 + 27.5 borne in full; a county 55 + 55;

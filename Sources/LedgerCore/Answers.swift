@@ -68,9 +68,7 @@ extension Render {
     /// The category that describes a person-year: JC or TP if held on the last day of the year,
     /// else the first other category held then, else "none".
     public static func category(_ history: PersonHistory, year: Int) -> String {
-        let held = history.identities(on: CivilDate.lastOf(year: year)).map(\.category)
-        for category in ["JC", "TP", "TK", "GE", "SW", "DB", "DBBY"] where held.contains(category) { return category }
-        return "none"
+        ReportRules.rankedCategory(history, year: year)?.word ?? "none"
     }
 
     /// An accumulator as the JSON object of INTERCHANGE.md § What the ledger answers.
@@ -120,7 +118,7 @@ extension Render {
         writer.member("type", decision.adjustments == 0 ? event.type.name : "\(event.type.name) (net of \(decision.adjustments) adjustment\(decision.adjustments == 1 ? "" : "s"))")
         if let eligible = event.money(.eligible) { writer.member("eligible", eligible.yuanString) }
         writer.member("grant", decision.grant.yuanString)
-        writer.member("outcome", event.symbol(.outcome) ?? "none")
+        writer.member("outcome", (event.word(.outcome, Outcome.self) ?? .none).word)
         if let reason = event.text(.reason) { writer.member("reason", reason) }
         if let rules = event.text(.rules) {
             writer.key("rules")

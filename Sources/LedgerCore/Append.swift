@@ -28,11 +28,8 @@ extension Ledger {
     {
         var events: [Event] = []
         for record in records {
-            guard let roleIndex = Field.roles.firstIndex(of: record.role) else {
-                throw .refused([LineProblem(line: 0, field: "role", reason: "unknown role \(record.role)")])
-            }
             events.append(Event(type: .accessRecorded, source: nil, person: record.person, fields: [
-                .reader: .text(String(record.reader.prefix(64))), .role: .symbol(roleIndex),
+                .reader: .text(String(record.reader.prefix(64))), .role: record.role.symbol,
                 .route: .text(AccessRecord.clipped(record.route)),
             ]))
         }
@@ -133,11 +130,11 @@ extension Ledger {
 public struct AccessRecord: Hashable, Sendable {
     public let person: String
     public let reader: String
-    public let role: String
+    public let role: Role
     /// The request as read: method, path and query, and how it was answered when not 200.
     public let route: String
 
-    public init(person: String, reader: String, role: String, route: String) {
+    public init(person: String, reader: String, role: Role, route: String) {
         self.person = person
         self.reader = reader
         self.role = role

@@ -108,7 +108,7 @@ public enum Explain {
         guard event.integer(.counted) == 1, let threshold = event.money(.threshold), let base = event.money(.base),
             let before = event.money(.baseBefore), let after = event.money(.baseAfter)
         else {
-            lines.append(event.symbol(.outcome) == "pending" ? "Pending: nothing is granted until the parameter is published."
+            lines.append(event.word(.outcome, Outcome.self) == .pending ? "Pending: nothing is granted until the parameter is published."
                          : "The claim does not count toward the year's base and gets no medical assistance.")
             return lines
         }

@@ -58,7 +58,7 @@ extension Ledger {
     public func totalsReport(year: Int) throws(LedgerError) -> Report {
         let accumulators = try accumulators(year: year)
         let parameters = try parameters()
-        let cap = parameters.find("assistance.cap", on: CivilDate.lastOf(year: year))?.money
+        let cap = parameters.find(.assistanceCap, on: CivilDate.lastOf(year: year))?.money
         var report = Report(title: "Year \(year) totals", columns: ["figure", "value"])
         let claims = accumulators.reduce(0) { $0 + $1.claims }
         let granted = accumulators.reduce(Money.zero) { $0 + $1.assistanceGranted }
@@ -85,22 +85,24 @@ extension Ledger {
                             columns: ["person", "category", "residence", "burden", "threshold", "firstCrossed"])
         let parameters = try parameters()
         guard let monthEnd = CivilDate(year: year, month: month, day: CivilDate.daysIn(month: month, year: year)) else { return report }
-        let poor = parameters.find("risk.burden.poor", on: monthEnd)
-        let rural = parameters.find("risk.burden.rural", on: monthEnd)
+        let poor = parameters.find(.riskBurdenPoor, on: monthEnd)
+        let rural = parameters.find(.riskBurdenRural, on: monthEnd)
         let lowest = [poor?.money, rural?.money].compactMap { $0 }.min()
         guard let lowest else { return report }
         for accumulator in try accumulators(year: year) {
             let cumulative = accumulator.cumulativeBurden
             guard cumulative[month - 1] >= lowest else { continue }
             let history = try history(of: accumulator.person)
-            let categories = history.identities(on: monthEnd).map(\.category)
-            let category = categories.contains("JC") ? "JC" : categories.contains("TP") ? "TP" : nil
-            let threshold: Money?
-            if category != nil { threshold = poor?.money } else if history.residence == "rural" { threshold = rural?.money } else { threshold = nil }
-            guard let threshold, cumulative[month - 1] >= threshold,
-                let first = cumulative.firstIndex(where: { $0 >= threshold })
+            guard let (group, threshold) = ReportRules.riskLine(categories: history.identities(on: monthEnd).map(\.category),
+                                                               residence: history.residence, poor: poor?.money, rural: rural?.money),
+                cumulative[month - 1] >= threshold, let first = cumulative.firstIndex(where: { $0 >= threshold })
             else { continue }
-            report.rows.append([accumulator.person, category ?? "rural", history.residence ?? "-", cumulative[month - 1].yuanString,
+            let groupWord: String
+            switch group {
+            case .assisted(let category): groupWord = category.word
+            case .rural: groupWord = Residence.rural.word
+            }
+            report.rows.append([accumulator.person, groupWord, history.residence?.word ?? "-", cumulative[month - 1].yuanString,
                                 threshold.yuanString, "\(year)-\(first + 1 < 10 ? "0" : "")\(first + 1)"])
         }
         return report
@@ -124,7 +126,7 @@ extension Ledger {
         for (person, claim) in settlements {
             if histories[person] == nil { histories[person] = try history(of: person) }
             guard let history = histories[person], history.claims[claim.id]?.reversal == nil,
-                let minimum = parameters.find("inlist.share.min", on: claim.settledOn)?.rate,
+                let minimum = parameters.find(.inlistShareMin, on: claim.settledOn)?.rate,
                 let share = InListShare.assess(claim, categories: history.identities(on: claim.settledOn).map(\.category),
                                                minimum: minimum)
             else { continue }
@@ -168,7 +170,7 @@ extension Ledger {
             for check in CriticalCheck.check(history, year: year, parameters: parameters) {
                 let claim = check.claim
                 var total = totals[claim.hospital] ?? Total()
-                var row = [claim.id, history.person, claim.hospital, claim.settledOn.description, check.category,
+                var row = [claim.id, history.person, claim.hospital, claim.settledOn.description, check.category?.word ?? "ordinary",
                            check.criticalBase.yuanString]
                 switch check.outcome {
                 case .checked:
@@ -309,13 +311,12 @@ extension Ledger {
         var report = Report(title: "Eligible for tilted assistance in \(year) but not applied",
                             columns: ["person", "selfPayAfterThreeTiers", "eligibility"])
         let parameters = try parameters()
-        guard let line = parameters.find("tilted.eligibility", on: CivilDate.lastOf(year: year))?.money
-            ?? parameters.all.last(where: { $0.name == "tilted.eligibility" && $0.validFrom.year <= year })?.money
+        guard let line = parameters.find(.tiltedEligibility, on: CivilDate.lastOf(year: year))?.money
+            ?? parameters.all.last(where: { $0.name == .tiltedEligibility && $0.validFrom.year <= year })?.money
         else { return report }
         for accumulator in try accumulators(year: year) where accumulator.applications == 0 && accumulator.selfPayAfterThreeTiers >= line {
             let history = try history(of: accumulator.person)
-            guard history.identities.contains(where: { $0.category == "JC" && $0.validFrom.year <= year && ($0.validTo.map { $0.year >= year } ?? true) })
-            else { continue }
+            guard ReportRules.heldJC(history, in: year) else { continue }
             report.rows.append([accumulator.person, accumulator.selfPayAfterThreeTiers.yuanString, line.yuanString])
         }
         return report
@@ -326,7 +327,7 @@ extension Ledger {
     public func referralsReport(year: Int) throws(LedgerError) -> Report {
         var report = Report(title: "Referrals to social assistance \(year)",
                             columns: ["person", "tiltedGranted", "gapLeft", "personalBurden", "why"])
-        let heavy = try parameters().find("risk.burden.poor", on: CivilDate.lastOf(year: year))?.money
+        let heavy = try parameters().find(.riskBurdenPoor, on: CivilDate.lastOf(year: year))?.money
         for accumulator in try accumulators(year: year) where accumulator.applications > 0 {
             var why: [String] = []
             if accumulator.tiltedShortfall > .zero { why.append("below target after the tilted cap") }
@@ -341,7 +342,7 @@ extension Ledger {
     /// Decisions waiting for a parameter no published value gives (RULES.md § 6).
     public func pendingReport() throws(LedgerError) -> Report {
         var report = Report(title: "Pending decisions", columns: ["person", "subject", "year", "parameter", "needed on", "since"])
-        for decision in NetDecision.fold(try decisionEvents()) where decision.latest.symbol(.outcome) == "pending" {
+        for decision in NetDecision.fold(try decisionEvents()) where decision.latest.word(.outcome, Outcome.self) == .pending {
             let subject: String
             switch decision.subject {
             case .claim(let claim): subject = "claim \(claim)"
@@ -392,7 +393,7 @@ extension Ledger {
             totals.region += times(share.region)
             totals.city += times(share.city)
             totals.county += times(share.county)
-            report.rows.append([String(code), region?.name ?? "-", region?.kind ?? "unregistered", String(count),
+            report.rows.append([String(code), region?.name ?? "-", region?.kind.word ?? "unregistered", String(count),
                                 times(share.central).yuanString, times(share.region).yuanString, times(share.city).yuanString,
                                 times(share.county).yuanString, times(share.total).yuanString, share.note ?? ""])
         }

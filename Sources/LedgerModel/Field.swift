@@ -126,15 +126,6 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
 
     public static func < (lhs: Field, rhs: Field) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    public static let categories = ["TK", "GE", "SW", "DB", "DBBY", "JC", "TP"]
-    public static let claimKinds = ["inpatient", "outpatient-special-chronic", "outpatient"]
-    public static let diseases = ["dialysis", "malignant-tumour", "anti-rejection", "thalassaemia", "haemophilia"]
-    public static let regionKinds = ["city-district", "county", "poor-county", "development-zone", "university"]
-    public static let outcomes = ["granted", "none", "pending"]
-    public static let subjects = ["claim", "application", "enrollment"]
-    public static let roles = ["ingest", "ops", "auditor", "investigator"]
-    public static let funders = ["assistance-fund", "city-county-finance", "civil-affairs", "region-city-county"]
-
     /// The member name in interchange JSON.
     public var jsonName: String { Field.jsonNames[self] ?? "" }
 
@@ -164,26 +155,26 @@ public enum Field: Int, CaseIterable, Sendable, Comparable {
         case .receivedAt: return .text(maximumBytes: 25)
         case .exitYear, .insuranceYear, .year: return .year
         case .region, .parent: return .regionCode
-        case .residence: return .symbol(["rural", "urban"])
-        case .category: return .symbol(Field.categories)
-        case .department: return .symbol(["civil-affairs", "rural-revitalization"])
-        case .channel: return .symbol(["concentrated", "other"])
-        case .exemption: return .symbol(["newborn", "employee-lapse"])
-        case .claimKind: return .symbol(Field.claimKinds)
-        case .disease: return .symbol(Field.diseases)
-        case .regionKind: return .symbol(Field.regionKinds)
+        case .residence: return .symbol(Residence.words)
+        case .category: return .symbol(Category.words)
+        case .department: return .symbol(Department.words)
+        case .channel: return .symbol(Channel.words)
+        case .exemption: return .symbol(Exemption.words)
+        case .claimKind: return .symbol(ClaimKind.words)
+        case .disease: return .symbol(Disease.words)
+        case .regionKind: return .symbol(RegionKind.words)
         case .cause, .identityEvent, .rate, .adjusts, .counted, .subjectSequence: return .count
         case .parameters: return .counts
         case .held: return .text(maximumBytes: 64)
-        case .outcome: return .symbol(Field.outcomes)
-        case .subject: return .symbol(Field.subjects)
-        case .fundedBy: return .symbol(Field.funders)
+        case .outcome: return .symbol(Outcome.words)
+        case .subject: return .symbol(SubjectKind.words)
+        case .fundedBy: return .symbol(Funder.words)
         case .reason: return .text(maximumBytes: 1024)
         case .rules: return .text(maximumBytes: 128)
         case .pendingParameter: return .text(maximumBytes: 64)
         case .pendingDate: return .date
         case .reader: return .text(maximumBytes: 64)
-        case .role: return .symbol(Field.roles)
+        case .role: return .symbol(Role.words)
         case .route: return .text(maximumBytes: 256)
         case .base, .baseBefore, .baseAfter, .threshold, .cap, .grantedBefore, .grantedAfter, .eligible, .grant,
             .baseDelta, .selfPay, .inpatientGap, .outpatientGap, .inpatientAmount, .outpatientAmount, .remainingGap,

@@ -279,7 +279,7 @@ public enum Interchange {
             if paid > inList {
                 problems.append(("criticalPaid", "basic + critical \(paid) exceed in-list cost \(inList): the assistance base would be negative"))
             }
-            let special = event.symbol(.claimKind) == "outpatient-special-chronic"
+            let special = event.word(.claimKind, ClaimKind.self) == .outpatientSpecialChronic
             if special && event[.disease] == nil {
                 problems.append(("disease", "an outpatient-special-chronic claim names its disease"))
             }
@@ -296,13 +296,12 @@ public enum Interchange {
             if let from = event.date(.validFrom), let to = event.date(.validTo), to < from {
                 problems.append(("validTo", "before validFrom"))
             }
-            if event[.exitYear] != nil && event.symbol(.category) != "TP" {
+            let category = event.word(.category, Category.self)
+            if event[.exitYear] != nil && category != .TP {
                 problems.append(("exitYear", "only a TP identity has an exit year"))
             }
-            let civil = ["TK", "GE", "SW", "DB", "DBBY"].contains(event.symbol(.category) ?? "")
-            let expected = civil ? "civil-affairs" : "rural-revitalization"
-            if let department = event.symbol(.department), department != expected {
-                problems.append(("department", "\(event.symbol(.category) ?? "") is recognised by \(expected), not \(department)"))
+            if let category, let department = event.word(.department, Department.self), department != category.department {
+                problems.append(("department", "\(category) is recognised by \(category.department), not \(department)"))
             }
         case .personAmended:
             if event[.name] == nil && event[.idNumber] == nil && event[.region] == nil {
@@ -318,7 +317,7 @@ public enum Interchange {
                 switch PolicyCatalogue.parse(event.text(.value) ?? "", for: name) {
                 case .success: break
                 case .failure(let reason):
-                    problems.append((PolicyCatalogue.units[name] == nil ? "parameter" : "value", reason.text))
+                    problems.append((ParameterName(rawValue: name) == nil ? "parameter" : "value", reason.text))
                 }
             }
         default:

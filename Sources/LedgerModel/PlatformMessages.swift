@@ -161,22 +161,23 @@ public enum PlatformMessages {
             }
         }
         guard let medType = text("med_type") else { return refuse("output.setlinfo.med_type", "missing") }
-        let kind = medType.hasPrefix("2") && medType.count >= 2 ? "inpatient" : medType.hasPrefix("14") ? "outpatient-special-chronic" : "outpatient"
+        let kind: ClaimKind = medType.hasPrefix("2") && medType.count >= 2 ? .inpatient
+            : medType.hasPrefix("14") ? .outpatientSpecialChronic : .outpatient
         var recordedKind = kind
-        if kind == "outpatient-special-chronic" {
+        if kind == .outpatientSpecialChronic {
             if let disease = mainDisease(value["diseinfo"]) {
-                fields[.disease] = .symbol(Field.diseases.firstIndex(of: disease) ?? 0)
+                fields[.disease] = disease.symbol
             } else {
-                recordedKind = "outpatient"
+                recordedKind = .outpatient
                 ordinary += 1
             }
         }
-        fields[.claimKind] = .symbol(Field.claimKinds.firstIndex(of: recordedKind) ?? 2)
+        fields[.claimKind] = recordedKind.symbol
         guard let settled = text("setl_time").flatMap(dateOfTime) else {
             return refuse("output.setlinfo.setl_time", "must be a real time yyyy-MM-dd HH:mm:ss")
         }
         fields[.settledOn] = .date(settled)
-        if recordedKind == "inpatient" {
+        if recordedKind == .inpatient {
             for (name, field) in [("begndate", Field.admittedOn), ("enddate", Field.dischargedOn)] {
                 guard let time = text(name) else { continue }
                 guard let date = dateOfTime(time) else { return refuse("output.setlinfo.\(name)", "must be a real time yyyy-MM-dd HH:mm:ss") }
@@ -194,20 +195,20 @@ public enum PlatformMessages {
     }
 
     /// The disease of a special chronic claim, by its main diagnosis (ICD-10 prefixes, PLATFORM.md).
-    static func mainDisease(_ value: JSONValue?) -> String? {
+    static func mainDisease(_ value: JSONValue?) -> Disease? {
         guard case .array(let diagnoses)? = value else { return nil }
         for diagnosis in diagnoses {
             guard case .string(let flag)? = diagnosis["maindiag_flag"], flag == "1",
                 case .string(let code)? = diagnosis["diag_code"] else { continue }
             let upper = code.uppercased()
-            if upper.hasPrefix("N18") { return "dialysis" }
-            if upper.hasPrefix("Z94") { return "anti-rejection" }
-            if upper.hasPrefix("D56") { return "thalassaemia" }
+            if upper.hasPrefix("N18") { return .dialysis }
+            if upper.hasPrefix("Z94") { return .antiRejection }
+            if upper.hasPrefix("D56") { return .thalassaemia }
             if upper.hasPrefix("D66") || upper.hasPrefix("D67") || ["D68.0", "D68.1", "D68.2"].contains(where: upper.hasPrefix) {
-                return "haemophilia"
+                return .haemophilia
             }
             if upper.count >= 3, upper.first == "C", let number = Int(upper.dropFirst().prefix(2)), (0...97).contains(number) {
-                return "malignant-tumour"
+                return .malignantTumour
             }
             return nil
         }
@@ -233,10 +234,10 @@ extension PlatformMessages {
     /// - Precondition: `event` is a `settlement.recorded`.
     public static func render(settlement event: Event, certno: String, msgid: String) -> String {
         precondition(event.type == .settlementRecorded, "only a settlement renders as a platform settlement")
-        let kind = event.symbol(.claimKind) ?? "outpatient"
+        let kind = event.word(.claimKind, ClaimKind.self) ?? .outpatient
         var writer = JSONWriter()
         writer.beginObject()
-        writer.member("infno", kind == "inpatient" ? "2304" : "2207")
+        writer.member("infno", kind == .inpatient ? "2304" : "2207")
         writer.member("msgid", msgid)
         writer.member("fixmedins_code", event.text(.hospital) ?? "")
         writer.key("output")
@@ -247,7 +248,7 @@ extension PlatformMessages {
         writer.member("psn_cert_type", "01")
         writer.member("certno", certno)
         writer.member("insutype", "390")
-        writer.member("med_type", kind == "inpatient" ? "21" : kind == "outpatient-special-chronic" ? "14" : "11")
+        writer.member("med_type", kind == .inpatient ? "21" : kind == .outpatientSpecialChronic ? "14" : "11")
         for (name, field, clock) in [("begndate", Field.admittedOn, "09:00:00"), ("enddate", .dischargedOn, "10:00:00"),
                                      ("setl_time", .settledOn, "10:30:00")] {
             if let date = event.date(field) { writer.member(name, "\(date) \(clock)") }
@@ -273,11 +274,11 @@ extension PlatformMessages {
         }
         writer.endArray()
         writer.endObject()
-        if kind == "outpatient-special-chronic", let disease = event.symbol(.disease).flatMap(Field.diseases.firstIndex) {
+        if kind == .outpatientSpecialChronic, let disease = event.word(.disease, Disease.self) {
             writer.key("diseinfo")
             writer.beginArray()
             writer.beginObject()
-            writer.member("diag_code", diagnosisCodes[disease])
+            writer.member("diag_code", diagnosisCodes[Int(disease.rawValue)])
             writer.member("maindiag_flag", "1")
             writer.endObject()
             writer.endArray()
@@ -304,6 +305,6 @@ extension PlatformMessages {
         return writer.text
     }
 
-    /// A main diagnosis for each disease of `Field.diseases`, in its order, that ``mainDisease(_:)`` reads back.
+    /// A main diagnosis for each ``Disease``, in code order, that ``mainDisease(_:)`` reads back.
     static let diagnosisCodes = ["N18.500", "C34.900", "Z94.000", "D56.900", "D66.x00"]
 }

@@ -27,37 +27,89 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The catalogue of parameter names (the public interface of RULES.md § 8) and their units.
-public enum PolicyCatalogue {
-    public static let units: [String: ParameterUnit] = {
-        var units: [String: ParameterUnit] = [:]
-        for name in ["contribution.standard", "contribution.subsidy.DB", "assistance.threshold", "assistance.cap",
-                     "tilted.eligibility", "tilted.cap", "risk.burden.poor", "risk.burden.rural", "critical.threshold", "critical.cap"] {
-            units[name] = .money
-        }
-        for level in ["central", "region.city", "region.county", "region.poor-county", "local.city", "local.county",
-                      "local.poor-county", "students"] {
-            units["financing." + level] = .money
-        }
-        for name in ["contribution.subsidy.JC", "contribution.subsidy.TP", "contribution.subsidy.TP-exit",
-                     "contribution.subsidy.TK", "contribution.subsidy.poor2018", "assistance.rate.JC", "assistance.rate.TP",
-                     "tilted.target.inpatient", "tilted.target.outpatient", "inlist.share.min", "critical.rate",
-                     "critical.tilt.threshold.JC", "critical.tilt.threshold.TP", "critical.tilt.rate.JC", "critical.tilt.rate.TP"] {
-            units[name] = .rate
-        }
-        units["waiting.months"] = .count
-        // Public holidays (an interval) and weekend days worked instead (调休), RULES.md § 14.
-        units["calendar.holiday"] = .name
-        units["calendar.workday"] = .name
-        return units
-    }()
+/// The catalogue of parameter names: the public interface of RULES.md § 8. A `policy.published`
+/// event names one of these or is refused; the rules ask for them by case, never by a string.
+public enum ParameterName: String, CaseIterable, Sendable, Comparable, CustomStringConvertible {
+    case contributionStandard = "contribution.standard"
+    case contributionSubsidyJC = "contribution.subsidy.JC"
+    case contributionSubsidyTP = "contribution.subsidy.TP"
+    case contributionSubsidyTPExit = "contribution.subsidy.TP-exit"
+    case contributionSubsidyTK = "contribution.subsidy.TK"
+    case contributionSubsidyDB = "contribution.subsidy.DB"
+    case contributionSubsidyPoor2018 = "contribution.subsidy.poor2018"
+    case waitingMonths = "waiting.months"
+    case financingCentral = "financing.central"
+    case financingRegionCity = "financing.region.city"
+    case financingRegionCounty = "financing.region.county"
+    case financingRegionPoorCounty = "financing.region.poor-county"
+    case financingLocalCity = "financing.local.city"
+    case financingLocalCounty = "financing.local.county"
+    case financingLocalPoorCounty = "financing.local.poor-county"
+    case financingStudents = "financing.students"
+    case assistanceThreshold = "assistance.threshold"
+    case assistanceCap = "assistance.cap"
+    case assistanceRateJC = "assistance.rate.JC"
+    case assistanceRateTP = "assistance.rate.TP"
+    case tiltedEligibility = "tilted.eligibility"
+    case tiltedCap = "tilted.cap"
+    case tiltedTargetInpatient = "tilted.target.inpatient"
+    case tiltedTargetOutpatient = "tilted.target.outpatient"
+    case riskBurdenPoor = "risk.burden.poor"
+    case riskBurdenRural = "risk.burden.rural"
+    case inlistShareMin = "inlist.share.min"
+    case criticalThreshold = "critical.threshold"
+    case criticalRate = "critical.rate"
+    case criticalCap = "critical.cap"
+    case criticalTiltThresholdJC = "critical.tilt.threshold.JC"
+    case criticalTiltThresholdTP = "critical.tilt.threshold.TP"
+    case criticalTiltRateJC = "critical.tilt.rate.JC"
+    case criticalTiltRateTP = "critical.tilt.rate.TP"
+    /// A public holiday, an interval (RULES.md § 14).
+    case calendarHoliday = "calendar.holiday"
+    /// A weekend day worked instead (调休, RULES.md § 14).
+    case calendarWorkday = "calendar.workday"
 
+    public var description: String { rawValue }
+
+    public static func < (lhs: ParameterName, rhs: ParameterName) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var unit: ParameterUnit {
+        switch self {
+        case .contributionStandard, .contributionSubsidyDB, .assistanceThreshold, .assistanceCap, .tiltedEligibility, .tiltedCap,
+            .riskBurdenPoor, .riskBurdenRural, .criticalThreshold, .criticalCap, .financingCentral, .financingRegionCity,
+            .financingRegionCounty, .financingRegionPoorCounty, .financingLocalCity, .financingLocalCounty,
+            .financingLocalPoorCounty, .financingStudents:
+            return .money
+        case .contributionSubsidyJC, .contributionSubsidyTP, .contributionSubsidyTPExit, .contributionSubsidyTK,
+            .contributionSubsidyPoor2018, .assistanceRateJC, .assistanceRateTP, .tiltedTargetInpatient, .tiltedTargetOutpatient,
+            .inlistShareMin, .criticalRate, .criticalTiltThresholdJC, .criticalTiltThresholdTP, .criticalTiltRateJC,
+            .criticalTiltRateTP:
+            return .rate
+        case .waitingMonths: return .count
+        case .calendarHoliday, .calendarWorkday: return .name
+        }
+    }
+
+    /// The assistance rate of an assisted category (RULES.md § 6); nil for the others.
+    public static func assistanceRate(_ category: Category) -> ParameterName? {
+        category == .JC ? .assistanceRateJC : category == .TP ? .assistanceRateTP : nil
+    }
+
+    /// The critical-illness tilt of an assisted category (RULES.md § 12): its threshold share and its extra rate.
+    public static func criticalTilt(_ category: Category) -> (threshold: ParameterName, rate: ParameterName)? {
+        category == .JC ? (.criticalTiltThresholdJC, .criticalTiltRateJC)
+            : category == .TP ? (.criticalTiltThresholdTP, .criticalTiltRateTP) : nil
+    }
+}
+
+/// Parsing a published value by its parameter's unit.
+public enum PolicyCatalogue {
     /// Parses `text` as a value of parameter `name`, or says why not.
     public static func parse(_ text: String, for name: String) -> Result<ParameterValue, Interchange.Reason> {
-        guard let unit = units[name] else {
-            return .failure(Interchange.Reason("unknown parameter; the catalogue of RULES.md § 8 names \(units.count)"))
+        guard let name = ParameterName(rawValue: name) else {
+            return .failure(Interchange.Reason("unknown parameter; the catalogue of RULES.md § 8 names \(ParameterName.allCases.count)"))
         }
-        switch unit {
+        switch name.unit {
         case .money:
             do { return .success(.money(try Money(yuan: text))) } catch {
                 return .failure(Interchange.Reason("a money parameter is yuan such as \"3000\": \(error)"))

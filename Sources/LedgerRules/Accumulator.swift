@@ -53,11 +53,12 @@ public struct Accumulator: Hashable, Sendable {
         return monthlyBurden.map { running += $0; return running }
     }
 
-    static func kindIndex(_ kind: String?) -> Int? {
+    /// The slot of the per-kind totals: 0 inpatient, 1 special chronic; ordinary outpatient has none.
+    static func kindIndex(_ kind: ClaimKind?) -> Int? {
         switch kind {
-        case "inpatient": return 0
-        case "outpatient-special-chronic": return 1
-        default: return nil
+        case .inpatient?: return 0
+        case .outpatientSpecialChronic?: return 1
+        case .outpatient?, nil: return nil
         }
     }
 
@@ -89,7 +90,7 @@ public struct Accumulator: Hashable, Sendable {
         totalCost += total
         basicPaidAll += basic
         criticalPaidAll += critical
-        if let index = Accumulator.kindIndex(claim.symbol(.claimKind)) {
+        if let index = Accumulator.kindIndex(claim.word(.claimKind, ClaimKind.self)) {
             inListCost[index] += signed(.inListCost)
             basicPaid[index] += basic
             criticalPaid[index] += critical
@@ -103,7 +104,7 @@ public struct Accumulator: Hashable, Sendable {
         case .claim?:
             assistanceGranted += amount
             assistanceBase += event.money(.baseDelta) ?? .zero
-            if let index = Accumulator.kindIndex(event.symbol(.claimKind)) { assistancePaid[index] += amount }
+            if let index = Accumulator.kindIndex(event.word(.claimKind, ClaimKind.self)) { assistancePaid[index] += amount }
             if let month = event.date(.settledOn)?.month { monthlyBurden[month - 1] -= amount }
         case .application?:
             tiltedGranted += amount

@@ -3,16 +3,16 @@ import LedgerModel
 /// The decision on one claim (RULES.md § 6), with the breakdown that produced it.
 public struct ClaimDecision: Hashable, Sendable {
     public let claim: Claim
-    public var outcome = "none"
+    public var outcome = Outcome.none
     public var reason: String?
-    /// The judgement calls of RULES.md this decision rests on, e.g. ["I-1", "I-6"].
-    public var rules: [String] = []
+    /// The judgement calls of RULES.md this decision rests on, e.g. [.I1, .I6].
+    public var rules: [JudgementCall] = []
     /// Sequences of the `policy.published` events used.
     public var parameters: [UInt64] = []
     /// JC or TP on the settlement date, or nil.
-    public var category: String?
+    public var category: Category?
     /// Every category held on the settlement date.
-    public var held: [String] = []
+    public var held: [Category] = []
     /// The `identity.recognized` event that made the category apply.
     public var identityEvent: UInt64?
     public var counted = false
@@ -25,8 +25,8 @@ public struct ClaimDecision: Hashable, Sendable {
     public var grantedAfter = Money.zero
     public var eligible = Money.zero
     public var grant = Money.zero
-    public var pending: (parameter: String, date: CivilDate)?
-    public var fundedBy: String?
+    public var pending: (parameter: ParameterName, date: CivilDate)?
+    public var fundedBy: Funder?
 
     public static func == (lhs: ClaimDecision, rhs: ClaimDecision) -> Bool {
         lhs.claim == rhs.claim && lhs.outcome == rhs.outcome && lhs.grant == rhs.grant && lhs.counted == rhs.counted
@@ -39,9 +39,9 @@ public struct ClaimDecision: Hashable, Sendable {
 /// The decision on one application for tilted assistance (RULES.md § 7).
 public struct TiltedDecision: Hashable, Sendable {
     public let application: Application
-    public var outcome = "none"
+    public var outcome = Outcome.none
     public var reason: String?
-    public var rules: [String] = []
+    public var rules: [JudgementCall] = []
     public var parameters: [UInt64] = []
     public var identityEvent: UInt64?
     public var selfPay = Money.zero
@@ -60,18 +60,18 @@ public struct TiltedDecision: Hashable, Sendable {
 /// The decision on one enrolment's contribution subsidy (RULES.md § 4).
 public struct SubsidyDecision: Hashable, Sendable {
     public let enrollment: Enrollment
-    public var outcome = "none"
+    public var outcome = Outcome.none
     public var reason: String?
-    public var rules: [String] = []
+    public var rules: [JudgementCall] = []
     public var parameters: [UInt64] = []
     public var identityEvent: UInt64?
-    public var category: String?
+    public var category: Category?
     public var rate: BasisPoints?
     public var standard: Money?
     public var subsidy = Money.zero
     public var owed: Money?
-    public var fundedBy: String?
-    public var pending: (parameter: String, date: CivilDate)?
+    public var fundedBy: Funder?
+    public var pending: (parameter: ParameterName, date: CivilDate)?
 
     public static func == (lhs: SubsidyDecision, rhs: SubsidyDecision) -> Bool {
         lhs.enrollment == rhs.enrollment && lhs.outcome == rhs.outcome && lhs.subsidy == rhs.subsidy && lhs.reason == rhs.reason
@@ -132,7 +132,7 @@ public enum Adjudicator {
                        granted: inout Money) -> ClaimDecision {
         var decision = ClaimDecision(claim: claim)
         let date = claim.settledOn
-        decision.rules = ["I-1"]
+        decision.rules = [.I1]
         decision.held = history.identities(on: date).map(\.category)
         decision.baseBefore = base
         decision.baseAfter = base
@@ -143,48 +143,50 @@ public enum Adjudicator {
             return decision
         }
         guard claim.qualifies else {
-            decision.rules.append("I-2")
+            decision.rules.append(.I2)
             decision.reason = "an ordinary outpatient claim gets no medical assistance; only inpatient and the five outpatient special chronic diseases do (002 § 三(二); I-2)"
             return decision
         }
-        if claim.kind == "outpatient-special-chronic" { decision.rules.append("I-2") }
+        if claim.kind == .outpatientSpecialChronic { decision.rules.append(.I2) }
         let region = enrollment(for: claim, in: history)?.region ?? history.region
-        guard let threshold = parameters.find("assistance.threshold", on: date, region: region),
-            let cap = parameters.find("assistance.cap", on: date, region: region)
+        guard let threshold = parameters.find(.assistanceThreshold, on: date, region: region),
+            let cap = parameters.find(.assistanceCap, on: date, region: region)
         else {
-            decision.rules.append("I-3")
+            decision.rules.append(.I3)
             decision.reason = "no medical assistance policy in force on \(date): the claim is recorded, it neither accumulates nor gets assistance (002 § 三(二), in force from 2022-08-01; I-3)"
             return decision
         }
         guard let interval = history.assistanceCategory(on: date) else {
-            let held = decision.held.isEmpty ? "no identity" : decision.held.joined(separator: ", ")
+            let held = decision.held.isEmpty ? "no identity" : decision.held.map(\.word).joined(separator: ", ")
             decision.reason = "not JC or TP on the settlement date \(date) (held: \(held)); medical assistance under 002 § 三(二) is for JC and TP"
             return decision
         }
         decision.category = interval.category
         decision.identityEvent = interval.sequence
-        decision.fundedBy = interval.category == "JC" ? "assistance-fund" : "city-county-finance"
+        decision.fundedBy = interval.category == .JC ? .assistanceFund : .cityCountyFinance
         switch coverage(of: claim, history: history, parameters: parameters) {
         case .covered(let rules, let used):
             decision.rules += rules
             decision.parameters += used
         case .notCovered(let reason):
-            decision.rules.append("I-9")
+            decision.rules.append(.I9)
             decision.reason = reason
             return decision
         case .pending(let parameter, let on):
-            decision.outcome = "pending"
+            decision.outcome = .pending
             decision.pending = (parameter, on)
             decision.reason = "pending: the waiting period needs parameter \(parameter) in force on \(on), which no published value gives (RULES.md § 6)"
             return decision
         }
-        guard let rate = parameters.find("assistance.rate.\(interval.category)", on: date, region: region) else {
-            decision.outcome = "pending"
-            decision.pending = ("assistance.rate.\(interval.category)", date)
-            decision.reason = "pending: parameter assistance.rate.\(interval.category) has no published value on \(date)"
+        // assistanceCategory gives JC or TP, each of which has its rate.
+        let rateName = ParameterName.assistanceRate(interval.category) ?? .assistanceRateTP
+        guard let rate = parameters.find(rateName, on: date, region: region) else {
+            decision.outcome = .pending
+            decision.pending = (rateName, date)
+            decision.reason = "pending: parameter \(rateName) has no published value on \(date)"
             return decision
         }
-        decision.rules.append("I-6")
+        decision.rules.append(.I6)
         decision.parameters += [threshold.sequence, cap.sequence, rate.sequence]
         decision.threshold = threshold.money
         decision.cap = cap.money
@@ -201,7 +203,7 @@ public enum Adjudicator {
         granted += grant
         decision.baseAfter = base
         decision.grantedAfter = granted
-        decision.outcome = grant > .zero ? "granted" : "none"
+        decision.outcome = grant > .zero ? .granted : .none
         if grant == .zero {
             if eligible == .zero {
                 decision.reason = "the year's base \(base) has not passed the threshold \(thresholdAmount) (annual cumulative, 002 § 三(二))"
@@ -215,9 +217,9 @@ public enum Adjudicator {
     }
 
     enum Coverage {
-        case covered(rules: [String], parameters: [UInt64])
+        case covered(rules: [JudgementCall], parameters: [UInt64])
         case notCovered(String)
-        case pending(String, CivilDate)
+        case pending(ParameterName, CivilDate)
     }
 
     static func enrollment(for claim: Claim, in history: PersonHistory) -> Enrollment? {
@@ -229,16 +231,15 @@ public enum Adjudicator {
         guard let enrollment = enrollment(for: claim, in: history) else {
             return .notCovered("not enrolled for insurance year \(claim.year): a claim outside coverage gets no assistance (RULES.md § 5)")
         }
-        let exemptCategories: Set<String> = ["TK", "GE", "SW", "DB", "DBBY", "JC"]
-        let heldOnEnrolment = Set(history.identities(on: enrollment.enrolledOn).map(\.category))
-        let exempt = enrollment.channel == "concentrated" || enrollment.exemption != nil
-            || !heldOnEnrolment.isDisjoint(with: exemptCategories)
+        let heldOnEnrolment = history.identities(on: enrollment.enrolledOn).map(\.category)
+        let exempt = enrollment.channel == .concentrated || enrollment.exemption != nil
+            || heldOnEnrolment.contains(where: \.isExemptFromWaiting)
         let on = enrollment.enrolledOn
         var start = CivilDate(year: on.year, month: on.month, day: 1) ?? on
         var used: [UInt64] = []
         if !exempt {
-            guard let waiting = parameters.find("waiting.months", on: on, region: enrollment.region), let months = waiting.count else {
-                return .pending("waiting.months", on)
+            guard let waiting = parameters.find(.waitingMonths, on: on, region: enrollment.region), let months = waiting.count else {
+                return .pending(.waitingMonths, on)
             }
             used.append(waiting.sequence)
             let monthIndex = on.year * 12 + (on.month - 1) + Int(months)
@@ -248,7 +249,7 @@ public enum Adjudicator {
         guard claim.settledOn >= start else {
             return .notCovered("settled on \(claim.settledOn), before coverage starts on \(start) (enrolled \(on), \(exempt ? "no waiting period" : "waiting period applies"); RULES.md § 5)")
         }
-        return .covered(rules: ["I-9"], parameters: used)
+        return .covered(rules: [.I9], parameters: used)
     }
 
     // MARK: Tilted assistance (RULES.md § 7)
@@ -257,14 +258,14 @@ public enum Adjudicator {
                              claims: [ClaimDecision], tiltedBefore: Money, tiltedIn: Money, tiltedOut: Money) -> TiltedDecision {
         var decision = TiltedDecision(application: application)
         let date = application.appliedOn
-        decision.rules = ["I-8"]
+        decision.rules = [.I8]
         decision.tiltedBefore = tiltedBefore
         decision.tiltedAfter = tiltedBefore
         let region = history.enrollments.first { $0.insuranceYear == application.year }?.region ?? history.region
-        guard let eligibility = parameters.find("tilted.eligibility", on: date, region: region),
-            let cap = parameters.find("tilted.cap", on: date, region: region),
-            let targetIn = parameters.find("tilted.target.inpatient", on: date, region: region),
-            let targetOut = parameters.find("tilted.target.outpatient", on: date, region: region)
+        guard let eligibility = parameters.find(.tiltedEligibility, on: date, region: region),
+            let cap = parameters.find(.tiltedCap, on: date, region: region),
+            let targetIn = parameters.find(.tiltedTargetInpatient, on: date, region: region),
+            let targetOut = parameters.find(.tiltedTargetOutpatient, on: date, region: region)
         else {
             decision.reason = "no tilted assistance policy in force on the application date \(date) (002 § 三(三))"
             return decision
@@ -272,7 +273,7 @@ public enum Adjudicator {
         decision.parameters = [eligibility.sequence, cap.sequence, targetIn.sequence, targetOut.sequence]
         decision.eligibility = eligibility.money
         decision.cap = cap.money
-        guard let jc = history.identities(on: date).last(where: { $0.category == "JC" }) else {
+        guard let jc = history.identities(on: date).last(where: { $0.category == .JC }) else {
             decision.reason = "not JC on the application date \(date): tilted assistance is for monitoring objects (002 § 三(三); I-8)"
             return decision
         }
@@ -282,7 +283,7 @@ public enum Adjudicator {
         let qualifying = claims.filter { decision in
             let claim = decision.claim
             return claim.reversal == nil && claim.qualifies && claim.settledOn <= date
-                && parameters.find("tilted.eligibility", on: claim.settledOn, region: region) != nil
+                && parameters.find(.tiltedEligibility, on: claim.settledOn, region: region) != nil
         }
         var costIn = Money.zero, costOut = Money.zero, paidIn = tiltedIn, paidOut = tiltedOut
         var selfPay = Money.zero
@@ -303,7 +304,7 @@ public enum Adjudicator {
         let room = max(.zero, (cap.money ?? .zero) - tiltedBefore)
         let grant = min(gapIn + gapOut, room)
         // I-7: taken first from the inpatient gap, then from the outpatient one. I-4: its own cap.
-        decision.rules += ["I-4", "I-7"]
+        decision.rules += [.I4, .I7]
         decision.inpatientGap = gapIn
         decision.outpatientGap = gapOut
         decision.inpatientPart = min(grant, gapIn)
@@ -311,7 +312,7 @@ public enum Adjudicator {
         decision.grant = grant
         decision.tiltedAfter = tiltedBefore + grant
         decision.remainingGap = gapIn + gapOut - grant
-        decision.outcome = grant > .zero ? "granted" : "none"
+        decision.outcome = grant > .zero ? .granted : .none
         if grant == .zero {
             decision.reason = gapIn + gapOut == .zero
                 ? "the year's reimbursement already reaches 90% inpatient and 80% special chronic (002 § 三(三))"
@@ -332,31 +333,31 @@ public enum Adjudicator {
             return decision
         }
         let yearStart = CivilDate.firstOf(year: enrollment.insuranceYear)
-        guard let standard = parameters.find("contribution.standard", on: yearStart, region: enrollment.region),
+        guard let standard = parameters.find(.contributionStandard, on: yearStart, region: enrollment.region),
             let standardAmount = standard.money
         else {
-            decision.outcome = "pending"
-            decision.pending = ("contribution.standard", yearStart)
+            decision.outcome = .pending
+            decision.pending = (.contributionStandard, yearStart)
             decision.reason = "pending: no contribution standard is published for insurance year \(enrollment.insuranceYear) (RULES.md § 4)"
             return decision
         }
         decision.standard = standardAmount
         decision.parameters = [standard.sequence]
-        var best: (amount: Money, category: String, rate: BasisPoints?, parameter: UInt64, identity: UInt64)?
-        var missing: (String, CivilDate)?
+        var best: (amount: Money, category: Category, rate: BasisPoints?, parameter: UInt64, identity: UInt64)?
+        var missing: (ParameterName, CivilDate)?
         // The subsidy is by insurance year (RULES.md § 4): identities held when the enrolment takes
         // effect — the enrolment date, or the first day of the insurance year for an enrolment made
         // in the concentrated period before it.
         let identityDate = max(enrollment.enrolledOn, yearStart)
         for interval in history.identities(on: identityDate) {
-            let names: [String]
+            let names: [ParameterName]
             switch interval.category {
-            case "JC": names = ["contribution.subsidy.JC", "contribution.subsidy.poor2018"]
-            case "TP":
+            case .JC: names = [.contributionSubsidyJC, .contributionSubsidyPoor2018]
+            case .TP:
                 names = (interval.exitYear == 2014 || interval.exitYear == 2015)
-                    ? ["contribution.subsidy.TP-exit"] : ["contribution.subsidy.TP", "contribution.subsidy.poor2018"]
-            case "TK": names = ["contribution.subsidy.TK"]
-            default: names = ["contribution.subsidy.DB"]
+                    ? [.contributionSubsidyTPExit] : [.contributionSubsidyTP, .contributionSubsidyPoor2018]
+            case .TK: names = [.contributionSubsidyTK]
+            case .GE, .SW, .DB, .DBBY: names = [.contributionSubsidyDB]
             }
             guard let parameter = names.lazy.compactMap({ parameters.find($0, on: yearStart, region: enrollment.region) }).first else {
                 missing = missing ?? (names[0], yearStart)
@@ -375,7 +376,7 @@ public enum Adjudicator {
         // The single highest subsidy, never a sum (002 § 一(一)(二)). A missing parameter could be
         // the highest, so the decision waits for it unless the best known already covers it all.
         if let missing, (best?.amount ?? .zero) < standardAmount {
-            decision.outcome = "pending"
+            decision.outcome = .pending
             decision.pending = missing
             decision.reason = "pending: parameter \(missing.0) has no published value for insurance year \(enrollment.insuranceYear)"
             return decision
@@ -391,8 +392,8 @@ public enum Adjudicator {
         decision.parameters.append(best.parameter)
         decision.subsidy = best.amount
         decision.owed = standardAmount - best.amount
-        decision.outcome = best.amount > .zero ? "granted" : "none"
-        decision.fundedBy = best.category == "JC" ? "assistance-fund" : best.category == "TP" ? "city-county-finance" : "civil-affairs"
+        decision.outcome = best.amount > .zero ? .granted : .none
+        decision.fundedBy = best.category == .JC ? .assistanceFund : best.category == .TP ? .cityCountyFinance : .civilAffairs
         return decision
     }
 }

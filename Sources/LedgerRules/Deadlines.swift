@@ -15,11 +15,11 @@ public struct WorkingCalendar: Sendable {
         var years: Set<Int> = []
         for parameter in parameters.all {
             switch parameter.name {
-            case "calendar.holiday":
+            case .calendarHoliday:
                 let to = parameter.validTo ?? parameter.validFrom
                 holidays.append((parameter.validFrom, to))
                 years.formUnion(parameter.validFrom.year...to.year)
-            case "calendar.workday":
+            case .calendarWorkday:
                 workdays.insert(parameter.validFrom)
                 years.insert(parameter.validFrom.year)
             default:
@@ -75,9 +75,8 @@ public enum Deadline {
     /// rural revitalisation for JC TP; INTERCHANGE.md).
     public static func department(of event: Event) -> String {
         if event.type == .contributionPaid { return event.source?.system ?? "-" }
-        if let department = event.symbol(.department) { return department }
-        guard let category = event.symbol(.category) else { return "-" }
-        return ["JC", "TP"].contains(category) ? "rural-revitalization" : "civil-affairs"
+        if let department = event.word(.department, Department.self) { return department.word }
+        return event.word(.category, Category.self)?.department.word ?? "-"
     }
 
     public static func due(of event: Event, calendar: WorkingCalendar) -> CivilDate? {

@@ -39,16 +39,16 @@ public enum DecisionEvents {
 
     /// Whether a subject needs a decision event: it has none yet, or its grant, outcome or counting
     /// toward the threshold changed.
-    private static func changed(_ recorded: RecordedDecision?, grant: Money, counted: Bool, outcome: String) -> Bool {
+    private static func changed(_ recorded: RecordedDecision?, grant: Money, counted: Bool, outcome: Outcome) -> Bool {
         guard let recorded else { return true }
         return recorded.grant != grant || recorded.counted != counted || recorded.outcome != outcome
     }
 
-    private static func make(subject: Subject, recorded: RecordedDecision?, grant: Money, outcome: String,
+    private static func make(subject: Subject, recorded: RecordedDecision?, grant: Money, outcome: Outcome,
                              first: EventType, person: String, cause: UInt64, fields: inout [Field: FieldValue]) -> Event {
         fields[.cause] = .integer(Int64(cause))
         fields[.grant] = .money(grant)
-        fields[.outcome] = symbol(.outcome, outcome)
+        fields[.outcome] = outcome.symbol
         guard let recorded else {
             fields[.amount] = .money(grant)
             return Event(type: first, source: nil, person: person, fields: fields)
@@ -56,29 +56,22 @@ public enum DecisionEvents {
         fields[.amount] = .money(grant - recorded.grant)
         fields[.adjusts] = .integer(Int64(recorded.sequence))
         switch subject {
-        case .claim: fields[.subject] = symbol(.subject, "claim")
-        case .application: fields[.subject] = symbol(.subject, "application")
-        case .enrollment: fields[.subject] = symbol(.subject, "enrollment")
+        case .claim: fields[.subject] = SubjectKind.claim.symbol
+        case .application: fields[.subject] = SubjectKind.application.symbol
+        case .enrollment: fields[.subject] = SubjectKind.enrollment.symbol
         }
         return Event(type: .assistanceAdjusted, source: nil, person: person, fields: fields)
     }
 
-    static func symbol(_ field: Field, _ word: String) -> FieldValue {
-        guard case .symbol(let words) = field.kind, let index = words.firstIndex(of: word) else {
-            preconditionFailure("\(word) is not a word of \(field)")
-        }
-        return .symbol(index)
-    }
-
-    static func common(reason: String?, rules: [String], parameters: [UInt64], identityEvent: UInt64?,
-                       pending: (parameter: String, date: CivilDate)?) -> [Field: FieldValue] {
+    static func common(reason: String?, rules: [JudgementCall], parameters: [UInt64], identityEvent: UInt64?,
+                       pending: (parameter: ParameterName, date: CivilDate)?) -> [Field: FieldValue] {
         var fields: [Field: FieldValue] = [:]
         if let reason { fields[.reason] = .text(reason) }
-        if !rules.isEmpty { fields[.rules] = .text(rules.joined(separator: " ")) }
+        if !rules.isEmpty { fields[.rules] = .text(JudgementCall.text(rules)) }
         if !parameters.isEmpty { fields[.parameters] = .integers(parameters.map { Int64($0) }) }
         if let identityEvent { fields[.identityEvent] = .integer(Int64(identityEvent)) }
         if let pending {
-            fields[.pendingParameter] = .text(pending.parameter)
+            fields[.pendingParameter] = .text(pending.parameter.rawValue)
             fields[.pendingDate] = .date(pending.date)
         }
         return fields
@@ -89,7 +82,7 @@ public enum DecisionEvents {
                             identityEvent: decision.identityEvent, pending: decision.pending)
         let claim = decision.claim
         fields[.claim] = .text(claim.id)
-        fields[.claimKind] = symbol(.claimKind, claim.kind)
+        fields[.claimKind] = claim.kind.symbol
         fields[.settledOn] = .date(claim.settledOn)
         fields[.base] = .money(claim.base)
         fields[.baseBefore] = .money(decision.baseBefore)
@@ -98,12 +91,12 @@ public enum DecisionEvents {
         fields[.grantedAfter] = .money(decision.grantedAfter)
         fields[.eligible] = .money(decision.eligible)
         fields[.counted] = .integer(decision.counted ? 1 : 0)
-        if let category = decision.category { fields[.category] = symbol(.category, category) }
-        if !decision.held.isEmpty { fields[.held] = .text(decision.held.joined(separator: " ")) }
+        if let category = decision.category { fields[.category] = category.symbol }
+        if !decision.held.isEmpty { fields[.held] = .text(decision.held.map(\.word).joined(separator: " ")) }
         if let threshold = decision.threshold { fields[.threshold] = .money(threshold) }
         if let rate = decision.rate { fields[.rate] = .integer(rate.value) }
         if let cap = decision.cap { fields[.cap] = .money(cap) }
-        if let funder = decision.fundedBy { fields[.fundedBy] = symbol(.fundedBy, funder) }
+        if let funder = decision.fundedBy { fields[.fundedBy] = funder.symbol }
         return fields
     }
 
@@ -122,7 +115,7 @@ public enum DecisionEvents {
         fields[.eligible] = .money(decision.inpatientGap + decision.outpatientGap)
         if let eligibility = decision.eligibility { fields[.threshold] = .money(eligibility) }
         if let cap = decision.cap { fields[.cap] = .money(cap) }
-        if decision.identityEvent != nil { fields[.fundedBy] = symbol(.fundedBy, "assistance-fund") }
+        if decision.identityEvent != nil { fields[.fundedBy] = Funder.assistanceFund.symbol }
         return fields
     }
 
@@ -132,11 +125,11 @@ public enum DecisionEvents {
         fields[.subjectSequence] = .integer(Int64(decision.enrollment.sequence))
         fields[.insuranceYear] = .integer(Int64(decision.enrollment.insuranceYear))
         fields[.enrolledOn] = .date(decision.enrollment.enrolledOn)
-        if let category = decision.category { fields[.category] = symbol(.category, category) }
+        if let category = decision.category { fields[.category] = category.symbol }
         if let rate = decision.rate { fields[.rate] = .integer(rate.value) }
         if let standard = decision.standard { fields[.standard] = .money(standard) }
         if let owed = decision.owed { fields[.owed] = .money(owed) }
-        if let funder = decision.fundedBy { fields[.fundedBy] = symbol(.fundedBy, funder) }
+        if let funder = decision.fundedBy { fields[.fundedBy] = funder.symbol }
         return fields
     }
 }

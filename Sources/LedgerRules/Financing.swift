@@ -4,14 +4,13 @@ import LedgerModel
 public struct RegionInfo: Hashable, Sendable {
     public let code: Int64
     public let name: String
-    /// city-district, county, poor-county, development-zone or university.
-    public let kind: String
+    public let kind: RegionKind
     public let parent: Int64
     public let validFrom: CivilDate
 
     public init?(_ event: Event) {
         guard event.type == .regionRegistered, let code = event.integer(.region), let name = event.text(.name),
-            let kind = event.symbol(.regionKind), let parent = event.integer(.parent), let from = event.date(.validFrom)
+            let kind = event.word(.regionKind, RegionKind.self), let parent = event.integer(.parent), let from = event.date(.validFrom)
         else { return nil }
         self.code = code
         self.name = name
@@ -46,12 +45,12 @@ public enum Financing {
     public static func share(for region: RegionInfo?, year: Int, parameters: ParameterSet) -> FinancingShare {
         var share = FinancingShare()
         let on = CivilDate.firstOf(year: year)
-        func value(_ name: String) -> Money? {
-            guard let parameter = parameters.find("financing." + name, on: on, region: region?.code) else { return nil }
+        func value(_ name: ParameterName) -> Money? {
+            guard let parameter = parameters.find(name, on: on, region: region?.code) else { return nil }
             share.parameters.append(parameter.sequence)
             return parameter.money
         }
-        guard let central = value("central") else {
+        guard let central = value(.financingCentral) else {
             share.note = "no financing parameters published for \(year)"
             return share
         }
@@ -61,12 +60,12 @@ public enum Financing {
             return share
         }
         switch region.kind {
-        case "university":
+        case .university:
             // Region-run university students: the local part all by the region.
-            share.region = value("students") ?? .zero
-        case "poor-county":
-            share.region = value("region.poor-county") ?? .zero
-            let local = value("local.poor-county") ?? .zero
+            share.region = value(.financingStudents) ?? .zero
+        case .poorCounty:
+            share.region = value(.financingRegionPoorCounty) ?? .zero
+            let local = value(.financingLocalPoorCounty) ?? .zero
             if region.code == yongning {
                 // 邕宁区, Nanning's poor district: its 27.5 split 13.75 city / 13.75 district (004 § (四));
                 // a poor county bears its own share in full.
@@ -75,16 +74,16 @@ public enum Financing {
             } else {
                 share.county = local
             }
-        case "county":
-            share.region = value("region.county") ?? .zero
-            share.county = value("local.county") ?? .zero
-        case "development-zone":
-            share.region = value("region.city") ?? .zero
+        case .county:
+            share.region = value(.financingRegionCounty) ?? .zero
+            share.county = value(.financingLocalCounty) ?? .zero
+        case .developmentZone:
+            share.region = value(.financingRegionCity) ?? .zero
             // Development zones bear their local share in full.
-            share.county = value("local.city") ?? .zero
-        default:
-            share.region = value("region.city") ?? .zero
-            let local = value("local.city") ?? .zero
+            share.county = value(.financingLocalCity) ?? .zero
+        case .cityDistrict:
+            share.region = value(.financingRegionCity) ?? .zero
+            let local = value(.financingLocalCity) ?? .zero
             if region.parent == nanning && region.code != yongning {
                 share.city = pct(local, BasisPoints(5000))
                 share.county = local - share.city

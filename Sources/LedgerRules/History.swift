@@ -2,7 +2,7 @@ import LedgerModel
 
 /// An identity held over an interval (RULES.md § 2), as now known.
 public struct IdentityInterval: Hashable, Sendable {
-    public let category: String
+    public let category: Category
     public let validFrom: CivilDate
     public var validTo: CivilDate?
     public let exitYear: Int64?
@@ -15,16 +15,16 @@ public struct IdentityInterval: Hashable, Sendable {
 public struct Enrollment: Hashable, Sendable {
     public let insuranceYear: Int
     public let enrolledOn: CivilDate
-    public let channel: String
-    public let exemption: String?
+    public let channel: Channel
+    public let exemption: Exemption?
     public let region: Int64
     public let sequence: UInt64
 }
 
 public struct Claim: Hashable, Sendable {
     public let id: String
-    public let kind: String
-    public let disease: String?
+    public let kind: ClaimKind
+    public let disease: Disease?
     public let hospital: String
     public let settledOn: CivilDate
     public let totalCost: Money
@@ -38,8 +38,8 @@ public struct Claim: Hashable, Sendable {
     public var base: Money { inListCost - basicPaid - criticalPaid }
     public var year: Int { settledOn.year }
     /// Inpatient and the five outpatient special chronic diseases (I-2).
-    public var qualifies: Bool { kind == "inpatient" || kind == "outpatient-special-chronic" }
-    public var isInpatient: Bool { kind == "inpatient" }
+    public var qualifies: Bool { kind.accumulates }
+    public var isInpatient: Bool { kind == .inpatient }
 }
 
 public struct Application: Hashable, Sendable {
@@ -61,7 +61,7 @@ public struct RecordedDecision: Hashable, Sendable {
     public var sequence: UInt64
     public var grant: Money
     public var counted: Bool
-    public var outcome: String
+    public var outcome: Outcome
     public var inpatientPart: Money
     public var outpatientPart: Money
 }
@@ -70,7 +70,7 @@ public struct RecordedDecision: Hashable, Sendable {
 /// merged into it, in ledger order. `apply` has no rules: it only records facts.
 public struct PersonHistory: Sendable {
     public let person: String
-    public private(set) var residence: String?
+    public private(set) var residence: Residence?
     public private(set) var region: Int64?
     public private(set) var identities: [IdentityInterval] = []
     public private(set) var enrollments: [Enrollment] = []
@@ -90,17 +90,17 @@ public struct PersonHistory: Sendable {
         switch event.type {
         case .personRegistered:
             if event.person == person || residence == nil {
-                residence = event.symbol(.residence)
+                residence = event.word(.residence, Residence.self)
                 region = event.integer(.region)
             }
         case .personAmended:
             if let newRegion = event.integer(.region), event.person == person { region = newRegion }
         case .identityRecognized:
-            guard let category = event.symbol(.category), let from = event.date(.validFrom) else { return }
+            guard let category = event.word(.category, Category.self), let from = event.date(.validFrom) else { return }
             identities.append(IdentityInterval(category: category, validFrom: from, validTo: event.date(.validTo),
                                                exitYear: event.integer(.exitYear), sequence: sequence))
         case .identityRevoked:
-            guard let category = event.symbol(.category), let to = event.date(.validTo) else { return }
+            guard let category = event.word(.category, Category.self), let to = event.date(.validTo) else { return }
             // Closes the latest interval of that category (latest validFrom), INTERCHANGE.md.
             if let index = identities.indices.filter({ identities[$0].category == category })
                 .max(by: { (identities[$0].validFrom, identities[$0].sequence) < (identities[$1].validFrom, identities[$1].sequence) }) {
@@ -108,8 +108,10 @@ public struct PersonHistory: Sendable {
             }
         case .enrollmentRegistered:
             guard let year = event.integer(.insuranceYear), let on = event.date(.enrolledOn) else { return }
-            enrollments.append(Enrollment(insuranceYear: Int(year), enrolledOn: on, channel: event.symbol(.channel) ?? "other",
-                                          exemption: event.symbol(.exemption), region: event.integer(.region) ?? 0,
+            // The interchange requires a channel: an enrolment without one does not decode.
+            guard let channel = event.word(.channel, Channel.self) else { return }
+            enrollments.append(Enrollment(insuranceYear: Int(year), enrolledOn: on, channel: channel,
+                                          exemption: event.word(.exemption, Exemption.self), region: event.integer(.region) ?? 0,
                                           sequence: sequence))
             years.insert(Int(year))
         case .contributionPaid:
@@ -136,7 +138,8 @@ public struct PersonHistory: Sendable {
     private mutating func recordDecision(_ event: Event, sequence: UInt64) {
         guard let subject = PersonHistory.subject(of: event) else { return }
         let counted = event.integer(.counted) == 1
-        let outcome = event.symbol(.outcome) ?? "none"
+        // Every decision carries its outcome (DecisionEvents); an adjustment without one is a net change of nothing.
+        let outcome = event.word(.outcome, Outcome.self) ?? .none
         let grant = event.money(.grant) ?? .zero
         var recorded = decisions[subject] ?? RecordedDecision(sequence: sequence, grant: .zero, counted: false,
                                                               outcome: outcome, inpatientPart: .zero, outpatientPart: .zero)
@@ -155,11 +158,11 @@ public struct PersonHistory: Sendable {
         case .tiltedGranted: return event.integer(.subjectSequence).map { .application(UInt64($0)) }
         case .contributionSubsidized: return event.integer(.subjectSequence).map { .enrollment(UInt64($0)) }
         case .assistanceAdjusted:
-            switch event.symbol(.subject) {
-            case "claim": return event.text(.claim).map(Subject.claim)
-            case "application": return event.integer(.subjectSequence).map { .application(UInt64($0)) }
-            case "enrollment": return event.integer(.subjectSequence).map { .enrollment(UInt64($0)) }
-            default: return nil
+            switch event.word(.subject, SubjectKind.self) {
+            case .claim?: return event.text(.claim).map(Subject.claim)
+            case .application?: return event.integer(.subjectSequence).map { .application(UInt64($0)) }
+            case .enrollment?: return event.integer(.subjectSequence).map { .enrollment(UInt64($0)) }
+            case nil: return nil
             }
         default: return nil
         }
@@ -167,13 +170,13 @@ public struct PersonHistory: Sendable {
 
     /// The identities held on `date`.
     public func identities(on date: CivilDate) -> [IdentityInterval] {
-        identities.filter { $0.covers(date) }.sorted { ($0.category, $0.sequence) < ($1.category, $1.sequence) }
+        identities.filter { $0.covers(date) }.sorted { ($0.category.word, $0.sequence) < ($1.category.word, $1.sequence) }
     }
 
     /// The assistance category on `date`: JC before TP (RULES.md § 2), with the interval that gives it.
     public func assistanceCategory(on date: CivilDate) -> IdentityInterval? {
         let held = identities(on: date)
-        return held.last { $0.category == "JC" } ?? held.last { $0.category == "TP" }
+        return held.last { $0.category == .JC } ?? held.last { $0.category == .TP }
     }
 
     /// The claims settled in `year` (I-1), in settlement order, ties by ledger sequence.
@@ -184,11 +187,11 @@ public struct PersonHistory: Sendable {
 
 extension Claim {
     public init?(_ event: Event, sequence: UInt64) {
-        guard let id = event.text(.claim), let kind = event.symbol(.claimKind), let settled = event.date(.settledOn),
+        guard let id = event.text(.claim), let kind = event.word(.claimKind, ClaimKind.self), let settled = event.date(.settledOn),
             let total = event.money(.totalCost), let inList = event.money(.inListCost),
             let basic = event.money(.basicPaid), let critical = event.money(.criticalPaid)
         else { return nil }
-        self.init(id: id, kind: kind, disease: event.symbol(.disease), hospital: event.text(.hospital) ?? "",
+        self.init(id: id, kind: kind, disease: event.word(.disease, Disease.self), hospital: event.text(.hospital) ?? "",
                   settledOn: settled, totalCost: total, inListCost: inList, basicPaid: basic, criticalPaid: critical,
                   sequence: sequence, reversal: nil)
     }

@@ -10,7 +10,7 @@ public struct InListShare: Equatable, Sendable {
     public let hospitalBears: Money
 
     /// The identity groups the in-list share rule watches.
-    public static let watchedCategories: Set<String> = ["TK", "GE", "SW", "DB", "TP", "JC"]
+    public static let watchedCategories: Set<Category> = [.TK, .GE, .SW, .DB, .TP, .JC]
 
     /// Assesses `claim` for a person holding `categories` on its settlement date; `nil` when the
     /// rule does not watch any of them.
@@ -19,7 +19,7 @@ public struct InListShare: Equatable, Sendable {
     /// against. The ledger reads it as the out-of-list cost beyond the share the rule allows out of the
     /// list (10% of total at a 90% minimum), each side rounded once by `pct`, so a claim can fall
     /// below the minimum by less than a fen of excess and the hospital bear 0.
-    public static func assess(_ claim: Claim, categories: [String], minimum: BasisPoints) -> InListShare? {
+    public static func assess(_ claim: Claim, categories: [Category], minimum: BasisPoints) -> InListShare? {
         guard categories.contains(where: watchedCategories.contains) else { return nil }
         let allowedOutOfList = pct(claim.totalCost, BasisPoints(10_000 - minimum.value))
         let outOfList = claim.totalCost - claim.inListCost

@@ -2,7 +2,7 @@ import LedgerModel
 
 /// One published value of a policy parameter (a `policy.published` event).
 public struct Parameter: Hashable, Sendable {
-    public let name: String
+    public let name: ParameterName
     public let value: ParameterValue
     public let validFrom: CivilDate
     public let validTo: CivilDate?
@@ -12,7 +12,7 @@ public struct Parameter: Hashable, Sendable {
     /// The ledger sequence of the `policy.published` event; decisions cite it.
     public let sequence: UInt64
 
-    public init(name: String, value: ParameterValue, validFrom: CivilDate, validTo: CivilDate?, region: Int64?,
+    public init(name: ParameterName, value: ParameterValue, validFrom: CivilDate, validTo: CivilDate?, region: Int64?,
                 clause: String, sequence: UInt64) {
         self.name = name
         self.value = value
@@ -25,8 +25,8 @@ public struct Parameter: Hashable, Sendable {
 
     /// Reads a `policy.published` event.
     public init?(_ event: Event, sequence: UInt64) {
-        guard event.type == .policyPublished, let name = event.text(.parameter), let text = event.text(.value),
-            case .success(let value) = PolicyCatalogue.parse(text, for: name), let from = event.date(.validFrom),
+        guard event.type == .policyPublished, let text = event.text(.parameter), let name = ParameterName(rawValue: text),
+            let value = event.text(.value), case .success(let value) = PolicyCatalogue.parse(value, for: text), let from = event.date(.validFrom),
             let clause = event.text(.clause)
         else { return nil }
         self.init(name: name, value: value, validFrom: from, validTo: event.date(.validTo), region: event.integer(.region),
@@ -49,7 +49,7 @@ public struct Parameter: Hashable, Sendable {
 
 /// The parameters as recorded in the ledger, in publication order (RULES.md § 8).
 public struct ParameterSet: Sendable {
-    private var byName: [String: [Parameter]] = [:]
+    private var byName: [ParameterName: [Parameter]] = [:]
 
     public init(_ parameters: [Parameter] = []) {
         for parameter in parameters { add(parameter) }
@@ -66,7 +66,7 @@ public struct ParameterSet: Sendable {
 
     /// The value in force for `name` on `date` in `region`: a parameter narrowed to the region wins
     /// over one for the whole region; among equals, the later publication supersedes the earlier.
-    public func find(_ name: String, on date: CivilDate, region: Int64? = nil) -> Parameter? {
+    public func find(_ name: ParameterName, on date: CivilDate, region: Int64? = nil) -> Parameter? {
         guard let candidates = byName[name] else { return nil }
         var best: Parameter?
         for candidate in candidates where candidate.covers(date) && candidate.applies(to: region) {

@@ -38,7 +38,7 @@ struct PersonPage {
             .legend span{margin-right:1.5em}figure{margin:1em 0}
             </style></head><body>
             <h1 data-person="\(PersonPage.escape(timeline.person))">参保人 Person \(PersonPage.escape(timeline.person))</h1>
-            <p>年度 Year \(year) · 查看者 Viewer \(PersonPage.escape(principal.name)) (\(principal.role.rawValue)) · 本次查看已记入账本 this read is recorded in the ledger</p>
+            <p>年度 Year \(year) · 查看者 Viewer \(PersonPage.escape(principal.name)) (\(principal.role.word)) · 本次查看已记入账本 this read is recorded in the ledger</p>
 
             """
         if !timeline.mergedPersons.isEmpty {
@@ -79,7 +79,7 @@ struct PersonPage {
         for recorded in reads {
             let event = recorded.event
             html += "<tr data-sequence=\"\(recorded.sequence)\"><td>\(recorded.sequence)</td><td>\(recorded.recordedAt)</td>"
-            html += "<td>\(PersonPage.escape(event.text(.reader) ?? ""))</td><td>\(PersonPage.escape(event.symbol(.role) ?? ""))</td>"
+            html += "<td>\(PersonPage.escape(event.text(.reader) ?? ""))</td><td>\(PersonPage.escape(event.word(.role, Role.self)?.word ?? ""))</td>"
             html += "<td><code>\(PersonPage.escape(event.text(.route) ?? ""))</code></td></tr>\n"
         }
         return html + "</tbody></table>\n"
@@ -130,11 +130,11 @@ struct PersonPage {
         for decision in adjudication.tilted where decision.grant > .zero {
             tilted.append((min(day(decision.application.appliedOn), day(lastDay)), decision.tiltedAfter))
         }
-        func parameter(_ name: String) -> Money? { parameters.find(name, on: lastDay)?.money ?? parameters.all.last { $0.name == name }?.money }
-        let threshold = parameter("assistance.threshold") ?? Money.yuan(3000)
-        let tiltedLine = parameter("tilted.eligibility") ?? Money.yuan(10_000)
-        let cap = parameter("assistance.cap") ?? Money.yuan(20_000)
-        let tiltedCap = parameter("tilted.cap") ?? Money.yuan(100_000)
+        func parameter(_ name: ParameterName) -> Money? { parameters.find(name, on: lastDay)?.money ?? parameters.all.last { $0.name == name }?.money }
+        let threshold = parameter(.assistanceThreshold) ?? Money.yuan(3000)
+        let tiltedLine = parameter(.tiltedEligibility) ?? Money.yuan(10_000)
+        let cap = parameter(.assistanceCap) ?? Money.yuan(20_000)
+        let tiltedCap = parameter(.tiltedCap) ?? Money.yuan(100_000)
         var html = "<h2>年度累计 Year \(year) cumulative</h2>\n"
         html += svg(id: "chart-base", title: "救助基数 Cumulative assistance base B",
                     series: [Series(name: "B", colour: "#1f5fbf", points: base)],

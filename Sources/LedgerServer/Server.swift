@@ -58,8 +58,8 @@ public struct LedgerServer: Sendable {
         }
         if basic, let problem = LedgerServer.crossSiteProblem(request) { throw APIError(.forbidden, problem, crossSite: true) }
         guard allowed.contains(principal.role) else {
-            throw APIError(.forbidden, "role \(principal.role.rawValue) may not do this; it needs one of "
-                + allowed.map(\.rawValue).sorted().joined(separator: ", "))
+            throw APIError(.forbidden, "role \(principal.role.word) may not do this; it needs one of "
+                + allowed.map(\.word).sorted().joined(separator: ", "))
         }
         return principal
     }
@@ -138,7 +138,7 @@ public struct LedgerServer: Sendable {
             if error.status == .forbidden, !error.crossSite, let header = request.headers[.authorization], let caller = self.principal(from: header)?.0,
                 Interchange.identifierProblem(id, maximumBytes: InterchangeLimits.personBytes) == nil
             {
-                try trace([AccessRecord(person: id, reader: caller.name, role: caller.role.rawValue, route: "\(route) → 403")])
+                try trace([AccessRecord(person: id, reader: caller.name, role: caller.role, route: "\(route) → 403")])
             } else {
                 logger.notice("unauthenticated read of a person refused", metadata: ["route": "\(context.endpointPath ?? "")"])
             }
@@ -148,7 +148,7 @@ public struct LedgerServer: Sendable {
             throw APIError(.badRequest, "a person id is 1-64 of A-Z a-z 0-9 _ -")
         }
         func record(_ suffix: String) throws {
-            try trace([AccessRecord(person: id, reader: principal.name, role: principal.role.rawValue, route: route + suffix)])
+            try trace([AccessRecord(person: id, reader: principal.name, role: principal.role, route: route + suffix)])
         }
         do {
             let response = try body(principal, id)
@@ -355,7 +355,7 @@ public struct LedgerServer: Sendable {
             writer.member("sequence", integer: recorded.sequence)
             writer.member("recordedAt", recorded.recordedAt.description)
             writer.member("reader", recorded.event.text(.reader) ?? "")
-            writer.member("role", recorded.event.symbol(.role) ?? "")
+            writer.member("role", recorded.event.word(.role, Role.self)?.word ?? "")
             writer.member("route", recorded.event.text(.route) ?? "")
             writer.endObject()
         }
@@ -458,7 +458,7 @@ public struct LedgerServer: Sendable {
             let records = report.rows.compactMap { row -> AccessRecord? in
                 // Total rows name no person ("-").
                 guard row.indices.contains(column), row[column] != "-", seen.insert(row[column]).inserted else { return nil }
-                return AccessRecord(person: row[column], reader: principal.name, role: principal.role.rawValue, route: route)
+                return AccessRecord(person: row[column], reader: principal.name, role: principal.role, route: route)
             }
             try trace(records)
         }
@@ -495,7 +495,7 @@ public struct LedgerServer: Sendable {
         writer.beginArray()
         for parameter in list {
             writer.beginObject()
-            writer.member("parameter", parameter.name)
+            writer.member("parameter", parameter.name.rawValue)
             writer.member("value", parameter.value.description)
             writer.member("validFrom", parameter.validFrom.description)
             if let to = parameter.validTo { writer.member("validTo", to.description) }

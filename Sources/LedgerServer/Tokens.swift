@@ -3,18 +3,6 @@ import Foundation
 import LedgerModel
 import LedgerStorage
 
-/// A role a bearer token grants (issue: who may do what).
-public enum Role: String, CaseIterable, Sendable {
-    /// Appends only.
-    case ingest
-    /// Reports and rebuild status.
-    case ops
-    /// Everything read-only, full identity numbers.
-    case auditor
-    /// Timelines and years, identity numbers and names masked.
-    case investigator
-}
-
 /// Who is calling: the token's name and role.
 public struct Principal: Sendable, Equatable {
     public let name: String
@@ -62,7 +50,7 @@ public struct TokenStore: Sendable {
             guard parts.count == 3, parts[0].count == 64, bytes(hex: String(parts[0])) != nil else {
                 throw .malformed(line: index + 1, reason: "expected sha256-hex, role and name separated by tabs")
             }
-            guard let role = Role(rawValue: String(parts[1])) else {
+            guard let role = Role(word: String(parts[1])) else {
                 throw .malformed(line: index + 1, reason: "unknown role \(parts[1])")
             }
             entries.append(Entry(hash: String(parts[0]), role: role, name: String(parts[2])))
@@ -71,7 +59,7 @@ public struct TokenStore: Sendable {
     }
 
     public func save(path: String) throws {
-        let text = entries.map { "\($0.hash)\t\($0.role.rawValue)\t\($0.name)\n" }.joined()
+        let text = entries.map { "\($0.hash)\t\($0.role.word)\t\($0.name)\n" }.joined()
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         chmod(path, 0o600)
     }

@@ -168,8 +168,13 @@ public struct ScenarioGenerator {
             for event in events {
                 switch event.type {
                 case .personRegistered: certno = event.text(.idNumber) ?? ""
-                case .identityRecognized: rate = ["JC": 70, "TP": 50][event.symbol(.category) ?? ""] ?? rate
-                case .settlementRecorded where event.symbol(.claimKind) == "inpatient":
+                case .identityRecognized:
+                    switch event.word(.category, Category.self) {
+                    case .JC?: rate = 70
+                    case .TP?: rate = 50
+                    default: break
+                    }
+                case .settlementRecorded where event.word(.claimKind, ClaimKind.self) == .inpatient:
                     if let claim = event.text(.claim) { inpatientClaims.insert(claim) }
                 default: break
                 }
@@ -202,7 +207,7 @@ public struct ScenarioGenerator {
     /// rounded half-up to the fen. The ledger applies the threshold to the year's cumulative burden,
     /// so the window pays less on a person's later claims: what the one-stop report is for.
     static func windowAssistance(_ event: Event, rate: Int64) -> Money? {
-        guard rate > 0, event.symbol(.claimKind) != "outpatient" else { return nil }
+        guard rate > 0, event.word(.claimKind, ClaimKind.self)?.accumulates == true else { return nil }
         let burden = (event.money(.inListCost) ?? .zero) - (event.money(.basicPaid) ?? .zero) - (event.money(.criticalPaid) ?? .zero)
         let above = max(0, burden.fen - Money.yuan(3_000).fen)
         return Money(fen: (above * rate + 50) / 100)
@@ -231,31 +236,30 @@ public struct ScenarioGenerator {
         emit(registeredOn, .personRegistered, "civil-registry", "r-\(id)", [
             .idNumber: .text(idNumber),
             .name: .text("居民\(index)"), .birthDate: .date(birth), .region: .integer(region),
-            .residence: .symbol(rural ? 0 : 1),
+            .residence: (rural ? Residence.rural : .urban).symbol,
         ])
         // Identities: monitoring objects, poverty-alleviated, civil-affairs groups.
         let roll = random.below(100)
-        var category: String?
-        if roll < 12 { category = "JC" } else if roll < 32 { category = "TP" } else if roll < 36 { category = "DB" } else if roll < 37 { category = "TK" }
+        var category: Category?
+        if roll < 12 { category = .JC } else if roll < 32 { category = .TP } else if roll < 36 { category = .DB } else if roll < 37 { category = .TK }
         if let category {
-            let civil = ["TK", "DB"].contains(category)
+            let civil = category.department == .civilAffairs
             let from = random.chance(80) ? CivilDate(year: year - 1, month: 6, day: 1)! : CivilDate(year: year, month: 1 + random.below(9), day: 1)!
             var fields: [Field: FieldValue] = [
-                .category: .symbol(Field.categories.firstIndex(of: category)!), .validFrom: .date(from),
-                .department: .symbol(civil ? 0 : 1),
+                .category: category.symbol, .validFrom: .date(from), .department: category.department.symbol,
             ]
-            if category == "TP" { fields[.exitYear] = .integer(Int64(2016 + random.below(5))) }
-            emit(from, .identityRecognized, civil ? "civil-affairs" : "rural-revitalization", "i-\(id)", fields)
+            if category == .TP { fields[.exitYear] = .integer(Int64(2016 + random.below(5))) }
+            emit(from, .identityRecognized, category.department.word, "i-\(id)", fields)
             if random.chance(5) {
                 let to = max(from, CivilDate(year: year, month: 4 + random.below(6), day: 15)!).adding(days: 30)
-                emit(to, .identityRevoked, civil ? "civil-affairs" : "rural-revitalization", "v-\(id)", [
-                    .category: .symbol(Field.categories.firstIndex(of: category)!), .validTo: .date(to),
+                emit(to, .identityRevoked, category.department.word, "v-\(id)", [
+                    .category: category.symbol, .validTo: .date(to),
                 ])
             }
-            if category == "TP" && random.chance(10) {
+            if category == .TP && random.chance(10) {
                 let from = CivilDate(year: year, month: 3 + random.below(6), day: 1)!
                 emit(from, .identityRecognized, "rural-revitalization", "j-\(id)", [
-                    .category: .symbol(Field.categories.firstIndex(of: "JC")!), .validFrom: .date(from), .department: .symbol(1),
+                    .category: Category.JC.symbol, .validFrom: .date(from), .department: Department.ruralRevitalization.symbol,
                 ])
             }
         }
@@ -265,7 +269,7 @@ public struct ScenarioGenerator {
             : CivilDate(year: year, month: 1 + random.below(6), day: 1 + random.below(28))!
         emit(enrolledOn, .enrollmentRegistered, "medical-insurance", "e-\(id)-\(year)", [
             .region: .integer(region), .insuranceYear: .integer(Int64(year)), .enrolledOn: .date(enrolledOn),
-            .channel: .symbol(concentrated ? 0 : 1),
+            .channel: (concentrated ? Channel.concentrated : .other).symbol,
         ])
         let paidOn = enrolledOn.adding(days: 3)
         emit(paidOn, .contributionPaid, "tax", "p-\(id)-\(year)", [
@@ -285,24 +289,24 @@ public struct ScenarioGenerator {
             let claim = "C" + ScenarioGenerator.pad(claimCounter, 9)
             let settled = CivilDate(year: year, month: 1 + random.below(12), day: 1 + random.below(28))!
             let kindRoll = random.below(100)
-            let kind = kindRoll < 45 ? 0 : kindRoll < 60 ? 1 : 2
-            let total: Money = kind == 0 ? random.yuan(2_000, random.chance(10) ? 250_000 : 40_000)
-                : kind == 1 ? random.yuan(1_000, 30_000) : random.yuan(50, 1_500)
+            let kind: ClaimKind = kindRoll < 45 ? .inpatient : kindRoll < 60 ? .outpatientSpecialChronic : .outpatient
+            let total: Money = kind == .inpatient ? random.yuan(2_000, random.chance(10) ? 250_000 : 40_000)
+                : kind == .outpatientSpecialChronic ? random.yuan(1_000, 30_000) : random.yuan(50, 1_500)
             let inList = Money(fen: total.fen - total.fen * Int64(random.below(16)) / 100)
-            let basicRate = Int64(kind == 2 ? 50 : 55 + random.below(26))
+            let basicRate = Int64(kind == .outpatient ? 50 : 55 + random.below(26))
             let basic = Money(fen: inList.fen * basicRate / 100)
-            let critical = kind == 0 && inList.fen > 2_000_000 ? Money(fen: (inList.fen - basic.fen) * Int64(random.below(50)) / 100) : .zero
+            let critical = kind == .inpatient && inList.fen > 2_000_000 ? Money(fen: (inList.fen - basic.fen) * Int64(random.below(50)) / 100) : .zero
             if inList - basic - critical > Money.yuan(8_000) { highBurden = true }
             var fields: [Field: FieldValue] = [
-                .claim: .text(claim), .claimKind: .symbol(kind), .hospital: .text(ScenarioGenerator.hospitals[random.below(ScenarioGenerator.hospitals.count)]),
+                .claim: .text(claim), .claimKind: kind.symbol, .hospital: .text(ScenarioGenerator.hospitals[random.below(ScenarioGenerator.hospitals.count)]),
                 .settledOn: .date(settled), .totalCost: .money(total), .inListCost: .money(inList), .basicPaid: .money(basic),
                 .criticalPaid: .money(critical),
             ]
-            if kind == 0 {
+            if kind == .inpatient {
                 fields[.admittedOn] = .date(settled.adding(days: -(3 + random.below(20))))
                 fields[.dischargedOn] = .date(settled)
             }
-            if kind == 1 { fields[.disease] = .symbol(random.below(Field.diseases.count)) }
+            if kind == .outpatientSpecialChronic { fields[.disease] = Disease.allCases[random.below(Disease.allCases.count)].symbol }
             emit(settled, .settlementRecorded, "hospital-settlement", claim, fields)
             claimIDs.append((claim, settled))
         }
@@ -310,7 +314,7 @@ public struct ScenarioGenerator {
             let on = settled.adding(days: 2 + random.below(10))
             emit(on, .settlementReversed, "hospital-settlement", "rev-\(claim)", [.claim: .text(claim), .reversedOn: .date(on)])
         }
-        if category == "JC" && highBurden && random.chance(70) {
+        if category == .JC && highBurden && random.chance(70) {
             let on = CivilDate(year: year, month: 12, day: 1 + random.below(20))!
             emit(on, .assistanceApplied, "civil-affairs", "a-\(id)-\(year)", [.year: .integer(Int64(year)), .appliedOn: .date(on)])
         }

@@ -253,7 +253,7 @@ struct Bench {
         for index in 0..<options.settles {
             let person = ScenarioGenerator.personID(1 + random.below(options.persons))
             let event = Event(type: .settlementRecorded, source: Source(system: "bench", key: "s\(index)"), person: person, fields: [
-                .claim: .text("BENCH\(index)"), .claimKind: .symbol(0), .hospital: .text("H1"),
+                .claim: .text("BENCH\(index)"), .claimKind: ClaimKind.inpatient.symbol, .hospital: .text("H1"),
                 .settledOn: .date(CivilDate(year: 2024, month: 12, day: 28)!), .totalCost: .money(Money.yuan(5000)),
                 .inListCost: .money(Money.yuan(4800)), .basicPaid: .money(Money.yuan(3000)), .criticalPaid: .money(.zero),
             ])
@@ -273,7 +273,7 @@ struct Bench {
                 let claim = claims + offset
                 return Submission(line: offset + 1, event: Event(
                     type: .settlementRecorded, source: Source(system: "bench", key: "busy\(claim)"), person: busy, fields: [
-                        .claim: .text("BUSY\(claim)"), .claimKind: .symbol(1), .disease: .symbol(0), .hospital: .text("H1"),
+                        .claim: .text("BUSY\(claim)"), .claimKind: ClaimKind.outpatientSpecialChronic.symbol, .disease: Disease.dialysis.symbol, .hospital: .text("H1"),
                         .settledOn: .date(CivilDate(year: 2024, month: 1 + claim % 12, day: 1 + claim % 28)!),
                         .totalCost: .money(Money.yuan(900)), .inListCost: .money(Money.yuan(800)),
                         .basicPaid: .money(Money.yuan(500)), .criticalPaid: .money(.zero),

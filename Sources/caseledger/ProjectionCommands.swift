@@ -96,7 +96,7 @@ struct ParamsCommand: ParsableCommand {
         var report = Report(title: on.map { "Parameters in force on \($0)" } ?? "Parameters as published",
                             columns: ["parameter", "value", "validFrom", "validTo", "region", "sequence", "clause"])
         report.rows = list.map { parameter in
-            [parameter.name, parameter.value.description, parameter.validFrom.description,
+            [parameter.name.rawValue, parameter.value.description, parameter.validFrom.description,
              parameter.validTo?.description ?? "-", parameter.region.map(String.init) ?? "-", String(parameter.sequence),
              parameter.clause]
         }

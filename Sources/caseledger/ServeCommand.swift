@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerModel
 import Foundation
 import Hummingbird
 import LedgerCore
@@ -88,11 +89,10 @@ struct TokenCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a token and print it once.",
             discussion: "Example:\n  caseledger token add --tokens ./tokens --role ingest --name tax.bureau")
         @Option(help: "The tokens file.") var tokens: String
-        @Option(help: "ingest, ops, auditor or investigator.") var role: String
+        @Option(help: "ingest, ops, auditor or investigator.") var role: Role
         @Option(help: "Who holds it (shown in access records).") var name: String
 
         func run() throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role is ingest, ops, auditor or investigator") }
             print(try update(tokens) { (store: inout TokenStore) throws(TokenStore.Failure) in try store.add(name: name, role: role) })
         }
     }
@@ -115,7 +115,7 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "The tokens file.") var tokens: String
 
         func run() throws {
-            for entry in try load(tokens).entries { print("\(entry.name)\t\(entry.role.rawValue)") }
+            for entry in try load(tokens).entries { print("\(entry.name)\t\(entry.role.word)") }
         }
     }
 }

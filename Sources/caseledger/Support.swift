@@ -166,6 +166,11 @@ struct Progress {
 extension ReportName: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
 
+extension Role: ExpressibleByArgument {
+    public init?(argument: String) { self.init(word: argument) }
+    public static var allValueStrings: [String] { words }
+}
+
 extension YearMonth: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }

@@ -62,7 +62,7 @@ import Testing
                 scenario.setup.append(identity(id, "JC", from: jcFrom!, source: source("i")))
             } else {
                 scenario.setup.append(Event(type: .identityRecognized, source: source("i"), person: id, fields: [
-                    .category: .symbol(Field.categories.firstIndex(of: "TP")!), .validFrom: .date(CivilDate("2020-01-01")!),
+                    .category: Category.TP.symbol, .validFrom: .date(CivilDate("2020-01-01")!),
                     .exitYear: .integer(2018), .department: .symbol(1),
                 ]))
                 if roll == 2 {
@@ -94,7 +94,7 @@ import Testing
                     .totalCost: .money(inList + Money.yuan(Int64(random.below(500)))), .inListCost: .money(inList),
                     .basicPaid: .money(basic), .criticalPaid: .money(critical),
                 ]
-                if kind == 1 { fields[.disease] = .symbol(random.below(Field.diseases.count)) }
+                if kind == 1 { fields[.disease] = .symbol(random.below(Disease.allCases.count)) }
                 let claim = Event(type: .settlementRecorded, source: Source(system: "property", key: claimID), person: id, fields: fields)
                 later(settled, claim)
                 plan.claims.append(claim)
@@ -119,7 +119,7 @@ import Testing
 
     static func identity(_ person: String, _ category: String, from: CivilDate, source: Source) -> Event {
         Event(type: .identityRecognized, source: source, person: person, fields: [
-            .category: .symbol(Field.categories.firstIndex(of: category)!), .validFrom: .date(from), .department: .symbol(1),
+            .category: Category(word: category)!.symbol, .validFrom: .date(from), .department: .symbol(1),
         ])
     }
 

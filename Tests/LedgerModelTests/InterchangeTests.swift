@@ -673,8 +673,8 @@ struct InterchangePolicyTests {
         #expect(try PolicyCatalogue.parse("82.5", for: "financing.region.poor-county").get() == .money(Money(fen: 8250)))
         #expect(try PolicyCatalogue.parse("12.5%", for: "contribution.subsidy.TP").get() == .rate(BasisPoints(1250)))
         #expect(try PolicyCatalogue.parse("0", for: "waiting.months").get() == .count(0))
-        #expect(PolicyCatalogue.units["assistance.rate.JC"] == .rate)
-        #expect(PolicyCatalogue.units["tilted.cap"] == .money)
+        #expect(ParameterName.assistanceRateJC.unit == .rate)
+        #expect(ParameterName.tiltedCap.unit == .money)
         for (text, name) in [("3000", "nonexistent"), ("1e3", "assistance.cap"), ("70", "assistance.rate.TP"), ("-1", "waiting.months")] {
             if case .success = PolicyCatalogue.parse(text, for: name) { Issue.record("\(name) = \(text) accepted") }
         }

@@ -19,8 +19,8 @@ import Testing
         let c1 = try #require(book.adjudicate().claim("c1"))
         #expect(c1.grant == .zero)
         #expect(!c1.counted)
-        #expect(c1.outcome == "none")
-        #expect(c1.rules.contains("I-9"))
+        #expect(c1.outcome == .none)
+        #expect(c1.rules.contains(.I9))
         #expect(c1.reason?.contains("not enrolled for insurance year 2024") == true)
     }
 
@@ -42,8 +42,8 @@ import Testing
                   Fact.enrolled(on: "2024-03-10", channel: "other")])
         book.add(CoverageTests.claim("c1", on: "2024-05-01"))
         let c1 = try #require(book.adjudicate().claim("c1"))
-        #expect(c1.outcome == "pending")
-        #expect(c1.pending?.parameter == "waiting.months")
+        #expect(c1.outcome == .pending)
+        #expect(c1.pending?.parameter == ParameterName.waitingMonths)
         #expect(c1.pending?.date == day("2024-03-10"))
         #expect(c1.reason?.contains("waiting.months") == true)
         #expect(!c1.counted)

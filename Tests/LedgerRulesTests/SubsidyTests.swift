@@ -30,8 +30,8 @@ import Testing
     @Test("no contribution.standard for the year → pending, naming it")
     func pendingWithoutStandard() throws {
         let decision = try subsidy(year: 2024, identities: [SubsidyTests.held("JC")])
-        #expect(decision.outcome == "pending")
-        #expect(decision.pending?.parameter == "contribution.standard")
+        #expect(decision.outcome == .pending)
+        #expect(decision.pending?.parameter == ParameterName.contributionStandard)
         #expect(decision.pending?.date == day("2024-01-01"))
         #expect(decision.subsidy == .zero)
         #expect(decision.reason?.contains("contribution standard") == true)
@@ -44,20 +44,20 @@ import Testing
         #expect(tk.standard == yuan("320"))
         #expect(tk.subsidy == yuan("320.00"))
         #expect(tk.owed == .zero)
-        #expect(tk.category == "TK")
-        #expect(tk.fundedBy == "civil-affairs")
+        #expect(tk.category == .TK)
+        #expect(tk.fundedBy == .civilAffairs)
         // JC: pct(32 000, 6 000) = 19 200 → 192.00; owes 128.00; from the assistance fund.
         let jc = try subsidy(year: 2022, identities: [SubsidyTests.held("JC")])
         #expect(jc.subsidy == yuan("192.00"))
         #expect(jc.owed == yuan("128.00"))
         #expect(jc.rate == BasisPoints(6000))
-        #expect(jc.fundedBy == "assistance-fund")
+        #expect(jc.fundedBy == .assistanceFund)
         // TP (exit 2019): 60% in 2022 → 192.00; from city/county finance.
         let tp = try subsidy(year: 2022, identities: [SubsidyTests.held("TP", exitYear: 2019)])
         #expect(tp.subsidy == yuan("192.00"))
-        #expect(tp.category == "TP")
-        #expect(tp.fundedBy == "city-county-finance")
-        #expect(tp.outcome == "granted")
+        #expect(tp.category == .TP)
+        #expect(tp.fundedBy == .cityCountyFinance)
+        #expect(tp.outcome == .granted)
     }
 
     @Test("TP 2023–2025 with standards published in the test: 50% of 350, 40% of 380, 30% of 400")
@@ -80,27 +80,27 @@ import Testing
         let both = try subsidy(year: 2024, identities: [SubsidyTests.held("TP", exitYear: 2019), SubsidyTests.held("JC")],
                                policies: SubsidyTests.standards)
         #expect(both.subsidy == yuan("228.00"))
-        #expect(both.category == "JC")
+        #expect(both.category == .JC)
         #expect(both.owed == yuan("152.00"))
         // 2022: TK 320.00 and JC 192.00 → 320.00 (not 512.00).
         let tkJc = try subsidy(year: 2022, identities: [SubsidyTests.held("JC"), SubsidyTests.held("TK")])
         #expect(tkJc.subsidy == yuan("320.00"))
-        #expect(tkJc.category == "TK")
+        #expect(tkJc.category == .TK)
     }
 
     @Test("TP with exitYear 2015 and no contribution.subsidy.TP-exit published → pending; published 30% → 96.00")
     func tpExit() throws {
         let exit2015 = [SubsidyTests.held("TP", exitYear: 2015)]
         let pending = try subsidy(year: 2022, identities: exit2015)
-        #expect(pending.outcome == "pending")
-        #expect(pending.pending?.parameter == "contribution.subsidy.TP-exit")
+        #expect(pending.outcome == .pending)
+        #expect(pending.pending?.parameter == ParameterName.contributionSubsidyTPExit)
         #expect(pending.pending?.date == day("2022-01-01"))
         #expect(pending.subsidy == .zero)
         // With the region's ratio published: pct(32 000, 3 000) = 9 600 → 96.00.
         let published = try subsidy(year: 2022, identities: exit2015,
                                     policies: [Fact.policy("contribution.subsidy.TP-exit", "30%", from: "2022-01-01", to: "2025-12-31")])
         #expect(published.subsidy == yuan("96.00"))
-        #expect(published.outcome == "granted")
+        #expect(published.outcome == .granted)
     }
 
     @Test("a second enrolment of the same insurance year → subsidy 0, naming the first (重复参保)")
@@ -114,7 +114,7 @@ import Testing
         #expect(decisions.map(\.enrollment.sequence) == [first, second])
         #expect(decisions[0].subsidy == yuan("192.00"))
         #expect(decisions[1].subsidy == .zero)
-        #expect(decisions[1].outcome == "none")
+        #expect(decisions[1].outcome == .none)
         #expect(decisions[1].reason?.contains("重复参保") == true)
         #expect(decisions[1].reason?.contains("sequence \(first)") == true)
     }

@@ -15,7 +15,7 @@ import Testing
         let tilted = try #require(book.adjudicate().tilted.first)
         #expect(tilted.selfPay == yuan("4500.00"))
         #expect(tilted.grant == .zero)
-        #expect(tilted.outcome == "none")
+        #expect(tilted.outcome == .none)
         #expect(tilted.reason?.contains("below") == true)
     }
 
@@ -46,7 +46,7 @@ import Testing
         #expect(tilted.outpatientGap == .zero)
         #expect(tilted.grant == yuan("3300.00"))
         #expect(tilted.inpatientPart == yuan("3300.00"))
-        #expect(tilted.outcome == "granted")
+        #expect(tilted.outcome == .granted)
         #expect(year.tiltedGranted == yuan("3300.00"))
     }
 
@@ -105,7 +105,7 @@ import Testing
         #expect(first.inpatientPart == yuan("80000.00"))
         #expect(first.outpatientPart == yuan("20000.00"))
         #expect(first.remainingGap == yuan("40000.00"))
-        #expect(first.rules.contains("I-7"))
+        #expect(first.rules.contains(.I7))
         // Second application: room = 100 000 − 100 000 = 0 → grant 0.
         let second = year.tilted[1]
         #expect(second.tiltedBefore == yuan("100000.00"))
@@ -125,7 +125,7 @@ import Testing
         #expect(try #require(year.claim("i1")).grant == yuan("10500.00"))
         let tilted = try #require(year.tilted.first)
         #expect(tilted.grant == .zero)
-        #expect(tilted.outcome == "none")
+        #expect(tilted.outcome == .none)
         #expect(tilted.identityEvent == nil)
         #expect(tilted.reason?.contains("not JC") == true)
         #expect(year.tiltedGranted == .zero)
@@ -153,7 +153,7 @@ import Testing
         // gap_in = pct(70 000, 90%) − (42 000 + 13 300) = 63 000 − 55 300 = 7 700.00.
         #expect(tilted.inpatientGap == yuan("7700.00"))
         #expect(tilted.grant == yuan("7700.00"))
-        #expect(tilted.rules.contains("I-8"))
+        #expect(tilted.rules.contains(.I8))
     }
 
     @Test("a second application in the same year grants only what the first left")

@@ -36,7 +36,7 @@ import Testing
         #expect(a1.grant == .zero)
         #expect(a1.grantedAfter == .zero)
         #expect(a1.counted)
-        #expect(a1.outcome == "none")
+        #expect(a1.outcome == .none)
 
         // a2: base = 12 000 − 8 000 = 4 000.00; B 2 500 → 6 500.00.
         // eligible = 6 500 − max(2 500, 3 000) = 3 500.00; pct(3 500.00, 70%) = 350 000 fen × 7 000 / 10 000
@@ -47,7 +47,7 @@ import Testing
         #expect(a2.eligible == yuan("3500.00"))
         #expect(a2.grant == yuan("2450.00"))
         #expect(a2.grantedAfter == yuan("2450.00"))
-        #expect(a2.outcome == "granted")
+        #expect(a2.outcome == .granted)
 
         // a3 (special chronic, malignant tumour, I-2): base = 30 000.55 − 21 000 − 1 000 = 8 000.55;
         // B 6 500 → 14 500.55. eligible = 14 500.55 − max(6 500, 3 000) = 8 000.55.
@@ -59,7 +59,7 @@ import Testing
         #expect(a3.eligible == yuan("8000.55"))
         #expect(a3.grant == yuan("5600.39"))
         #expect(a3.grantedAfter == yuan("8050.39"))
-        #expect(a3.rules.contains("I-2"))
+        #expect(a3.rules.contains(.I2))
 
         // a4: base = 200 000 − 120 000 − 30 000 = 50 000.00; B 14 500.55 → 64 500.55.
         // eligible = 64 500.55 − max(14 500.55, 3 000) = 50 000.00; pct = 35 000.00;
@@ -75,12 +75,12 @@ import Testing
         #expect(a4.reason?.contains("cap") == true, "capped inside the claim: \(a4.reason ?? "")")
 
         for decision in year.claims {
-            #expect(decision.category == "JC")
+            #expect(decision.category == .JC)
             #expect(decision.threshold == yuan("3000"))
             #expect(decision.rate == BasisPoints(7000))
             #expect(decision.cap == yuan("20000"))
-            #expect(decision.fundedBy == "assistance-fund")
-            #expect(decision.rules.contains("I-1") && decision.rules.contains("I-6"))
+            #expect(decision.fundedBy == .assistanceFund)
+            #expect(decision.rules.contains(.I1) && decision.rules.contains(.I6))
         }
         #expect(year.assistanceBase == yuan("64500.55"))
         #expect(year.assistanceGranted == yuan("20000.00"))
@@ -111,9 +111,9 @@ import Testing
         #expect(tilted.tiltedAfter == yuan("19900.39"))
         #expect(tilted.remainingGap == .zero)
         #expect(tilted.cap == yuan("100000"))
-        #expect(tilted.outcome == "granted")
+        #expect(tilted.outcome == .granted)
         #expect(tilted.identityEvent != nil)
-        for rule in ["I-4", "I-7", "I-8"] { #expect(tilted.rules.contains(rule)) }
+        for rule in [JudgementCall.I4, .I7, .I8] { #expect(tilted.rules.contains(rule)) }
         #expect(year.tiltedGranted == yuan("19900.39"))
         // The regular assistance is untouched by the tilted grant (I-4: separate caps).
         #expect(year.assistanceGranted == yuan("20000.00"))

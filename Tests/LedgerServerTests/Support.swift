@@ -25,7 +25,7 @@ struct Fixture {
         _ = try ledger.append(batch.submissions, recordedAt: Timestamp(millisecondsSinceEpoch: 1_767_225_600_000))
         var store = TokenStore()
         var tokens: [Role: String] = [:]
-        for role in Role.allCases { tokens[role] = try store.add(name: "\(role.rawValue).tester", role: role) }
+        for role in Role.allCases { tokens[role] = try store.add(name: "\(role.word).tester", role: role) }
         self.tokens = tokens
         server = LedgerServer(ledger: ledger, tokens: store, clock: { Timestamp(millisecondsSinceEpoch: 1_767_312_000_000) })
     }

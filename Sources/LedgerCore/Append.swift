@@ -235,22 +235,9 @@ struct Appender {
             }
             return []
         }
-        if let source = event.source, let existing = try transaction.get(ledger.sources, key: Keys.source(source)) {
-            let sequence = try Keys.stored(existing, "the sources entry of \(source.system)/\(source.key)")
-            guard let stored = try ledger.event(at: sequence, in: transaction) else {
-                throw LedgerError.damaged(sequence: sequence, reason: "sources index names a missing event")
-            }
-            if stored.event == event {
-                summary.duplicates += 1
-                return []
-            }
-            let differing = Set(stored.event.fields.keys).union(event.fields.keys)
-                .filter { stored.event[$0] != event[$0] }.sorted().map(\.jsonName)
-            let what = stored.event.type != event.type ? "type" : stored.event.person != event.person ? "person"
-                : differing.joined(separator: ", ")
-            return [LineProblem(line: submission.line, field: "source",
-                                reason: "conflicts with sequence \(sequence): same source, other content (\(what) differs)",
-                                withheld: "this source was recorded before with other content")]
+        if let seen = try seenBefore(submission) {
+            if seen.isEmpty { summary.duplicates += 1 }
+            return seen
         }
         if event.type == .accessRecorded && submission.stamp == nil {
             return problem("type", "access records are written by the ledger's server, not sent")
@@ -289,6 +276,25 @@ struct Appender {
             summary.decisions += 1
         }
         return []
+    }
+
+    /// Whether the line's source was recorded before: nil when not; no problem when with the same
+    /// content (a duplicate, skipped); a conflict when with other content.
+    func seenBefore(_ submission: Submission) throws -> [LineProblem]? {
+        let event = submission.event
+        guard let source = event.source, let existing = try transaction.get(ledger.sources, key: Keys.source(source)) else { return nil }
+        let sequence = try Keys.stored(existing, "the sources entry of \(source.system)/\(source.key)")
+        guard let stored = try ledger.event(at: sequence, in: transaction) else {
+            throw LedgerError.damaged(sequence: sequence, reason: "sources index names a missing event")
+        }
+        if stored.event == event { return [] }
+        let differing = Set(stored.event.fields.keys).union(event.fields.keys)
+            .filter { stored.event[$0] != event[$0] }.sorted().map(\.jsonName)
+        let what = stored.event.type != event.type ? "type" : stored.event.person != event.person ? "person"
+            : differing.joined(separator: ", ")
+        return [LineProblem(line: submission.line, field: "source",
+                            reason: "conflicts with sequence \(sequence): same source, other content (\(what) differs)",
+                            withheld: "this source was recorded before with other content")]
     }
 
     /// The checks that need the ledger's state (INTERCHANGE.md § Checks beyond syntax).

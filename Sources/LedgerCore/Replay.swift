@@ -85,18 +85,21 @@ extension Ledger {
             case .failure(let error)?: throw error
             case nil: preconditionFailure("the chain check has finished")
             }
-            let stored = try storedAccumulators(in: transaction)
-            let rebuilt = projector.store.accumulators
-            report.storedDigest = Ledger.digest(stored)
-            report.rebuiltDigest = Ledger.digest(rebuilt)
-            for key in Set(stored.keys).union(rebuilt.keys).sorted(by: { $0.lexicographicallyPrecedes($1) })
-            where stored[key] != rebuilt[key] {
-                let accumulator = stored[key] ?? rebuilt[key]
-                report.projectionDifferences.append("\(accumulator?.person ?? "?") \(accumulator?.year ?? 0)")
-                if report.projectionDifferences.count >= 1000 { break }
-            }
+            Ledger.compare(stored: try storedAccumulators(in: transaction), rebuilt: projector.store.accumulators, into: &report)
         }
         return report
+    }
+
+    /// The digests of the stored and the re-projected accumulators, and the person-years where they
+    /// differ (the first 1 000).
+    static func compare(stored: [[UInt8]: Accumulator], rebuilt: [[UInt8]: Accumulator], into report: inout ReplayReport) {
+        report.storedDigest = Ledger.digest(stored)
+        report.rebuiltDigest = Ledger.digest(rebuilt)
+        for key in Set(stored.keys).union(rebuilt.keys).sorted(by: { $0.lexicographicallyPrecedes($1) }) where stored[key] != rebuilt[key] {
+            let accumulator = stored[key] ?? rebuilt[key]
+            report.projectionDifferences.append("\(accumulator?.person ?? "?") \(accumulator?.year ?? 0)")
+            if report.projectionDifferences.count >= 1000 { break }
+        }
     }
 
     static func differences(_ lhs: Event, _ rhs: Event) -> String {

@@ -123,43 +123,9 @@ public enum PlatformMessages {
             return nil
         }
         var fields: [Field: FieldValue] = [.claim: .text(claim), .hospital: .text(hospital)]
-        var refused = false
-        func amount(_ name: String, _ field: Field?) -> Money? {
-            guard case .number(let number)? = info[name] else {
-                refused = true
-                _ = refuse("output.setlinfo.\(name)", info[name] == nil ? "missing" : "must be a JSON number with at most two decimals")
-                return nil
-            }
-            do {
-                let money = try Money(yuan: number)
-                if let field { fields[field] = .money(money) }
-                return money
-            } catch {
-                refused = true
-                _ = refuse("output.setlinfo.\(name)", error.description)
-                return nil
-            }
-        }
-        _ = amount("medfee_sumamt", .totalCost)
-        _ = amount("inscp_scp_amt", .inListCost)
-        let basic = amount("hifp_pay", .basicPaid)
-        let critical = amount("hifmi_pay", .criticalPaid)
-        let assistance = info["maf_pay"] == nil ? Money.zero : amount("maf_pay", .platformAssistance)
-        // setldetail's fund amounts must add up to the setlinfo totals they detail.
-        if case .array(let details)? = value["output"]?["setldetail"] {
-            var sums: [String: Money] = [:]
-            for detail in details {
-                guard case .string(let type)? = detail["fund_pay_type"], case .number(let number)? = detail["fund_payamt"],
-                    let money = try? Money(yuan: number) else { continue }
-                sums[type, default: .zero] += money
-            }
-            for (type, total, name) in [("390100", basic, "hifp_pay"), ("390200", critical, "hifmi_pay"), ("610100", assistance, "maf_pay")] {
-                if let total, (sums[type] ?? .zero) != total {
-                    refused = true
-                    _ = refuse("output.setldetail", "fund \(type) adds up to \(sums[type] ?? .zero), but setlinfo.\(name) is \(total)")
-                }
-            }
-        }
+        let amountProblems = amounts(of: value, into: &fields, line: line)
+        problems += amountProblems
+        var refused = !amountProblems.isEmpty
         guard let medType = text("med_type") else { return refuse("output.setlinfo.med_type", "missing") }
         let kind: ClaimKind = medType.hasPrefix("2") && medType.count >= 2 ? .inpatient
             : medType.hasPrefix("14") ? .outpatientSpecialChronic : .outpatient
@@ -192,6 +158,47 @@ public enum PlatformMessages {
             refused = true
         }
         return refused ? nil : event
+    }
+
+    /// The five amounts of `setlinfo`, read exactly from their JSON text, and the check that
+    /// `setldetail`'s funds add up to the totals they detail. Returns the problems found.
+    static func amounts(of value: JSONValue, into fields: inout [Field: FieldValue], line: Int) -> [LineProblem] {
+        var problems: [LineProblem] = []
+        let info = value["output"]?["setlinfo"]
+        func amount(_ name: String, _ field: Field) -> Money? {
+            guard case .number(let number)? = info?[name] else {
+                problems.append(LineProblem(line: line, field: "output.setlinfo.\(name)",
+                                            reason: info?[name] == nil ? "missing" : "must be a JSON number with at most two decimals"))
+                return nil
+            }
+            do {
+                let money = try Money(yuan: number)
+                fields[field] = .money(money)
+                return money
+            } catch {
+                problems.append(LineProblem(line: line, field: "output.setlinfo.\(name)", reason: error.description))
+                return nil
+            }
+        }
+        _ = amount("medfee_sumamt", .totalCost)
+        _ = amount("inscp_scp_amt", .inListCost)
+        let basic = amount("hifp_pay", .basicPaid)
+        let critical = amount("hifmi_pay", .criticalPaid)
+        let assistance = info?["maf_pay"] == nil ? Money.zero : amount("maf_pay", .platformAssistance)
+        guard case .array(let details)? = value["output"]?["setldetail"] else { return problems }
+        var sums: [String: Money] = [:]
+        for detail in details {
+            guard case .string(let type)? = detail["fund_pay_type"], case .number(let number)? = detail["fund_payamt"],
+                let money = try? Money(yuan: number) else { continue }
+            sums[type, default: .zero] += money
+        }
+        for (type, total, name) in [("390100", basic, "hifp_pay"), ("390200", critical, "hifmi_pay"), ("610100", assistance, "maf_pay")] {
+            if let total, (sums[type] ?? .zero) != total {
+                problems.append(LineProblem(line: line, field: "output.setldetail",
+                                            reason: "fund \(type) adds up to \(sums[type] ?? .zero), but setlinfo.\(name) is \(total)"))
+            }
+        }
+        return problems
     }
 
     /// The disease of a special chronic claim, by its main diagnosis (ICD-10 prefixes, PLATFORM.md).

@@ -188,32 +188,38 @@ public enum Adjudicator {
         }
         decision.rules.append(.I6)
         decision.parameters += [threshold.sequence, cap.sequence, rate.sequence]
-        decision.threshold = threshold.money
-        decision.cap = cap.money
-        decision.rate = rate.rate
-        let thresholdAmount = threshold.money ?? .zero
-        let capAmount = cap.money ?? .zero
+        grant(&decision, threshold: threshold.money ?? .zero, cap: cap.money ?? .zero, rate: rate.rate ?? BasisPoints(0),
+              base: &base, granted: &granted)
+        return decision
+    }
+
+    /// The grant on a claim that qualifies, annual cumulative (RULES.md § 6): the part of the year's
+    /// base above the threshold that this claim adds, at `rate`, within what the cap leaves.
+    static func grant(_ decision: inout ClaimDecision, threshold: Money, cap: Money, rate: BasisPoints, base: inout Money,
+                      granted: inout Money) {
+        decision.threshold = threshold
+        decision.cap = cap
+        decision.rate = rate
         // eligible = max(0, (B + base) − max(B, threshold)); grant = min(pct(eligible, rate), cap − granted).
-        let eligible = max(.zero, (base + claim.base) - max(base, thresholdAmount))
-        let grant = min(pct(eligible, rate.rate ?? BasisPoints(0)), max(.zero, capAmount - granted))
+        let eligible = max(.zero, (base + decision.claim.base) - max(base, threshold))
+        let grant = min(pct(eligible, rate), max(.zero, cap - granted))
         decision.counted = true
         decision.eligible = eligible
         decision.grant = grant
-        base += claim.base
+        base += decision.claim.base
         granted += grant
         decision.baseAfter = base
         decision.grantedAfter = granted
         decision.outcome = grant > .zero ? .granted : .none
         if grant == .zero {
             if eligible == .zero {
-                decision.reason = "the year's base \(base) has not passed the threshold \(thresholdAmount) (annual cumulative, 002 § 三(二))"
+                decision.reason = "the year's base \(base) has not passed the threshold \(threshold) (annual cumulative, 002 § 三(二))"
             } else {
-                decision.reason = "the annual cap \(capAmount) was already reached (002 § 三(二))"
+                decision.reason = "the annual cap \(cap) was already reached (002 § 三(二))"
             }
-        } else if grant < pct(eligible, rate.rate ?? BasisPoints(0)) {
-            decision.reason = "capped: the annual cap \(capAmount) was reached inside this claim"
+        } else if grant < pct(eligible, rate) {
+            decision.reason = "capped: the annual cap \(cap) was reached inside this claim"
         }
-        return decision
     }
 
     enum Coverage {
@@ -325,6 +331,43 @@ public enum Adjudicator {
 
     // MARK: Contribution subsidy (RULES.md § 4)
 
+    typealias Subsidy = (amount: Money, category: Category, rate: BasisPoints?, parameter: UInt64, identity: UInt64)
+
+    /// The highest subsidy any of `identities` gives, and the first parameter one of them needs that
+    /// is not published. The subsidy is by insurance year (RULES.md § 4): `identities` are those held
+    /// when the enrolment takes effect — the enrolment date, or the first day of the insurance year
+    /// for an enrolment made in the concentrated period before it.
+    static func bestSubsidy(_ identities: [IdentityInterval], standard: Money, on yearStart: CivilDate, region: Int64,
+                            parameters: ParameterSet) -> (best: Subsidy?, missing: (ParameterName, CivilDate)?) {
+        var best: Subsidy?
+        var missing: (ParameterName, CivilDate)?
+        for interval in identities {
+            let names: [ParameterName]
+            switch interval.category {
+            case .JC: names = [.contributionSubsidyJC, .contributionSubsidyPoor2018]
+            case .TP:
+                names = (interval.exitYear == 2014 || interval.exitYear == 2015)
+                    ? [.contributionSubsidyTPExit] : [.contributionSubsidyTP, .contributionSubsidyPoor2018]
+            case .TK: names = [.contributionSubsidyTK]
+            case .GE, .SW, .DB, .DBBY: names = [.contributionSubsidyDB]
+            }
+            guard let parameter = names.lazy.compactMap({ parameters.find($0, on: yearStart, region: region) }).first else {
+                missing = missing ?? (names[0], yearStart)
+                continue
+            }
+            let amount: Money
+            switch parameter.value {
+            case .rate(let rate): amount = pct(standard, rate)
+            case .money(let fixed): amount = min(fixed, standard)
+            case .count, .name: continue
+            }
+            if best == nil || amount > best!.amount {
+                best = (amount, interval.category, parameter.rate, parameter.sequence, interval.sequence)
+            }
+        }
+        return (best, missing)
+    }
+
     static func decideSubsidy(_ enrollment: Enrollment, history: PersonHistory, parameters: ParameterSet,
                               duplicateOf first: UInt64?) -> SubsidyDecision {
         var decision = SubsidyDecision(enrollment: enrollment)
@@ -343,36 +386,9 @@ public enum Adjudicator {
         }
         decision.standard = standardAmount
         decision.parameters = [standard.sequence]
-        var best: (amount: Money, category: Category, rate: BasisPoints?, parameter: UInt64, identity: UInt64)?
-        var missing: (ParameterName, CivilDate)?
-        // The subsidy is by insurance year (RULES.md § 4): identities held when the enrolment takes
-        // effect — the enrolment date, or the first day of the insurance year for an enrolment made
-        // in the concentrated period before it.
         let identityDate = max(enrollment.enrolledOn, yearStart)
-        for interval in history.identities(on: identityDate) {
-            let names: [ParameterName]
-            switch interval.category {
-            case .JC: names = [.contributionSubsidyJC, .contributionSubsidyPoor2018]
-            case .TP:
-                names = (interval.exitYear == 2014 || interval.exitYear == 2015)
-                    ? [.contributionSubsidyTPExit] : [.contributionSubsidyTP, .contributionSubsidyPoor2018]
-            case .TK: names = [.contributionSubsidyTK]
-            case .GE, .SW, .DB, .DBBY: names = [.contributionSubsidyDB]
-            }
-            guard let parameter = names.lazy.compactMap({ parameters.find($0, on: yearStart, region: enrollment.region) }).first else {
-                missing = missing ?? (names[0], yearStart)
-                continue
-            }
-            let amount: Money
-            switch parameter.value {
-            case .rate(let rate): amount = pct(standardAmount, rate)
-            case .money(let fixed): amount = min(fixed, standardAmount)
-            case .count, .name: continue
-            }
-            if best == nil || amount > best!.amount {
-                best = (amount, interval.category, parameter.rate, parameter.sequence, interval.sequence)
-            }
-        }
+        let (best, missing) = bestSubsidy(history.identities(on: identityDate), standard: standardAmount, on: yearStart,
+                                          region: enrollment.region, parameters: parameters)
         // The single highest subsidy, never a sum (002 § 一(一)(二)). A missing parameter could be
         // the highest, so the decision waits for it unless the best known already covers it all.
         if let missing, (best?.amount ?? .zero) < standardAmount {

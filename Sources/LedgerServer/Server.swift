@@ -179,8 +179,8 @@ public struct LedgerServer: Sendable {
 
     // MARK: Appends
 
-    func postEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try authorize(request, [.ingest])
+    /// The request's body read as a batch in the format `?format=` names, off the cooperative pool.
+    func batch(of request: Request) async throws -> (submissions: [Submission], problems: [LineProblem], lines: Int) {
         var request = request
         let body: ByteBuffer
         do {
@@ -188,22 +188,24 @@ public struct LedgerServer: Sendable {
         } catch {
             throw APIError(.contentTooLarge, "the body exceeds \(LedgerServer.maximumBodyBytes) bytes; send smaller batches")
         }
-        let submissions: [Submission]
-        let parsed: [LineProblem]
-        let lines: Int
+        let bytes = Array(buffer: body)
         switch request.uri.queryParameters["format"].map(String.init) ?? "interchange" {
         case "interchange":
-            (submissions, parsed, lines) = Interchange.readBatch(Array(buffer: body))
+            return try await LedgerThreads.read { Interchange.readBatch(bytes) }
         case "platform":
             // The national platform's settlement messages (PLATFORM.md); refusals withhold stored data.
-            let bytes = Array(buffer: body)
             let batch = try await LedgerThreads.read {
                 PlatformMessages.read(bytes, lookup: try self.ledgerCall { () throws(LedgerError) in try self.ledger.platformLookup() })
             }
-            (submissions, parsed, lines) = (batch.submissions, batch.problems.map(\.redacted), batch.lines)
+            return (batch.submissions, batch.problems.map(\.redacted), batch.lines)
         default:
             throw APIError(.badRequest, "format is interchange (the default) or platform")
         }
+    }
+
+    func postEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try authorize(request, [.ingest])
+        let (submissions, parsed, lines) = try await batch(of: request)
         let problems = parsed.isEmpty ? LedgerServer.ingestProblems(submissions) : parsed
         guard problems.isEmpty else {
             metrics.recordRefusal()

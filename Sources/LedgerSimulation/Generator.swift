@@ -221,102 +221,36 @@ public struct ScenarioGenerator {
                            person: nil, fields: fields))
     }
 
-    private mutating func person(_ index: Int) -> [(CivilDate, Event)] {
-        let year = options.year
-        let id = ScenarioGenerator.personID(index)
+    /// One person's facts, dated, in the order they are drawn.
+    struct PersonFacts {
+        let id: String
         var out: [(CivilDate, Event)] = []
-        func emit(_ date: CivilDate, _ type: EventType, _ system: String, _ key: String, _ fields: [Field: FieldValue]) {
+
+        mutating func emit(_ date: CivilDate, _ type: EventType, _ system: String, _ key: String, _ fields: [Field: FieldValue]) {
             out.append((date, Event(type: type, source: Source(system: system, key: key), person: id, fields: fields)))
         }
+    }
+
+    /// One person's facts, drawn from the seeded stream in a fixed order: registration, identities,
+    /// enrolment and payment, claims, a reversal, an application, a merge.
+    private mutating func person(_ index: Int) -> [(CivilDate, Event)] {
+        let year = options.year
+        var facts = PersonFacts(id: ScenarioGenerator.personID(index))
         let region = ScenarioGenerator.districts[random.below(ScenarioGenerator.districts.count)]
         let birth = CivilDate(year: 1940 + random.below(80), month: 1 + random.below(12), day: 1 + random.below(28))!
         let rural = random.chance(60)
-        let registeredOn = CivilDate(year: year - 1, month: 1, day: 1)!
         let idNumber = residentID(region: region, birth: birth, serial: index)
-        emit(registeredOn, .personRegistered, "civil-registry", "r-\(id)", [
+        facts.emit(CivilDate(year: year - 1, month: 1, day: 1)!, .personRegistered, "civil-registry", "r-\(facts.id)", [
             .idNumber: .text(idNumber),
             .name: .text("居民\(index)"), .birthDate: .date(birth), .region: .integer(region),
             .residence: (rural ? Residence.rural : .urban).symbol,
         ])
-        // Identities: monitoring objects, poverty-alleviated, civil-affairs groups.
-        let roll = random.below(100)
-        var category: Category?
-        if roll < 12 { category = .JC } else if roll < 32 { category = .TP } else if roll < 36 { category = .DB } else if roll < 37 { category = .TK }
-        if let category {
-            let civil = category.department == .civilAffairs
-            let from = random.chance(80) ? CivilDate(year: year - 1, month: 6, day: 1)! : CivilDate(year: year, month: 1 + random.below(9), day: 1)!
-            var fields: [Field: FieldValue] = [
-                .category: category.symbol, .validFrom: .date(from), .department: category.department.symbol,
-            ]
-            if category == .TP { fields[.exitYear] = .integer(Int64(2016 + random.below(5))) }
-            emit(from, .identityRecognized, category.department.word, "i-\(id)", fields)
-            if random.chance(5) {
-                let to = max(from, CivilDate(year: year, month: 4 + random.below(6), day: 15)!).adding(days: 30)
-                emit(to, .identityRevoked, category.department.word, "v-\(id)", [
-                    .category: category.symbol, .validTo: .date(to),
-                ])
-            }
-            if category == .TP && random.chance(10) {
-                let from = CivilDate(year: year, month: 3 + random.below(6), day: 1)!
-                emit(from, .identityRecognized, "rural-revitalization", "j-\(id)", [
-                    .category: Category.JC.symbol, .validFrom: .date(from), .department: Department.ruralRevitalization.symbol,
-                ])
-            }
-        }
-        // Enrolment: most in the concentrated period of the year before.
-        let concentrated = random.chance(90)
-        let enrolledOn = concentrated ? CivilDate(year: year - 1, month: 10 + random.below(3), day: 1 + random.below(28))!
-            : CivilDate(year: year, month: 1 + random.below(6), day: 1 + random.below(28))!
-        emit(enrolledOn, .enrollmentRegistered, "medical-insurance", "e-\(id)-\(year)", [
-            .region: .integer(region), .insuranceYear: .integer(Int64(year)), .enrolledOn: .date(enrolledOn),
-            .channel: (concentrated ? Channel.concentrated : .other).symbol,
-        ])
-        let paidOn = enrolledOn.adding(days: 3)
-        emit(paidOn, .contributionPaid, "tax", "p-\(id)-\(year)", [
-            .insuranceYear: .integer(Int64(year)), .amount: .money(Money.yuan(category == nil ? 380 : 152)), .paidOn: .date(paidOn),
-        ])
-        if random.chance(2) {
-            emit(paidOn.adding(days: 20), .contributionRefunded, "tax", "f-\(id)-\(year)", [
-                .insuranceYear: .integer(Int64(year)), .amount: .money(Money.yuan(50)), .refundedOn: .date(paidOn.adding(days: 20)),
-            ])
-        }
-        // Claims: sick persons have several; the poorest more often.
-        let claimCount = random.below(options.claimsPerPerson * 2 + 1) + (category == nil ? 0 : 1)
-        var claimIDs: [(String, CivilDate)] = []
-        var highBurden = false
-        for _ in 0..<claimCount {
-            claimCounter += 1
-            let claim = "C" + ScenarioGenerator.pad(claimCounter, 9)
-            let settled = CivilDate(year: year, month: 1 + random.below(12), day: 1 + random.below(28))!
-            let kindRoll = random.below(100)
-            let kind: ClaimKind = kindRoll < 45 ? .inpatient : kindRoll < 60 ? .outpatientSpecialChronic : .outpatient
-            let total: Money = kind == .inpatient ? random.yuan(2_000, random.chance(10) ? 250_000 : 40_000)
-                : kind == .outpatientSpecialChronic ? random.yuan(1_000, 30_000) : random.yuan(50, 1_500)
-            let inList = Money(fen: total.fen - total.fen * Int64(random.below(16)) / 100)
-            let basicRate = Int64(kind == .outpatient ? 50 : 55 + random.below(26))
-            let basic = Money(fen: inList.fen * basicRate / 100)
-            let critical = kind == .inpatient && inList.fen > 2_000_000 ? Money(fen: (inList.fen - basic.fen) * Int64(random.below(50)) / 100) : .zero
-            if inList - basic - critical > Money.yuan(8_000) { highBurden = true }
-            var fields: [Field: FieldValue] = [
-                .claim: .text(claim), .claimKind: kind.symbol, .hospital: .text(ScenarioGenerator.hospitals[random.below(ScenarioGenerator.hospitals.count)]),
-                .settledOn: .date(settled), .totalCost: .money(total), .inListCost: .money(inList), .basicPaid: .money(basic),
-                .criticalPaid: .money(critical),
-            ]
-            if kind == .inpatient {
-                fields[.admittedOn] = .date(settled.adding(days: -(3 + random.below(20))))
-                fields[.dischargedOn] = .date(settled)
-            }
-            if kind == .outpatientSpecialChronic { fields[.disease] = Disease.allCases[random.below(Disease.allCases.count)].symbol }
-            emit(settled, .settlementRecorded, "hospital-settlement", claim, fields)
-            claimIDs.append((claim, settled))
-        }
-        if let (claim, settled) = claimIDs.first, random.chance(3) {
-            let on = settled.adding(days: 2 + random.below(10))
-            emit(on, .settlementReversed, "hospital-settlement", "rev-\(claim)", [.claim: .text(claim), .reversedOn: .date(on)])
-        }
+        let category = identities(&facts)
+        enrolment(&facts, region: region, category: category)
+        let highBurden = claims(&facts, category: category)
         if category == .JC && highBurden && random.chance(70) {
             let on = CivilDate(year: year, month: 12, day: 1 + random.below(20))!
-            emit(on, .assistanceApplied, "civil-affairs", "a-\(id)-\(year)", [.year: .integer(Int64(year)), .appliedOn: .date(on)])
+            facts.emit(on, .assistanceApplied, "civil-affairs", "a-\(facts.id)-\(year)", [.year: .integer(Int64(year)), .appliedOn: .date(on)])
         }
         // A duplicate record of the same human, merged later (重复参保).
         if random.chance(1) && index > 1 && !merged.contains(index - 1) {
@@ -324,11 +258,106 @@ public struct ScenarioGenerator {
             let other = ScenarioGenerator.personID(index - 1)
             // On 31 December, or on the day of the person's last fact when that is later (a
             // reversal in January): a merged person's stream takes no more facts.
-            let on = out.map(\.0).reduce(CivilDate(year: year, month: 12, day: 31)!, max)
-            out.append((on, Event(type: .personMerged, source: Source(system: "medical-insurance", key: "m-\(id)"),
-                                  person: id, fields: [.on: .date(on), .into: .text(other)])))
+            let on = facts.out.map(\.0).reduce(CivilDate(year: year, month: 12, day: 31)!, max)
+            facts.out.append((on, Event(type: .personMerged, source: Source(system: "medical-insurance", key: "m-\(facts.id)"),
+                                        person: facts.id, fields: [.on: .date(on), .into: .text(other)])))
         }
-        return out
+        return facts.out
+    }
+
+    /// Identities: monitoring objects, poverty-alleviated, civil-affairs groups; a few revoked, a
+    /// few TP later also JC. Returns the person's first category.
+    private mutating func identities(_ facts: inout PersonFacts) -> Category? {
+        let year = options.year
+        let id = facts.id
+        let roll = random.below(100)
+        var category: Category?
+        if roll < 12 { category = .JC } else if roll < 32 { category = .TP } else if roll < 36 { category = .DB } else if roll < 37 { category = .TK }
+        guard let category else { return nil }
+        let from = random.chance(80) ? CivilDate(year: year - 1, month: 6, day: 1)! : CivilDate(year: year, month: 1 + random.below(9), day: 1)!
+        var fields: [Field: FieldValue] = [
+            .category: category.symbol, .validFrom: .date(from), .department: category.department.symbol,
+        ]
+        if category == .TP { fields[.exitYear] = .integer(Int64(2016 + random.below(5))) }
+        facts.emit(from, .identityRecognized, category.department.word, "i-\(id)", fields)
+        if random.chance(5) {
+            let to = max(from, CivilDate(year: year, month: 4 + random.below(6), day: 15)!).adding(days: 30)
+            facts.emit(to, .identityRevoked, category.department.word, "v-\(id)", [.category: category.symbol, .validTo: .date(to)])
+        }
+        if category == .TP && random.chance(10) {
+            let from = CivilDate(year: year, month: 3 + random.below(6), day: 1)!
+            facts.emit(from, .identityRecognized, "rural-revitalization", "j-\(id)", [
+                .category: Category.JC.symbol, .validFrom: .date(from), .department: Department.ruralRevitalization.symbol,
+            ])
+        }
+        return category
+    }
+
+    /// Enrolment, most in the concentrated period of the year before; the payment; a few refunds.
+    private mutating func enrolment(_ facts: inout PersonFacts, region: Int64, category: Category?) {
+        let year = options.year
+        let id = facts.id
+        let concentrated = random.chance(90)
+        let enrolledOn = concentrated ? CivilDate(year: year - 1, month: 10 + random.below(3), day: 1 + random.below(28))!
+            : CivilDate(year: year, month: 1 + random.below(6), day: 1 + random.below(28))!
+        facts.emit(enrolledOn, .enrollmentRegistered, "medical-insurance", "e-\(id)-\(year)", [
+            .region: .integer(region), .insuranceYear: .integer(Int64(year)), .enrolledOn: .date(enrolledOn),
+            .channel: (concentrated ? Channel.concentrated : .other).symbol,
+        ])
+        let paidOn = enrolledOn.adding(days: 3)
+        facts.emit(paidOn, .contributionPaid, "tax", "p-\(id)-\(year)", [
+            .insuranceYear: .integer(Int64(year)), .amount: .money(Money.yuan(category == nil ? 380 : 152)), .paidOn: .date(paidOn),
+        ])
+        if random.chance(2) {
+            facts.emit(paidOn.adding(days: 20), .contributionRefunded, "tax", "f-\(id)-\(year)", [
+                .insuranceYear: .integer(Int64(year)), .amount: .money(Money.yuan(50)), .refundedOn: .date(paidOn.adding(days: 20)),
+            ])
+        }
+    }
+
+    /// Claims — sick persons have several, the poorest more often — and a few reversals. Returns
+    /// whether a claim left a burden above 8 000 yuan.
+    private mutating func claims(_ facts: inout PersonFacts, category: Category?) -> Bool {
+        let claimCount = random.below(options.claimsPerPerson * 2 + 1) + (category == nil ? 0 : 1)
+        var claimIDs: [(String, CivilDate)] = []
+        var highBurden = false
+        for _ in 0..<claimCount {
+            claimCounter += 1
+            let claim = "C" + ScenarioGenerator.pad(claimCounter, 9)
+            let settled = CivilDate(year: options.year, month: 1 + random.below(12), day: 1 + random.below(28))!
+            let fields = claimFields(claim, settled: settled, highBurden: &highBurden)
+            facts.emit(settled, .settlementRecorded, "hospital-settlement", claim, fields)
+            claimIDs.append((claim, settled))
+        }
+        if let (claim, settled) = claimIDs.first, random.chance(3) {
+            let on = settled.adding(days: 2 + random.below(10))
+            facts.emit(on, .settlementReversed, "hospital-settlement", "rev-\(claim)", [.claim: .text(claim), .reversedOn: .date(on)])
+        }
+        return highBurden
+    }
+
+    /// One claim's amounts, kind, hospital and dates.
+    private mutating func claimFields(_ claim: String, settled: CivilDate, highBurden: inout Bool) -> [Field: FieldValue] {
+        let kindRoll = random.below(100)
+        let kind: ClaimKind = kindRoll < 45 ? .inpatient : kindRoll < 60 ? .outpatientSpecialChronic : .outpatient
+        let total: Money = kind == .inpatient ? random.yuan(2_000, random.chance(10) ? 250_000 : 40_000)
+            : kind == .outpatientSpecialChronic ? random.yuan(1_000, 30_000) : random.yuan(50, 1_500)
+        let inList = Money(fen: total.fen - total.fen * Int64(random.below(16)) / 100)
+        let basicRate = Int64(kind == .outpatient ? 50 : 55 + random.below(26))
+        let basic = Money(fen: inList.fen * basicRate / 100)
+        let critical = kind == .inpatient && inList.fen > 2_000_000 ? Money(fen: (inList.fen - basic.fen) * Int64(random.below(50)) / 100) : .zero
+        if inList - basic - critical > Money.yuan(8_000) { highBurden = true }
+        var fields: [Field: FieldValue] = [
+            .claim: .text(claim), .claimKind: kind.symbol, .hospital: .text(ScenarioGenerator.hospitals[random.below(ScenarioGenerator.hospitals.count)]),
+            .settledOn: .date(settled), .totalCost: .money(total), .inListCost: .money(inList), .basicPaid: .money(basic),
+            .criticalPaid: .money(critical),
+        ]
+        if kind == .inpatient {
+            fields[.admittedOn] = .date(settled.adding(days: -(3 + random.below(20))))
+            fields[.dischargedOn] = .date(settled)
+        }
+        if kind == .outpatientSpecialChronic { fields[.disease] = Disease.allCases[random.below(Disease.allCases.count)].symbol }
+        return fields
     }
 
     /// An ID number of region, birth date and sequence code `serial` mod 1000; the next free sequence

@@ -298,7 +298,7 @@ struct Appender {
     }
 
     /// The checks that need the ledger's state (INTERCHANGE.md § Checks beyond syntax).
-    func stateProblems(of event: Event, line: Int) throws -> [LineProblem] {
+    mutating func stateProblems(of event: Event, line: Int) throws -> [LineProblem] {
         func problem(_ field: String, _ reason: String) -> [LineProblem] { [LineProblem(line: line, field: field, reason: reason)] }
         guard let person = event.person else { return [] }
         let entry = try ledger.personEntry(person, in: transaction)
@@ -327,17 +327,9 @@ struct Appender {
             }
         case .settlementReversed:
             return try reversalProblems(of: event, person: person, line: line)
-        case .identityRevoked:
-            return try revocationProblems(of: event, number: entry.number, line: line)
-        case .enrollmentRegistered:
-            let year = event.integer(.insuranceYear)
-            for sequence in try ledger.streamSequences(of: entry.number, in: transaction) {
-                guard let stored = try ledger.event(at: sequence, in: transaction)?.event else { continue }
-                if stored.type == .enrollmentRegistered, stored.integer(.insuranceYear) == year {
-                    return [LineProblem(line: line, field: "insuranceYear",
-                                        reason: "\(person) is already enrolled for \(year ?? 0) at sequence \(sequence) (重复参保)",
-                                        withheld: "\(person) is already enrolled for \(year ?? 0) (重复参保)")]
-                }
+        case .identityRevoked, .enrollmentRegistered:
+            if let found = Admission.problem(of: event, history: try engine.history(ofPerson: person, upTo: head.sequence)) {
+                return [LineProblem(line: line, field: found.field, reason: found.reason, withheld: found.withheld)]
             }
         default:
             break
@@ -364,27 +356,6 @@ struct Appender {
         }
         if let reversed = event.date(.reversedOn), let settled = settlement.date(.settledOn), reversed < settled {
             return problem("reversedOn", "before the claim's settlement on \(settled)")
-        }
-        return []
-    }
-
-    private func revocationProblems(of event: Event, number: UInt32, line: Int) throws -> [LineProblem] {
-        guard let category = event[.category], let validTo = event.date(.validTo) else { return [] }
-        var latestFrom: CivilDate?
-        for sequence in try ledger.streamSequences(of: number, in: transaction) {
-            guard let stored = try ledger.event(at: sequence, in: transaction)?.event else { continue }
-            if stored.type == .identityRecognized, stored[.category] == category, let from = stored.date(.validFrom) {
-                latestFrom = max(latestFrom ?? from, from)
-            }
-        }
-        let name = event.symbol(.category) ?? ""
-        let withheld = "does not close a \(name) recognition the ledger holds for this person"
-        guard let latestFrom else {
-            return [LineProblem(line: line, field: "category", reason: "the person never held \(name)", withheld: withheld)]
-        }
-        if validTo < latestFrom.adding(days: -1) {
-            return [LineProblem(line: line, field: "validTo", reason: "before the latest \(name) interval opens on \(latestFrom)",
-                                withheld: withheld)]
         }
         return []
     }

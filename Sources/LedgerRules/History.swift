@@ -8,6 +8,8 @@ public struct IdentityInterval: Hashable, Sendable {
     public let exitYear: Int64?
     /// The `identity.recognized` event that gave it.
     public let sequence: UInt64
+    /// Whether it is the person's own, not one of a person merged into it.
+    public var isOwn = true
 
     public func covers(_ date: CivilDate) -> Bool { validFrom <= date && (validTo.map { date <= $0 } ?? true) }
 }
@@ -19,6 +21,8 @@ public struct Enrollment: Hashable, Sendable {
     public let exemption: Exemption?
     public let region: Int64
     public let sequence: UInt64
+    /// Whether it is the person's own, not one of a person merged into it.
+    public var isOwn = true
 }
 
 public struct Claim: Hashable, Sendable {
@@ -98,7 +102,7 @@ public struct PersonHistory: Sendable {
         case .identityRecognized:
             guard let category = event.word(.category, Category.self), let from = event.date(.validFrom) else { return }
             identities.append(IdentityInterval(category: category, validFrom: from, validTo: event.date(.validTo),
-                                               exitYear: event.integer(.exitYear), sequence: sequence))
+                                               exitYear: event.integer(.exitYear), sequence: sequence, isOwn: event.person == person))
         case .identityRevoked:
             guard let category = event.word(.category, Category.self), let to = event.date(.validTo) else { return }
             // Closes the latest interval of that category (latest validFrom), INTERCHANGE.md.
@@ -112,7 +116,7 @@ public struct PersonHistory: Sendable {
             guard let channel = event.word(.channel, Channel.self) else { return }
             enrollments.append(Enrollment(insuranceYear: Int(year), enrolledOn: on, channel: channel,
                                           exemption: event.word(.exemption, Exemption.self), region: event.integer(.region) ?? 0,
-                                          sequence: sequence))
+                                          sequence: sequence, isOwn: event.person == person))
             years.insert(Int(year))
         case .contributionPaid:
             if let year = event.integer(.insuranceYear), let amount = event.money(.amount) { paid[Int(year), default: .zero] += amount }

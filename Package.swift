@@ -34,11 +34,14 @@ let package = Package(
                 "LedgerStorage", "LedgerModel", "LedgerRules",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // What the command line and the server answer: reports, timelines explained, person-years,
+        // each read in one snapshot; every word of presentation lives here.
+        .target(name: "LedgerQueries", dependencies: ["LedgerCore", "LedgerModel", "LedgerRules"]),
         // The HTTP API and the investigators' pages.
         .target(
             name: "LedgerServer",
             dependencies: [
-                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerStorage",
+                "LedgerCore", "LedgerModel", "LedgerQueries", "LedgerRules", "LedgerStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,14 +57,14 @@ let package = Package(
         .executableTarget(
             name: "caseledger",
             dependencies: [
-                "LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation", "LedgerStorage", "LedgerServer",
+                "LedgerCore", "LedgerModel", "LedgerQueries", "LedgerRules", "LedgerSimulation", "LedgerStorage", "LedgerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LedgerStorageTests", dependencies: ["LedgerStorage"]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerRulesTests", dependencies: ["LedgerRules", "LedgerModel"]),
-        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel", "LedgerRules", "LedgerSimulation"]),
-        .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger", "LedgerSimulation"]),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel", "LedgerQueries", "LedgerRules", "LedgerSimulation"]),
+        .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger", "LedgerSimulation", "LedgerStorage"]),
         .testTarget(
             name: "LedgerServerTests",
             dependencies: [

@@ -28,52 +28,6 @@ public struct LedgerStatistics: Sendable {
 }
 
 extension Ledger {
-    /// The events of `person` and of everyone merged into it, in sequence order.
-    /// - Parameter asOf: only events up to this sequence (what was known then).
-    /// - Throws: ``LedgerError/refused(_:)`` naming the person when the ledger does not know it.
-    /// Whether `person` is registered (merged persons included).
-    public func isKnown(_ person: String) throws(LedgerError) -> Bool {
-        try read { transaction in try personEntry(person, in: transaction) != nil }
-    }
-
-    public func timeline(of person: String, asOf: UInt64? = nil) throws(LedgerError) -> Timeline {
-        try read { transaction in
-            guard let entry = try personEntry(person, in: transaction) else {
-                throw LedgerError.refused([LineProblem(line: 0, field: "person", reason: "unknown person \(person)")])
-            }
-            let merged = try mergedPersons(into: entry.number, upTo: asOf ?? .max, in: transaction)
-            var sequences = try streamSequences(of: entry.number, in: transaction)
-            for other in merged { sequences += try streamSequences(of: other.number, in: transaction) }
-            let limit = asOf ?? UInt64.max
-            let ordered = Set(sequences).filter { $0 <= limit }.sorted()
-            let events = try ordered.map { sequence in
-                guard let recorded = try event(at: sequence, in: transaction) else {
-                    throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
-                }
-                return recorded
-            }
-            return Timeline(person: person, mergedPersons: merged.map(\.id).sorted(), events: events, version: entry.version)
-        }
-    }
-
-    /// Calls `body` with each event from `sequence` on, in order, in one read snapshot.
-    public func forEachEvent(from sequence: UInt64 = 1, _ body: (RecordedEvent) throws -> Void) throws(LedgerError) {
-        try read { transaction in
-            try transaction.withCursor(log) { cursor in
-                var entry = try cursor.seek(atLeast: Keys.log(sequence))
-                while let current = entry {
-                    do {
-                        try body(try EventCodec.decode(current.value))
-                    } catch let error as DecodeError {
-                        throw LedgerError.damaged(sequence: current.key.count == 8 ? Keys.uint64(current.key) : nil,
-                                                  reason: error.description)
-                    }
-                    entry = try cursor.next()
-                }
-            }
-        }
-    }
-
     /// Counts per event type, persons, head, and LMDB's figures.
     public func statistics() throws(LedgerError) -> LedgerStatistics {
         let snapshot: (Head, [UInt64], Int) = try read { transaction in

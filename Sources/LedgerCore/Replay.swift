@@ -153,46 +153,4 @@ extension Ledger {
         }
     }
 
-    /// The last sequence recorded at or before `time`; 0 when none was.
-    public func sequence(asOf time: Timestamp) throws(LedgerError) -> UInt64 {
-        var last: UInt64 = 0
-        try read { transaction in
-            try transaction.withCursor(log) { cursor in
-                var entry = try cursor.first()
-                while let current = entry {
-                    let recorded = try EventCodec.decode(current.value)
-                    if recorded.recordedAt > time { break }
-                    last = recorded.sequence
-                    entry = try cursor.next()
-                }
-            }
-        }
-        return last
-    }
-
-    /// The live accumulators, optionally of one person or one year.
-    public func accumulators(person: String? = nil, year: Int? = nil) throws(LedgerError) -> [Accumulator] {
-        try read { transaction in
-            let database = try liveAccumulators(in: transaction)
-            var prefix: [UInt8] = []
-            if let person {
-                guard let entry = try personEntry(try survivor(of: person, in: transaction), in: transaction) else {
-                    throw LedgerError.refused([LineProblem(line: 0, field: "person", reason: "unknown person \(person)")])
-                }
-                prefix = Keys.bigEndian(entry.number)
-            }
-            return try transaction.withCursor(database) { cursor in
-                var result: [Accumulator] = []
-                var entry = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
-                while let current = entry, current.key.starts(with: prefix) {
-                    guard let accumulator = Accumulator(encoded: current.value) else {
-                        throw LedgerError.damaged(sequence: nil, reason: "an accumulator in \(database.name) does not decode")
-                    }
-                    if year == nil || accumulator.year == year { result.append(accumulator) }
-                    entry = try cursor.next()
-                }
-                return result
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 import Logging
 

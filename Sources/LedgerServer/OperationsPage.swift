@@ -1,4 +1,5 @@
 import LedgerCore
+import LedgerQueries
 
 /// The operations page: the data-sharing lags of a year (RULES.md § 14) per department and month,
 /// as the `lags-summary` report gives them, drawn as an SVG chart by the server. No script.

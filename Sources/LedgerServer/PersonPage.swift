@@ -1,4 +1,5 @@
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 import LedgerRules
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 import LedgerRules
 import Logging
@@ -238,20 +239,7 @@ public struct LedgerServer: Sendable {
             throw APIError(error.status, error.message, problems: error.problems.map(\.redacted))
         }
         metrics.recordAppend(appended: summary.appended, decisions: summary.decisions, duplicates: summary.duplicates)
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("appended", integer: summary.appended)
-        writer.member("decisions", integer: summary.decisions)
-        writer.member("duplicates", integer: summary.duplicates)
-        if let first = summary.firstSequence {
-            writer.key("sequences")
-            writer.beginObject()
-            writer.member("first", integer: first)
-            writer.member("last", integer: summary.head.sequence)
-            writer.endObject()
-        }
-        writer.endObject()
-        return LedgerServer.respond(summary.appended > 0 ? .created : .ok, json: writer.text)
+        return LedgerServer.respond(summary.appended > 0 ? .created : .ok, json: Render.appendSummaryJSON(summary, includeHead: false))
     }
 
     /// What the server refuses of a well-formed batch before the ledger sees it: lines stamped by a
@@ -303,14 +291,16 @@ public struct LedgerServer: Sendable {
 
     func timeline(_ request: Request, _ context: BasicRequestContext) throws -> Response {
         try personRead(request, context) { principal, id in
-            var limit: UInt64?
-            if let asOf = request.uri.queryParameters["asOf"].map(String.init) {
-                if let sequence = UInt64(asOf) { limit = sequence }
-                else if let time = Timestamp(asOf) { limit = try ledgerCall { () throws(LedgerError) in try ledger.sequence(asOf: time) } }
-                else { throw APIError(.badRequest, "asOf takes a sequence or a time such as 2026-01-01T00:00:00.000Z") }
+            let asOf = try request.uri.queryParameters["asOf"].map { text in
+                guard let asOf = AsOf(String(text)) else { throw APIError(.badRequest, "asOf takes \(AsOf.expected)") }
+                return asOf
             }
-            let timeline = try ledgerCall { () throws(LedgerError) in try ledger.timeline(of: id, asOf: limit) }
-            let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
+            let (timeline, parameters, limit) = try ledgerCall { () throws(LedgerError) in
+                try ledger.snapshot { view in
+                    let limit = try asOf?.sequence(in: view)
+                    return (try view.timeline(of: id, asOf: limit), try view.parameters(), limit)
+                }
+            }
             var response = LedgerServer.respond(.ok, json: timelineJSON(timeline, parameters: parameters, principal: principal,
                                                                         current: limit == nil))
             if limit == nil { response.headers[.eTag] = "\"\(timeline.version)\"" }
@@ -480,7 +470,7 @@ public struct LedgerServer: Sendable {
     func operationsPage(_ request: Request) throws -> Response {
         _ = try authorize(request, [.ops, .auditor])
         let year = try LedgerServer.year(request.uri.queryParameters["year"], "year")
-        let summary = try ledgerCall { () throws(LedgerError) in try ledger.lagsSummaryReport(year: year) }
+        let summary = try ledgerCall { () throws(LedgerError) in try ledger.report(.lagsSummary, year: year, month: nil) }
         return LedgerServer.respond(.ok, body: OperationsPage(summary: summary, year: year).html, type: "text/html; charset=utf-8")
     }
 

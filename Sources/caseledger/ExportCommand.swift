@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 
 struct ExportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 import LedgerRules
 
@@ -109,15 +110,8 @@ struct ImportCommand: ParsableCommand {
             throw fail(error)
         }
         if output == .json {
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.member("appended", integer: summary.appended)
-            writer.member("decisions", integer: summary.decisions)
-            writer.member("duplicates", integer: summary.duplicates)
-            if format == .platform { writer.member("specialChronicRecordedAsOutpatient", integer: ordinary) }
-            Render.head(summary.head, to: &writer)
-            writer.endObject()
-            print(writer.text)
+            print(Render.appendSummaryJSON(summary, specialChronicRecordedAsOutpatient: format == .platform ? ordinary : nil,
+                                           includeHead: true))
         } else {
             print("appended \(summary.appended) event\(summary.appended == 1 ? "" : "s") "
                 + "and \(summary.decisions) decision\(summary.decisions == 1 ? "" : "s"), "

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 
 struct InitCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 import LedgerRules
 
@@ -159,7 +160,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Re-decide and re-project everything and compare with what is stored.") var verify = false
     @Option(help: ArgumentHelp("Show the accumulators as of this sequence.", valueName: "sequence")) var until: UInt64?
-    @Option(help: ArgumentHelp("Show the accumulators as of this recorded time.", valueName: "time")) var asOf: String?
+    @Option(help: ArgumentHelp("Show the accumulators as of this recorded time.", valueName: "time")) var asOf: Timestamp?
     @Option(help: ArgumentHelp("With --until or --as-of, only this person.", valueName: "person")) var person: String?
 
     func validate() throws {
@@ -183,19 +184,19 @@ struct ReplayCommand: ParsableCommand {
             if !report.isClean { throw ExitCode(1) }
             return
         }
-        do {
-            var limit = until ?? 0
-            if let asOf {
-                guard let time = Timestamp(asOf) else { throw ValidationError("--as-of takes a time such as 2026-01-01T00:00:00.000Z") }
-                limit = try ledger.sequence(asOf: time)
-            }
-            var output = OutputBuffer()
-            for accumulator in try ledger.accumulators(upTo: limit) where person == nil || accumulator.person == person {
+        let lines: [String]
+        do throws(LedgerError) {
+            let limit = try asOf.map { time throws(LedgerError) in try ledger.sequence(asOf: time) } ?? until ?? 0
+            lines = try ledger.accumulators(upTo: limit).filter { person == nil || $0.person == person }.map { accumulator throws(LedgerError) in
                 let history = try ledger.history(of: accumulator.person, upTo: limit)
-                output.write(Render.accumulatorJSON(accumulator, category: Render.category(history, year: accumulator.year)) + "\n")
+                return Render.accumulatorJSON(accumulator, category: Render.category(history, year: accumulator.year))
             }
-            output.flush()
-        } catch let error as LedgerError { throw fail(error) }
+        } catch {
+            throw fail(error)
+        }
+        var output = OutputBuffer()
+        for line in lines { output.write(line + "\n") }
+        output.flush()
     }
 }
 

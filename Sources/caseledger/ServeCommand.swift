@@ -3,6 +3,7 @@ import LedgerModel
 import Foundation
 import Hummingbird
 import LedgerCore
+import LedgerQueries
 import LedgerServer
 
 struct ServeCommand: AsyncParsableCommand {

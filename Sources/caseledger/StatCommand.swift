@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import LedgerQueries
 
 struct StatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 import LedgerRules
 import LedgerStorage
@@ -176,6 +177,10 @@ extension YearMonth: ExpressibleByArgument {
 }
 
 extension CivilDate: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension AsOf: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import LedgerQueries
 import LedgerModel
 import LedgerRules
 
@@ -26,7 +27,7 @@ struct TimelineCommand: ParsableCommand {
     var person: String
 
     @Option(help: ArgumentHelp("Show only what the ledger held at this sequence or recorded time.", valueName: "sequence|time"))
-    var asOf: String?
+    var asOf: AsOf?
 
     @Flag(help: "Only the table, without the explanation under each event.")
     var brief = false
@@ -41,14 +42,9 @@ struct TimelineCommand: ParsableCommand {
         let timeline: Timeline
         let parameters: ParameterSet
         do {
-            var limit: UInt64?
-            if let asOf {
-                if let sequence = UInt64(asOf) { limit = sequence }
-                else if let time = Timestamp(asOf) { limit = try ledger.sequence(asOf: time) }
-                else { throw ValidationError("--as-of takes a sequence or a time such as 2026-01-01T00:00:00.000Z") }
+            (timeline, parameters) = try ledger.snapshot { view in
+                (try view.timeline(of: person, asOf: try asOf?.sequence(in: view)), try view.parameters())
             }
-            timeline = try ledger.timeline(of: person, asOf: limit)
-            parameters = try ledger.parameters()
         } catch let error as LedgerError { throw fail(error) }
         if format == .json {
             var output = OutputBuffer()

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStorage
 import Testing
 
 #if canImport(Glibc)
@@ -49,6 +50,39 @@ import Glibc
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Ledger work runs on threads of its own: appends waiting for the writer never hold the threads
+    /// every connection's async work shares, so reads go on answering. Another process (this test)
+    /// holds LMDB's writer lock, which is the file's, while more appends than the machine has cores wait.
+    @Test func readsAnswerWhileAppendsWaitForTheWriter() throws {
+        let (server, port, _, _) = try ServeTests.serve([])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let ledger = server.arguments![1]
+        let token = try CLI.run(["token", "add", "--tokens", ledger + ".tokens", "--role", "ingest", "--name", "ingest.tester"])
+            .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = try Environment(path: ledger, databases: [DatabaseSpec("log")])
+        let hold = WriterHold()
+        let holder = Thread { hold.hold(environment) }
+        holder.start()
+        hold.waitUntilHeld()
+        let appends = (0..<(2 * ProcessInfo.processInfo.activeProcessorCount + 2)).map { index in
+            let connection = try? RawConnection(port: port)
+            let line = #"{"type":"policy.published","source":{"system":"t","key":"K\#(index)"},"parameter":"tilted.cap","value":"100000","validFrom":"2030-01-01","clause":"x"}"# + "\n"
+            connection?.send("POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Length: \(line.utf8.count)\r\n\r\n" + line)
+            return connection
+        }
+        usleep(300_000)
+        let health = try RawConnection(port: port)
+        health.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        let answer = health.readLine(waiting: 15_000)
+        let stillHeld = hold.release()
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "/health answers")
+        #expect(stillHeld, "it answered while the appends waited for the writer")
+        for connection in appends { #expect(connection?.readLine(waiting: 15_000).hasPrefix("HTTP/1.1 201") == true) }
+    }
+
     @Test func slowHeadsAreCutOffAndConnectionsCapped() throws {
         let (server, port, _, _) = try ServeTests.serve(["--max-connections", "4", "--head-timeout", "1", "--idle-timeout", "2"])
         defer {
@@ -63,6 +97,41 @@ import Glibc
         let fresh = try RawConnection(port: port)
         fresh.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(fresh.readLine(waiting: 15_000).hasPrefix("HTTP/1.1 200"), "/health answers past the crowd")
+    }
+}
+
+/// Holds LMDB's writer lock of a ledger from this process until released, or for 20 s at most.
+final class WriterHold: @unchecked Sendable {
+    // @unchecked Sendable: every flag is read and written under `condition`.
+    private let condition = NSCondition()
+    private var held = false
+    private var released = false
+    private var timedOut = false
+
+    func hold(_ environment: Environment) {
+        try? environment.write { _ in
+            condition.lock()
+            held = true
+            condition.broadcast()
+            let deadline = Date().addingTimeInterval(20)
+            while !released && !timedOut { timedOut = !condition.wait(until: deadline) }
+            condition.unlock()
+        }
+    }
+
+    func waitUntilHeld() {
+        condition.lock()
+        while !held { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Releases the lock; returns whether it was still held (not given up on time).
+    func release() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        released = true
+        condition.broadcast()
+        return !timedOut
     }
 }
 

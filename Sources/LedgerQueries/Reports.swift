@@ -1,6 +1,6 @@
+import LedgerCore
 import LedgerModel
 import LedgerRules
-import LedgerStorage
 
 /// A report: a title, column names and rows of text cells, written as a table, JSON lines or CSV.
 public struct Report: Sendable {
@@ -53,9 +53,9 @@ extension String {
     }
 }
 
-extension Ledger {
+extension LedgerSnapshot {
     /// The year's totals: claims, assistance granted, persons at the annual cap, tilted grants.
-    public func totalsReport(year: Int) throws(LedgerError) -> Report {
+    public func totalsReport(year: Int) throws -> Report {
         let accumulators = try accumulators(year: year)
         let parameters = try parameters()
         let cap = parameters.find(.assistanceCap, on: CivilDate.lastOf(year: year))?.money
@@ -80,7 +80,7 @@ extension Ledger {
 
     /// Monthly risk list (002 § 三(四)): TP and JC whose year-to-date personal burden reaches
     /// `risk.burden.poor`, other rural residents reaching `risk.burden.rural`, with the month first crossed.
-    public func riskReport(year: Int, month: Int) throws(LedgerError) -> Report {
+    public func riskReport(year: Int, month: Int) throws -> Report {
         var report = Report(title: "Risk list \(year)-\(month < 10 ? "0" : "")\(month): personal burden year to date",
                             columns: ["person", "category", "residence", "burden", "threshold", "firstCrossed"])
         let parameters = try parameters()
@@ -110,7 +110,7 @@ extension Ledger {
 
     /// In-list share per hospital (002 § 三(五)): for claims of TK, GE, SW, DB, TP and JC, the
     /// out-of-list excess over 10% of total cost that the hospital bears (I-5).
-    public func hospitalsReport(year: Int) throws(LedgerError) -> Report {
+    public func hospitalsReport(year: Int) throws -> Report {
         var report = Report(title: "In-list share \(year): claims of TK, GE, SW, DB, TP, JC per hospital (I-5)",
                             columns: ["hospital", "claims", "totalCost", "inListCost", "inListShare", "belowMinimum", "hospitalBears"])
         let parameters = try parameters()
@@ -148,7 +148,7 @@ extension Ledger {
 
     /// The critical-illness tier check (RULES.md § 12): per claim of `year`, what the critical tier
     /// owed and what it paid; then per hospital, the totals. An audit: it decides nothing.
-    public func criticalReport(year: Int) throws(LedgerError) -> Report {
+    public func criticalReport(year: Int) throws -> Report {
         var report = Report(title: "Critical-illness tier check \(year): what the tier owed against what it paid (RULES.md § 12, I-10, I-11)",
                             columns: ["claim", "person", "hospital", "settledOn", "category", "criticalBase", "threshold", "rate",
                                       "expected", "criticalPaid", "difference", "status"])
@@ -201,7 +201,7 @@ extension Ledger {
     /// assistance fund against the ledger's net grant on the claim (first decision plus every
     /// adjustment), with the reason of the ledger's decision; then totals per hospital and month.
     /// It changes no decision.
-    public func oneStopReport(year: Int, month: Int? = nil) throws(LedgerError) -> Report {
+    public func oneStopReport(year: Int, month: Int? = nil) throws -> Report {
         let period = Reports.period(year, month)
         var report = Report(title: "One-stop settlement reconciliation \(period): the platform's maf_pay against the ledger's net grant (RULES.md § 13)",
                             columns: ["claim", "person", "hospital", "settledOn", "platformAssistance", "granted", "difference", "decision"])
@@ -255,7 +255,7 @@ extension Ledger {
 
     /// The facts the policy times whose due date falls in `year` (and `month`), with their lags, and
     /// the calendar note the title carries.
-    func lags(year: Int, month: Int?) throws(LedgerError) -> (lags: [Lag], note: String) {
+    func lags(year: Int, month: Int?) throws -> (lags: [Lag], note: String) {
         let calendar = WorkingCalendar(try parameters())
         var lags: [Lag] = []
         try forEachEvent { recorded in
@@ -275,7 +275,7 @@ extension Ledger {
     }
 
     /// Data-sharing deadlines (RULES.md § 14): one row per measured event.
-    public func lagsReport(year: Int, month: Int? = nil) throws(LedgerError) -> Report {
+    public func lagsReport(year: Int, month: Int? = nil) throws -> Report {
         let (lags, note) = try lags(year: year, month: month)
         var report = Report(title: "Data-sharing lags, due in \(Reports.period(year, month)) (RULES.md § 14; \(note))",
                             columns: ["sequence", "type", "person", "department", "due", "arrived", "lagWorkingDays"])
@@ -288,7 +288,7 @@ extension Ledger {
 
     /// Data-sharing deadlines per department and month of the due date: count, on time, late, and the
     /// 50th / 90th percentile (nearest rank) and maximum of the lag in working days.
-    public func lagsSummaryReport(year: Int, month: Int? = nil) throws(LedgerError) -> Report {
+    public func lagsSummaryReport(year: Int, month: Int? = nil) throws -> Report {
         let (lags, note) = try lags(year: year, month: month)
         var report = Report(title: "Data-sharing lags per department and month, \(Reports.period(year, month)) (RULES.md § 14; \(note))",
                             columns: ["department", "month", "count", "onTime", "late", "p50", "p90", "max"])
@@ -307,7 +307,7 @@ extension Ledger {
 
     /// JC whose in-list self-pay after three tiers reaches the tilted eligibility line but who have
     /// not applied (应享尽享): a list for outreach.
-    public func tiltedUnappliedReport(year: Int) throws(LedgerError) -> Report {
+    public func tiltedUnappliedReport(year: Int) throws -> Report {
         var report = Report(title: "Eligible for tilted assistance in \(year) but not applied",
                             columns: ["person", "selfPayAfterThreeTiers", "eligibility"])
         let parameters = try parameters()
@@ -324,7 +324,7 @@ extension Ledger {
 
     /// Applicants still below the 90% / 80% targets after the tilted cap, or whose burden stays
     /// heavy: referrals to social assistance (综合性保障) — a list, not money.
-    public func referralsReport(year: Int) throws(LedgerError) -> Report {
+    public func referralsReport(year: Int) throws -> Report {
         var report = Report(title: "Referrals to social assistance \(year)",
                             columns: ["person", "tiltedGranted", "gapLeft", "personalBurden", "why"])
         let heavy = try parameters().find(.riskBurdenPoor, on: CivilDate.lastOf(year: year))?.money
@@ -340,7 +340,7 @@ extension Ledger {
     }
 
     /// Decisions waiting for a parameter no published value gives (RULES.md § 6).
-    public func pendingReport() throws(LedgerError) -> Report {
+    public func pendingReport() throws -> Report {
         var report = Report(title: "Pending decisions", columns: ["person", "subject", "year", "parameter", "needed on", "since"])
         for decision in NetDecision.fold(try decisionEvents()) where decision.latest.word(.outcome, Outcome.self) == .pending {
             let subject: String
@@ -356,10 +356,10 @@ extension Ledger {
     }
 }
 
-extension Ledger {
+extension LedgerSnapshot {
     /// What each level of government owes for the persons enrolled in fiscal year `year`, per region
     /// (RULES.md § 3), exact to the fen.
-    public func financingReport(year: Int) throws(LedgerError) -> Report {
+    public func financingReport(year: Int) throws -> Report {
         var report = Report(title: "Financing \(year): fiscal subsidy owed for the persons enrolled (RULES.md § 3)",
                             columns: ["region", "name", "kind", "persons", "central", "region", "city", "county", "total", "note"])
         let parameters = try parameters()
@@ -377,7 +377,7 @@ extension Ledger {
         // One person counts once, under its survivor's first enrolment of the year.
         var counted: Set<String> = []
         for (person, region) in enrolments {
-            let survivor: String = try read { transaction in try self.survivor(of: person, in: transaction) }
+            let survivor = try survivor(of: person)
             guard counted.insert(survivor).inserted else { continue }
             enrolled[region, default: []].insert(survivor)
         }

@@ -1,3 +1,4 @@
+import LedgerCore
 import LedgerModel
 
 /// The ledger's reports by the name the command line and the HTTP API both give them: one list,
@@ -99,9 +100,9 @@ extension Report {
     }
 }
 
-extension Ledger {
+extension LedgerSnapshot {
     /// Report `name` for the period `ReportName.period(year:month:)` gave.
-    public func report(_ name: ReportName, year: Int, month: Int?) throws(LedgerError) -> Report {
+    public func report(_ name: ReportName, year: Int, month: Int?) throws -> Report {
         switch name {
         case .totals: return try totalsReport(year: year)
         case .risk: return try riskReport(year: year, month: month ?? 12)
@@ -115,5 +116,12 @@ extension Ledger {
         case .lags: return try lagsReport(year: year, month: month)
         case .lagsSummary: return try lagsSummaryReport(year: year, month: month)
         }
+    }
+}
+
+extension Ledger {
+    /// Report `name` for the period `ReportName.period(year:month:)` gave, read in one snapshot.
+    public func report(_ name: ReportName, year: Int, month: Int?) throws(LedgerError) -> Report {
+        try snapshot { try $0.report(name, year: year, month: month) }
     }
 }

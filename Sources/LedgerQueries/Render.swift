@@ -1,5 +1,5 @@
+import LedgerCore
 import LedgerModel
-import LedgerStorage
 
 /// Text forms of the ledger's answers, shared by the command line and the server.
 public enum Render {

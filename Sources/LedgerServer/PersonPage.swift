@@ -4,10 +4,10 @@ import LedgerModel
 import LedgerRules
 
 /// The page an appeals investigator reads: the person's timeline with every decision explained,
-/// and two charts drawn by the server as SVG. No script; it works without JavaScript.
+/// and two charts drawn by the server as SVG. No script; it works without JavaScript. Everything on
+/// it is what the ledger recorded: the charts sum the recorded decisions, nothing is decided again.
 struct PersonPage {
     let timeline: Timeline
-    let history: PersonHistory
     let parameters: ParameterSet
     let year: Int
     let principal: Principal
@@ -28,7 +28,6 @@ struct PersonPage {
     }
 
     var html: String {
-        let adjudication = Adjudicator.adjudicate(history, year: year, parameters: parameters)
         var page = """
             <!DOCTYPE html>
             <html lang="zh-CN"><head><meta charset="utf-8"><title>\(PersonPage.escape(timeline.person)) · caseledger</title>
@@ -45,7 +44,7 @@ struct PersonPage {
         if !timeline.mergedPersons.isEmpty {
             page += "<p>合并的重复记录 Merged duplicates: \(timeline.mergedPersons.map(PersonPage.escape).joined(separator: ", "))</p>\n"
         }
-        page += chart(adjudication)
+        page += chart(NetDecision.fold(timeline.events.filter { $0.event.type.isDecision }).filter { $0.year == year })
         page += table()
         page += "</body></html>\n"
         return page
@@ -118,18 +117,32 @@ struct PersonPage {
         let points: [(Int, Money)]
     }
 
-    func chart(_ adjudication: YearAdjudication) -> String {
+    /// The year's cumulative base B and grants, summed from the recorded decisions in settlement
+    /// (and application) order: B over the claims that count toward the threshold, each claim's net
+    /// grant, each application's net tilted grant.
+    func chart(_ decisions: [NetDecision]) -> String {
         let lastDay = CivilDate.lastOf(year: year)
         func day(_ date: CivilDate) -> Int { Int(date.daysSinceEpoch - CivilDate.firstOf(year: year).daysSinceEpoch) }
+        func dated(_ subject: (Subject) -> Bool, _ field: Field) -> [(date: CivilDate, decision: NetDecision)] {
+            decisions.filter { subject($0.subject) }.compactMap { decision in decision.latest.date(field).map { ($0, decision) } }
+                .sorted { ($0.date, $0.decision.firstSequence) < ($1.date, $1.decision.firstSequence) }
+        }
         var base: [(Int, Money)] = [(0, .zero)]
         var granted: [(Int, Money)] = [(0, .zero)]
-        for decision in adjudication.claims where decision.counted {
-            base.append((day(decision.claim.settledOn), decision.baseAfter))
-            granted.append((day(decision.claim.settledOn), decision.grantedAfter))
+        var runningBase = Money.zero, runningGranted = Money.zero
+        for (date, decision) in dated({ if case .claim = $0 { return true } else { return false } }, .settledOn)
+        where decision.latest.integer(.counted) == 1 {
+            runningBase += decision.latest.money(.base) ?? .zero
+            runningGranted += decision.grant
+            base.append((day(date), runningBase))
+            granted.append((day(date), runningGranted))
         }
         var tilted: [(Int, Money)] = [(0, .zero)]
-        for decision in adjudication.tilted where decision.grant > .zero {
-            tilted.append((min(day(decision.application.appliedOn), day(lastDay)), decision.tiltedAfter))
+        var runningTilted = Money.zero
+        for (date, decision) in dated({ if case .application = $0 { return true } else { return false } }, .appliedOn)
+        where decision.grant > .zero {
+            runningTilted += decision.grant
+            tilted.append((min(day(date), day(lastDay)), runningTilted))
         }
         func parameter(_ name: ParameterName) -> Money? { parameters.find(name, on: lastDay)?.money ?? parameters.all.last { $0.name == name }?.money }
         let threshold = parameter(.assistanceThreshold) ?? Money.yuan(3000)

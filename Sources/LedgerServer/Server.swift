@@ -359,24 +359,26 @@ public struct LedgerServer: Sendable {
     func year(_ request: Request, _ context: BasicRequestContext) throws -> Response {
         try personRead(request, context) { _, id in
             let year = try LedgerServer.year(context.parameters.get("year").map { Substring($0) }, "the year of /persons/{id}/years/{year}")
-            guard try ledgerCall({ () throws(LedgerError) in try ledger.isKnown(id) }) else {
-                throw APIError(.notFound, "unknown person \(id)")
+            // One snapshot: the accumulator, the category and the decisions of the same head.
+            let read = try ledgerCall { () throws(LedgerError) in
+                try ledger.snapshot { view -> (Accumulator?, PersonHistory, [NetDecision], ParameterSet)? in
+                    guard try view.isKnown(id) else { return nil }
+                    return (try view.accumulators(person: id, year: year).first, try view.history(of: id),
+                            NetDecision.fold(try view.decisionEvents(person: id)).filter { $0.year == year }, try view.parameters())
+                }
             }
-            let accumulators = try ledgerCall { () throws(LedgerError) in try ledger.accumulators(person: id, year: year) }
-            let history = try ledgerCall { () throws(LedgerError) in try ledger.history(of: id) }
-            let decisions = NetDecision.fold(try ledgerCall { () throws(LedgerError) in try ledger.decisionEvents(person: id) })
-                .filter { $0.year == year }
+            guard let (accumulator, history, decisions, parameters) = read else { throw APIError(.notFound, "unknown person \(id)") }
             var writer = JSONWriter()
             writer.beginObject()
             writer.member("person", id)
             writer.member("year", integer: year)
             writer.key("accumulator")
-            if let accumulator = accumulators.first {
+            if let accumulator {
                 writer.raw(Render.accumulatorJSON(accumulator, category: Render.category(history, year: year)))
             } else {
                 writer.null()
             }
-            let bySequence = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }.bySequence
+            let bySequence = parameters.bySequence
             writer.key("decisions")
             writer.beginArray()
             for decision in decisions {
@@ -400,11 +402,11 @@ public struct LedgerServer: Sendable {
     func personPage(_ request: Request, _ context: BasicRequestContext) throws -> Response {
         try personRead(request, context) { principal, id in
             let requested = try request.uri.queryParameters["year"].map { try LedgerServer.year($0, "year") }
-            let timeline = try ledgerCall { () throws(LedgerError) in try ledger.timeline(of: id) }
-            let history = try ledgerCall { () throws(LedgerError) in try ledger.history(of: id) }
-            let parameters = try ledgerCall { () throws(LedgerError) in try ledger.parameters() }
-            let year = requested ?? history.years.max() ?? 2024
-            let page = PersonPage(timeline: timeline, history: history, parameters: parameters, year: year, principal: principal)
+            let (timeline, years, parameters) = try ledgerCall { () throws(LedgerError) in
+                try ledger.snapshot { view in (try view.timeline(of: id), try view.history(of: id).years, try view.parameters()) }
+            }
+            let year = requested ?? years.max() ?? 2024
+            let page = PersonPage(timeline: timeline, parameters: parameters, year: year, principal: principal)
             return LedgerServer.respond(.ok, body: page.html, type: "text/html; charset=utf-8")
         }
     }

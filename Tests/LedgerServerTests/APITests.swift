@@ -119,6 +119,19 @@ import Testing
         }
     }
 
+    /// The person page's charts sum the recorded decisions: the worked example's year ends at
+    /// B 64 500.55, regular assistance at the cap 20 000.00, tilted 19 900.39 (RULES.md § 11).
+    @Test func thePersonPageChartsTheRecordedDecisions() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            let page = try await client.execute(uri: "/persons/P1?year=2024", method: .get, headers: fixture.headers(.investigator))
+            #expect(page.status == .ok)
+            #expect(page.text.contains("■ B 64500.55</span>"))
+            #expect(page.text.contains("■ 医疗救助 regular 20000.00</span>"))
+            #expect(page.text.contains("■ 倾斜救助 tilted 19900.39</span>"))
+        }
+    }
+
     @Sendable static func claim(_ id: String, on date: String) -> String {
         #"{"type":"settlement.recorded","source":{"system":"his","key":"\#(id)"},"person":"P1","claim":"\#(id)","kind":"inpatient","hospital":"H1","settledOn":"\#(date)","totalCost":"1000","inListCost":"1000","basicPaid":"500","criticalPaid":"0"}"#
     }

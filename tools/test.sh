@@ -8,6 +8,8 @@ if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
         || echo "chromium could not be installed: the browser test will be skipped"
 fi
+# No function longer than 70 lines (docs/ARCHITECTURE.md § Conventions).
+python3 tools/long-functions.py 70
 swift build --build-tests
 log=.build/test-output/swift-test.log
 mkdir -p "$(dirname "$log")"

@@ -87,7 +87,6 @@ struct Bench {
         try? FileManager.default.removeItem(atPath: base)
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: base) }
-
         // 0. The workload, generated once to a file: no phase holds more than one batch of it.
         say("generating \(options.events) lines for \(options.persons) persons (seed \(options.seed))…")
         let input = base + "/input.jsonl"
@@ -95,10 +94,30 @@ struct Bench {
         sample()
         record("persons", String(options.persons))
         record("inputLines", String(lineCount))
-
-        // 1. Import end to end from the JSONL file: read, parse, check, decide, hash, index, project.
-        var importLedger: Ledger? = try Ledger.open(at: base + "/import", create: true)
         let clock = Timestamp(millisecondsSinceEpoch: 1_767_225_600_000)
+        try importPhase(base: base, input: input, lineCount: lineCount, clock: clock)
+        try appendPhases(base: base, input: input, lineCount: lineCount, clock: clock)
+        // Rebuild, replay and timelines run on the ledger opened afresh, as their commands would be.
+        let ledger = try Ledger.open(at: base + "/append")
+        sample()
+        let openedAnonymous = Bench.anonymousBytes()
+        let total = try ledger.head().sequence
+        let rebuildPeak = try rebuildPhase(ledger, total: total)
+        try replayPhase(ledger, total: total)
+        try scanPhase(ledger)
+        try timelinePhases(ledger)
+        sample()
+        record("peakRssAnonBytes", String(peakAnonymous))
+        record("rebuildPeakRssAnonBytes", String(rebuildPeak))
+        record("rebuildGrowthRssAnonBytes", String(max(0, rebuildPeak - openedAnonymous)))
+        let fileBytes = ledger.environment.figures().fileSizeBytes
+        record("ledgerBytesPerEvent", String(fileBytes / max(1, Int(total))))
+        printFigures()
+    }
+
+    /// 1. Import end to end from the JSONL file: read, parse, check, decide, hash, index, project.
+    mutating func importPhase(base: String, input: String, lineCount: Int, clock: Timestamp) throws {
+        var importLedger: Ledger? = try Ledger.open(at: base + "/import", create: true)
         var importProgress = progress("import")
         var batches = try LineBatches(path: input, size: options.batch)
         let (_, importSeconds) = try time {
@@ -111,15 +130,10 @@ struct Bench {
         importLedger = nil  // closed: its warm histories are not the other phases' memory
         record("importLinesPerSecond", rate(lineCount, importSeconds))
         say("import: \(figures.last!.1) lines/s")
+    }
 
-        try appendPhases(base: base, input: input, lineCount: lineCount, clock: clock)
-
-        // 5. Rebuild of every projection from sequence 1.
-        // Rebuild, replay and timelines run on the ledger opened afresh, as their commands would be.
-        let ledger = try Ledger.open(at: base + "/append")
-        sample()
-        let openedAnonymous = Bench.anonymousBytes()
-        let total = try ledger.head().sequence
+    /// 5. Rebuild of every projection from sequence 1; returns the peak anonymous memory during it.
+    mutating func rebuildPhase(_ ledger: Ledger, total: UInt64) throws -> Int {
         var rebuildProgress = progress("rebuild")
         var rebuildPeak = 0
         let (_, rebuildSeconds) = try time {
@@ -132,8 +146,11 @@ struct Bench {
         sample()
         record("rebuildEventsPerSecond", rate(Int(total), rebuildSeconds))
         say("rebuild: \(figures.last!.1) events/s")
+        return rebuildPeak
+    }
 
-        // 6. replay --verify.
+    /// 6. replay --verify.
+    mutating func replayPhase(_ ledger: Ledger, total: UInt64) throws {
         var replayProgress = progress("replay --verify")
         let (replay, replaySeconds) = try time {
             try ledger.replayVerify { done, total in replayProgress?.update(done: done, total: total) }
@@ -142,8 +159,10 @@ struct Bench {
         record("replayVerifyEventsPerSecond", rate(Int(total), replaySeconds))
         record("replayClean", replay.isClean ? "true" : "false")
         say("replay --verify: \(figures[figures.count - 2].1) events/s, clean: \(replay.isClean)")
+    }
 
-        // 7. The floor: a cursor-only scan of the same log database, no decoding.
+    /// 7. The floor: a cursor-only scan of the same log database, no decoding.
+    mutating func scanPhase(_ ledger: Ledger) throws {
         let log = ledger.environment.database("log")
         let (scanned, scanSeconds) = try time {
             try ledger.environment.read { transaction in
@@ -158,8 +177,10 @@ struct Bench {
         }
         record("rawScanEventsPerSecond", rate(scanned, scanSeconds))
         say("raw scan: \(figures.last!.1) events/s")
+    }
 
-        // 8. Timelines of random persons.
+    /// 8. Timelines of random persons, then of the person with 100 events.
+    mutating func timelinePhases(_ ledger: Ledger) throws {
         var random = SeededRandom(seed: options.seed ^ 0x7177)
         var timelineTimes: [UInt64] = []
         var longest = 0
@@ -186,14 +207,6 @@ struct Bench {
         record("busyTimelineMicrosecondsP50", micro(busy.p50))
         record("busyTimelineMicrosecondsP99", micro(busy.p99))
         say("timeline of \(Bench.busyPerson) (\(busyEvents) events): p50 \(micro(busy.p50)) µs, p99 \(micro(busy.p99)) µs")
-
-        sample()
-        record("peakRssAnonBytes", String(peakAnonymous))
-        record("rebuildPeakRssAnonBytes", String(rebuildPeak))
-        record("rebuildGrowthRssAnonBytes", String(max(0, rebuildPeak - openedAnonymous)))
-        let fileBytes = ledger.environment.figures().fileSizeBytes
-        record("ledgerBytesPerEvent", String(fileBytes / max(1, Int(total))))
-        printFigures()
     }
 
     /// Phases 2 to 4 on one ledger, closed when they end: the append path, LMDB's own append floor,
@@ -214,9 +227,14 @@ struct Bench {
         record("ledgerEvents", String(head))
         record("appendEventsPerSecond", rate(lineCount, appendSeconds))
         say("append: \(figures.last!.1) events/s (\(head) events in the log with decisions)")
+        try rawAppendPhase(base: base, from: ledger, head: head)
+        try settlePhase(ledger, clock: clock)
+        try giveTheBusyPersonHundredEvents(ledger, clock: clock)
+    }
 
-        // 3. The floor: the same stored records into a log database alone, same transaction size;
-        //    each batch is copied out of the ledger untimed, only its write is timed.
+    /// 3. The floor: the same stored records into a log database alone, same transaction size; each
+    /// batch is copied out of the ledger untimed, only its write is timed.
+    mutating func rawAppendPhase(base: String, from ledger: Ledger, head: UInt64) throws {
         try FileManager.default.createDirectory(atPath: base + "/raw", withIntermediateDirectories: true)
         let raw = try Environment(path: base + "/raw", databases: [DatabaseSpec("log")])
         let rawLog = raw.database("log")
@@ -237,18 +255,22 @@ struct Bench {
             }
             guard !records.isEmpty else { break }
             rawSeconds += try time {
-                try raw.write { transaction in
-                    for record in records {
-                        copied += 1
-                        try transaction.put(rawLog, key: bigEndian(copied), value: record, append: true)
+                // Retry-safe: the keys restart from the same `first` on a second run.
+                let first = copied
+                try raw.write(retrySafe: true) { transaction in
+                    for (offset, record) in records.enumerated() {
+                        try transaction.put(rawLog, key: bigEndian(first + UInt64(offset) + 1), value: record, append: true)
                     }
                 }
+                copied = first + UInt64(records.count)
             }.1
         }
         record("rawAppendEventsPerSecond", rate(Int(copied), rawSeconds))
         say("raw append: \(figures.last!.1) events/s")
+    }
 
-        // 4. One claim per durable commit, as a single API append.
+    /// 4. One claim per durable commit, as a single API append.
+    mutating func settlePhase(_ ledger: Ledger, clock: Timestamp) throws {
         var random = SeededRandom(seed: options.seed ^ 0xBEEF)
         var settleTimes: [UInt64] = []
         for index in 0..<options.settles {
@@ -265,8 +287,10 @@ struct Bench {
         record("settleMicrosecondsP50", micro(settle.p50))
         record("settleMicrosecondsP99", micro(settle.p99))
         say("settle: p50 \(micro(settle.p50)) µs, p99 \(micro(settle.p99)) µs")
+    }
 
-        // The timeline target is for a person with 100 events: give one person that many.
+    /// The timeline target is for a person with 100 events: give one person that many.
+    func giveTheBusyPersonHundredEvents(_ ledger: Ledger, clock: Timestamp) throws {
         let busy = Bench.busyPerson
         var claims = 0
         while try ledger.timeline(of: busy).events.count < 100 {
@@ -274,7 +298,8 @@ struct Bench {
                 let claim = claims + offset
                 return Submission(line: offset + 1, event: Event(
                     type: .settlementRecorded, source: Source(system: "bench", key: "busy\(claim)"), person: busy, fields: [
-                        .claim: .text("BUSY\(claim)"), .claimKind: ClaimKind.outpatientSpecialChronic.symbol, .disease: Disease.dialysis.symbol, .hospital: .text("H1"),
+                        .claim: .text("BUSY\(claim)"), .claimKind: ClaimKind.outpatientSpecialChronic.symbol,
+                        .disease: Disease.dialysis.symbol, .hospital: .text("H1"),
                         .settledOn: .date(CivilDate(year: 2024, month: 1 + claim % 12, day: 1 + claim % 28)!),
                         .totalCost: .money(Money.yuan(900)), .inListCost: .money(Money.yuan(800)),
                         .basicPaid: .money(Money.yuan(500)), .criticalPaid: .money(.zero),

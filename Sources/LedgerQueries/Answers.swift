@@ -2,6 +2,19 @@ import LedgerCore
 import LedgerModel
 import LedgerRules
 
+extension LedgerSnapshot {
+    /// The live accumulators (optionally of one person or one year), each as the JSON object of
+    /// INTERCHANGE.md with the category of its person-year.
+    public func accumulatorAnswers(person: String? = nil, year: Int? = nil) throws -> [String] {
+        var histories: [String: PersonHistory] = [:]
+        return try accumulators(person: person, year: year).map { accumulator in
+            let history = try histories[accumulator.person] ?? self.history(of: accumulator.person)
+            histories[accumulator.person] = history
+            return Render.accumulatorJSON(accumulator, category: Render.category(history, year: accumulator.year))
+        }
+    }
+}
+
 extension Render {
     /// The category that describes a person-year: JC or TP if held on the last day of the year,
     /// else the first other category held then, else "none".

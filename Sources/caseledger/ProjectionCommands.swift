@@ -25,16 +25,9 @@ struct AccumulatorsCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
-        var output = OutputBuffer()
-        do {
-            var categories: [String: PersonHistory] = [:]
-            for accumulator in try ledger.accumulators(person: person, year: year) {
-                if categories[accumulator.person] == nil { categories[accumulator.person] = try ledger.history(of: accumulator.person) }
-                let category = categories[accumulator.person].map { Render.category($0, year: accumulator.year) } ?? "none"
-                output.write(Render.accumulatorJSON(accumulator, category: category) + "\n")
-            }
-        } catch { output.flush(); throw fail(error) }
-        output.flush()
+        let lines: [String]
+        do { lines = try ledger.snapshot { try $0.accumulatorAnswers(person: person, year: year) } } catch { throw fail(error) }
+        OutputBuffer.printLines(lines)
     }
 }
 
@@ -81,9 +74,7 @@ struct ParamsCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("Only the parameters in force on this date.", valueName: "YYYY-MM-DD")) var on: String?
-    @Option(help: "table, or json: one object per line.") var format: OutputFormat = .table
-
-    func validate() throws { try format.require([.table, .json], by: "params") }
+    @OptionGroup var output: TableOrJSON
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
@@ -101,7 +92,7 @@ struct ParamsCommand: ParsableCommand {
              parameter.validTo?.description ?? "-", parameter.region.map(String.init) ?? "-", String(parameter.sequence),
              parameter.clause]
         }
-        print(format == .json ? report.jsonLines : report.table, terminator: "")
+        print(output.isJSON ? report.jsonLines : report.table, terminator: "")
     }
 }
 
@@ -194,9 +185,7 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        var output = OutputBuffer()
-        for line in lines { output.write(line + "\n") }
-        output.flush()
+        OutputBuffer.printLines(lines)
     }
 }
 

@@ -7,6 +7,9 @@ struct StatCommand: ParsableCommand {
         commandName: "stat",
         abstract: "Counts per event type, persons, the head, and LMDB's own figures.",
         discussion: """
+            --format json prints one object; its `head` is {"sequence": N, "hash": "hex"}, sequence 0 \
+            when the ledger is empty.
+
             Examples:
               caseledger --ledger ./ledger stat
               caseledger --ledger ./ledger stat --format json | jq .head
@@ -14,15 +17,12 @@ struct StatCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "table, or json: one object; `head` is {\"sequence\": N, \"hash\": \"hex\"}, sequence 0 when empty.")
-    var format: OutputFormat = .table
-
-    func validate() throws { try format.require([.table, .json], by: "stat") }
+    @OptionGroup var output: TableOrJSON
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
         let statistics: LedgerStatistics
         do { statistics = try ledger.statistics() } catch { throw fail(error) }
-        print(format == .json ? Render.statisticsJSON(statistics) : Render.statistics(statistics), terminator: "")
+        print(output.isJSON ? Render.statisticsJSON(statistics) : Render.statistics(statistics), terminator: "")
     }
 }

@@ -118,6 +118,13 @@ struct OutputBuffer {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Writes each of `lines` and a newline to standard output, and flushes.
+    static func printLines(_ lines: [String]) {
+        var output = OutputBuffer()
+        for line in lines { output.write(line + "\n") }
+        output.flush()
+    }
+
     mutating func flush() {
         let written = buffer.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
         if written != buffer.count || fflush(file) != 0 { failed = true }
@@ -186,6 +193,15 @@ extension AsOf: ExpressibleByArgument {
 
 extension Timestamp: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
+}
+
+/// `--format table|json` for the commands that print a table or JSON (stat, timeline, verify, params).
+struct TableOrJSON: ParsableArguments {
+    @Option(help: "table (the default), or json: see the command's description.") var format: OutputFormat = .table
+
+    func validate() throws { try format.require([.table, .json], by: "this command") }
+
+    var isJSON: Bool { format == .json }
 }
 
 extension OutputFormat {

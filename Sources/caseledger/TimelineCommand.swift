@@ -32,10 +32,7 @@ struct TimelineCommand: ParsableCommand {
     @Flag(help: "Only the table, without the explanation under each event.")
     var brief = false
 
-    @Option(help: "table (with the explanation under each event), or json: one stamped interchange line per event.")
-    var format: OutputFormat = .table
-
-    func validate() throws { try format.require([.table, .json], by: "timeline") }
+    @OptionGroup var output: TableOrJSON
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
@@ -46,7 +43,7 @@ struct TimelineCommand: ParsableCommand {
                 (try view.timeline(of: person, asOf: try asOf?.sequence(in: view)), try view.parameters())
             }
         } catch let error as LedgerError { throw fail(error) }
-        if format == .json {
+        if output.isJSON {
             var output = OutputBuffer()
             for recorded in timeline.events { output.write(Interchange.render(recorded.event, stamp: recorded) + "\n") }
             output.flush()

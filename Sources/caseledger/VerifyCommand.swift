@@ -19,9 +19,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "table, or json: the report as one object.") var format: OutputFormat = .table
-
-    func validate() throws { try format.require([.table, .json], by: "verify") }
+    @OptionGroup var output: TableOrJSON
 
     func run() throws {
         let ledger = try global.open(readOnly: true)
@@ -32,7 +30,7 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        if format == .json {
+        if output.isJSON {
             var writer = JSONWriter()
             writer.beginObject()
             writer.member("clean", report.isClean ? "yes" : "no")

@@ -134,7 +134,7 @@ import Testing
             (["report", "nonsense", "--year", "2024"], "totals, risk, hospitals"),
             (["report", "totals", "--year", "2024", "--format", "yaml"], "--format"),
             (["report", "totals", "--year", "2024", "--json"], "--json"),
-            (["stat", "--format", "csv"], "stat prints table or json, not csv"),
+            (["stat", "--format", "csv"], "this command prints table or json, not csv"),
         ]
         for (arguments, reason) in refusals {
             let result = try CLI.run(["--ledger", ledger] + arguments)

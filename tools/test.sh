@@ -10,6 +10,10 @@ if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
 fi
 # No function longer than 70 lines (docs/ARCHITECTURE.md § Conventions).
 python3 tools/long-functions.py 70
+# Debian's python3-lmdb for the independent reader of docs/FORMAT.md (FormatReaderTests).
+if [ "$(id -u)" = 0 ] && ! /usr/bin/python3 -c "import lmdb" >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-lmdb >/dev/null
+fi
 swift build --build-tests
 log=.build/test-output/swift-test.log
 mkdir -p "$(dirname "$log")"

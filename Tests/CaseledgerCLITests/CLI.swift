@@ -24,9 +24,16 @@ enum CLI {
 
     /// Runs `caseledger arguments…`, feeding `input` on standard input.
     static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+        try execute(binary, arguments, input: input)
+    }
+
+    /// Runs `executable arguments…` in `directory` (by default this process's), feeding `input` on
+    /// standard input.
+    static func execute(_ executable: URL, _ arguments: [String], input: String? = nil, directory: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output

@@ -34,7 +34,7 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Record the batch at this UTC time instead of now (loading history, reproducible runs); a time before the ledger's last one is refused.",
         valueName: "time"))
-    var recordedAt: String?
+    var recordedAt: Timestamp?
 
     @Option(name: .customLong("output"), help: "table, or json: the summary as one object.") var output: OutputFormat = .table
 
@@ -62,13 +62,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        var time = now()
-        if let recordedAt {
-            guard let parsed = Timestamp(recordedAt) else {
-                throw ValidationError("--recorded-at takes a UTC time such as 2024-06-01T00:00:00.000Z")
-            }
-            time = parsed
-        }
+        let time = recordedAt ?? now()
         let input = try readInput(file)
         var submissions: [Submission]
         var lineCount: Int

@@ -22,13 +22,10 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(help: ArgumentHelp("Record the default parameters at this UTC time instead of 2025-11-23.", valueName: "time"))
-    var recordedAt: String?
+    var recordedAt: Timestamp?
 
     func run() throws {
-        let createdAt = try recordedAt.map { text in
-            guard let time = Timestamp(text) else { throw ValidationError("--recorded-at takes a UTC time such as 2022-01-01T00:00:00.000Z") }
-            return time
-        }
+        let createdAt = recordedAt
         if createdAt != nil, FileManager.default.fileExists(atPath: try global.ledgerPath() + "/data.mdb") {
             printError("error: a ledger exists at \(try global.ledgerPath()); --recorded-at applies only to a new one")
             throw ExitCode(1)

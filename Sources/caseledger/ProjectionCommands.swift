@@ -73,7 +73,7 @@ struct ParamsCommand: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("Only the parameters in force on this date.", valueName: "YYYY-MM-DD")) var on: String?
+    @Option(help: ArgumentHelp("Only the parameters in force on this date.", valueName: "YYYY-MM-DD")) var on: CivilDate?
     @OptionGroup var output: TableOrJSON
 
     func run() throws {
@@ -81,10 +81,7 @@ struct ParamsCommand: ParsableCommand {
         let parameters: ParameterSet
         do { parameters = try ledger.parameters() } catch { throw fail(error) }
         var list = parameters.all
-        if let on {
-            guard let date = CivilDate(on) else { throw ValidationError("--on takes a date YYYY-MM-DD") }
-            list = parameters.inForce(on: date)
-        }
+        if let on { list = parameters.inForce(on: on) }
         var report = Report(title: on.map { "Parameters in force on \($0)" } ?? "Parameters as published",
                             columns: ["parameter", "value", "validFrom", "validTo", "region", "sequence", "clause"])
         report.rows = list.map { parameter in

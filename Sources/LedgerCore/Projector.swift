@@ -2,13 +2,45 @@ import LedgerModel
 import LedgerRules
 import LedgerStorage
 
+/// A person-year's key in the accumulators databases: person number ‖ year, 6 bytes big-endian.
+struct AccumulatorKey: Hashable, Comparable, Sendable {
+    let person: UInt32
+    let year: UInt16
+
+    init(person: UInt32, year: Int) {
+        self.person = person
+        self.year = UInt16(truncatingIfNeeded: year)
+    }
+
+    /// The key of 6 stored bytes, or nil for another length.
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 6 else { return nil }
+        person = Keys.uint32(bytes)
+        year = Keys.uint16(bytes, at: 4)
+    }
+
+    var bytes: [UInt8] { Keys.bigEndian(person) + Keys.bigEndian(year) }
+
+    static func < (lhs: AccumulatorKey, rhs: AccumulatorKey) -> Bool { (lhs.person, lhs.year) < (rhs.person, rhs.year) }
+}
+
 /// Where a projector keeps accumulators: the live LMDB database, a rebuild's fresh one, or memory.
 protocol AccumulatorStore {
-    func accumulator(_ key: [UInt8]) throws -> Accumulator?
-    mutating func store(_ accumulator: Accumulator, at key: [UInt8]) throws
-    mutating func remove(_ key: [UInt8]) throws
-    /// The keys of one person's accumulators.
-    func keys(ofPerson number: UInt32) throws -> [[UInt8]]
+    func accumulator(_ key: AccumulatorKey) throws -> Accumulator?
+    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws
+    mutating func remove(_ key: AccumulatorKey) throws
+    /// The keys of one person's accumulators, in order.
+    func keys(ofPerson number: UInt32) throws -> [AccumulatorKey]
+    /// Changes the accumulator at `key` (a new one made by `make` when there is none) in place.
+    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws
+}
+
+extension AccumulatorStore {
+    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
+        var accumulator = try accumulator(key) ?? make()
+        change(&accumulator)
+        try store(accumulator, at: key)
+    }
 }
 
 /// The accumulators database of one projection generation, inside a transaction.
@@ -16,26 +48,26 @@ struct DatabaseAccumulatorStore: AccumulatorStore {
     let transaction: Transaction
     let database: Database
 
-    func accumulator(_ key: [UInt8]) throws -> Accumulator? {
-        guard let bytes = try transaction.get(database, key: key) else { return nil }
+    func accumulator(_ key: AccumulatorKey) throws -> Accumulator? {
+        guard let bytes = try transaction.get(database, key: key.bytes) else { return nil }
         guard let accumulator = Accumulator(encoded: bytes) else {
             throw LedgerError.damaged(sequence: nil, reason: "an accumulator in \(database.name) does not decode")
         }
         return accumulator
     }
 
-    mutating func store(_ accumulator: Accumulator, at key: [UInt8]) throws {
-        try transaction.put(database, key: key, value: accumulator.encoded)
+    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
+        try transaction.put(database, key: key.bytes, value: accumulator.encoded)
     }
 
-    mutating func remove(_ key: [UInt8]) throws { try transaction.delete(database, key: key) }
+    mutating func remove(_ key: AccumulatorKey) throws { try transaction.delete(database, key: key.bytes) }
 
-    func keys(ofPerson number: UInt32) throws -> [[UInt8]] {
+    func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
         try transaction.withCursor(database) { cursor in
-            var keys: [[UInt8]] = []
+            var keys: [AccumulatorKey] = []
             var entry = try cursor.seek(atLeast: Keys.bigEndian(number))
-            while let current = entry, current.key.count == 6, Keys.uint32(current.key) == number {
-                keys.append(Array(current.key))
+            while let current = entry, let key = AccumulatorKey(current.key), key.person == number {
+                keys.append(key)
                 entry = try cursor.next()
             }
             return keys
@@ -48,38 +80,42 @@ struct DatabaseAccumulatorStore: AccumulatorStore {
 /// and one write instead of one of each per event.
 struct ChunkAccumulatorStore: AccumulatorStore {
     var database: DatabaseAccumulatorStore
-    /// Every key read or written in this chunk: its accumulator, or nil when removed or absent.
-    private var cache: [[UInt8]: Accumulator?] = [:]
-    private var dirty: Set<[UInt8]> = []
+    /// Every key read or written in this chunk: its accumulator, or nil when removed. All are written back.
+    private var cache: [AccumulatorKey: Accumulator?] = [:]
 
     init(_ database: DatabaseAccumulatorStore) { self.database = database }
 
-    func accumulator(_ key: [UInt8]) throws -> Accumulator? {
+    func accumulator(_ key: AccumulatorKey) throws -> Accumulator? {
         if let cached = cache[key] { return cached }
         return try database.accumulator(key)
     }
 
-    mutating func store(_ accumulator: Accumulator, at key: [UInt8]) throws {
-        cache[key] = .some(accumulator)
-        dirty.insert(key)
-    }
+    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws { cache[key] = .some(accumulator) }
 
-    mutating func remove(_ key: [UInt8]) throws {
-        cache[key] = .some(nil)
-        dirty.insert(key)
-    }
+    mutating func remove(_ key: AccumulatorKey) throws { cache[key] = .some(nil) }
 
-    func keys(ofPerson number: UInt32) throws -> [[UInt8]] {
-        var keys = Set(try database.keys(ofPerson: number))
-        for key in dirty where key.withUnsafeBytes({ Keys.uint32($0) }) == number {
-            if case .some(.some) = cache[key] { keys.insert(key) } else { keys.remove(key) }
+    /// In place in the chunk's cache: the accumulator's arrays are changed, not copied, per event.
+    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
+        if let index = cache.index(forKey: key), cache.values[index] != nil {
+            change(&cache.values[index]!)
+            return
         }
-        return keys.sorted { $0.lexicographicallyPrecedes($1) }
+        var accumulator = try database.accumulator(key) ?? make()
+        change(&accumulator)
+        cache[key] = .some(accumulator)
+    }
+
+    func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
+        var keys = Set(try database.keys(ofPerson: number))
+        for (key, value) in cache where key.person == number {
+            if value != nil { keys.insert(key) } else { keys.remove(key) }
+        }
+        return keys.sorted()
     }
 
     /// Writes every changed accumulator to the database, in key order.
     mutating func flush() throws {
-        for key in dirty.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        for key in cache.keys.sorted() {
             if case .some(.some(let accumulator)) = cache[key] {
                 try database.store(accumulator, at: key)
             } else {
@@ -87,21 +123,45 @@ struct ChunkAccumulatorStore: AccumulatorStore {
             }
         }
         cache.removeAll(keepingCapacity: true)
-        dirty.removeAll(keepingCapacity: true)
     }
 }
 
 /// Accumulators in memory, for `replay` into scratch space.
 struct MemoryAccumulatorStore: AccumulatorStore {
-    var accumulators: [[UInt8]: Accumulator] = [:]
+    var byKey: [AccumulatorKey: Accumulator] = [:]
 
-    func accumulator(_ key: [UInt8]) throws -> Accumulator? { accumulators[key] }
-    mutating func store(_ accumulator: Accumulator, at key: [UInt8]) throws { accumulators[key] = accumulator }
-    mutating func remove(_ key: [UInt8]) throws { accumulators[key] = nil }
-    func keys(ofPerson number: UInt32) throws -> [[UInt8]] {
-        accumulators.keys.filter { $0.count == 6 && (UInt32($0[0]) << 24 | UInt32($0[1]) << 16 | UInt32($0[2]) << 8 | UInt32($0[3])) == number }
-            .sorted { $0.lexicographicallyPrecedes($1) }
+    /// By stored key bytes, as the live database holds them.
+    var accumulators: [[UInt8]: Accumulator] { Dictionary(uniqueKeysWithValues: byKey.map { ($0.key.bytes, $0.value) }) }
+
+    func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { byKey[key] }
+    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws { byKey[key] = accumulator }
+    mutating func remove(_ key: AccumulatorKey) throws { byKey[key] = nil }
+    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
+        change(&byKey[key, default: make()])
     }
+    func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] { byKey.keys.filter { $0.person == number }.sorted() }
+}
+
+/// What the projection reads of the log, so a rebuild decodes no more than that.
+enum ProjectionInputs {
+    /// The types a projection folds: facts of a person-year, decisions, and merges. The others
+    /// (registrations, identities, policies, regions, access records) change no accumulator.
+    static func folds(_ type: EventType) -> Bool {
+        switch type {
+        case .enrollmentRegistered, .contributionPaid, .contributionRefunded, .settlementRecorded, .settlementReversed,
+            .assistanceApplied, .contributionSubsidized, .assistanceGranted, .tiltedGranted, .assistanceAdjusted, .personMerged:
+            return true
+        case .personRegistered, .personAmended, .identityRecognized, .identityRevoked, .regionRegistered, .policyPublished,
+            .accessRecorded:
+            return false
+        }
+    }
+
+    /// The fields no accumulator reads: a rebuild decodes an event without them.
+    static let unread = EventCodec.FieldMask([
+        .idNumber, .name, .household, .hospital, .parameter, .value, .clause, .receivedAt, .reason, .rules, .parameters, .held,
+        .pendingParameter, .pendingDate, .reader, .route,
+    ])
 }
 
 /// Folds events into per person-year accumulators. No rules: the decision events carry them.
@@ -118,7 +178,7 @@ struct Projector<Store: AccumulatorStore> {
         self.store = store
     }
 
-    static func key(person: UInt32, year: Int) -> [UInt8] { Keys.bigEndian(person) + Keys.bigEndian(UInt16(year)) }
+
 
     mutating func apply(_ event: Event) throws {
         guard let person = event.person else { return }
@@ -148,10 +208,9 @@ struct Projector<Store: AccumulatorStore> {
             year = Accumulator.year(of: event)
         }
         guard let year else { return }
-        let key = Projector.key(person: number, year: year)
-        var accumulator = try store.accumulator(key) ?? Accumulator(person: person, year: year)
-        accumulator.apply(event, reversedClaim: reversedClaim)
-        try store.store(accumulator, at: key)
+        try store.update(AccumulatorKey(person: number, year: year), make: { Accumulator(person: person, year: year) }) {
+            $0.apply(event, reversedClaim: reversedClaim)
+        }
     }
 
     private func settlement(of claim: String?) throws -> Event? {
@@ -166,7 +225,7 @@ struct Projector<Store: AccumulatorStore> {
         guard let survivor, let survivorEntry = try ledger.personEntry(survivor, in: transaction) else { return }
         for key in try store.keys(ofPerson: merged) {
             guard let from = try store.accumulator(key) else { continue }
-            let target = Projector.key(person: survivorEntry.number, year: from.year)
+            let target = AccumulatorKey(person: survivorEntry.number, year: from.year)
             var into = try store.accumulator(target) ?? Accumulator(person: survivor, year: from.year)
             into.absorb(from)
             try store.store(into, at: target)

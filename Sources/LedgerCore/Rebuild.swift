@@ -26,8 +26,13 @@ extension Ledger {
                 guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
                     throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
                 }
+                // Only what the fold reads is decoded: the types it folds, without the fields it never reads.
+                if let type = EventCodec.type(of: current.value), !ProjectionInputs.folds(type) {
+                    entry = try cursor.next()
+                    continue
+                }
                 let recorded: RecordedEvent
-                do throws(DecodeError) { recorded = try EventCodec.decode(current.value) } catch {
+                do throws(DecodeError) { recorded = try EventCodec.decode(current.value, skipping: ProjectionInputs.unread) } catch {
                     throw LedgerError.damaged(sequence: sequence, reason: error.description)
                 }
                 try projector.apply(recorded.event)

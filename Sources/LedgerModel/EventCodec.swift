@@ -46,9 +46,38 @@ public enum EventCodec {
         return writer.bytes
     }
 
+    /// Fields a reader does not need: a decode skips their bytes without building their values.
+    public struct FieldMask: Sendable {
+        private var low: UInt64 = 0
+        private var high: UInt64 = 0
+
+        public init(_ fields: [Field]) {
+            for field in fields {
+                if field.rawValue < 64 { low |= 1 << UInt64(field.rawValue) } else { high |= 1 << UInt64(field.rawValue - 64) }
+            }
+        }
+
+        @inline(__always) func contains(_ number: Int) -> Bool {
+            number < 64 ? low & (1 << UInt64(number)) != 0 : number < 128 && high & (1 << UInt64(number - 64)) != 0
+        }
+    }
+
+    /// The type of a stored record, read from its header alone (nil when the header does not decode).
+    public static func type(of record: UnsafeRawBufferPointer) -> EventType? {
+        guard record.count > 1 + hashBytes, record[0] == formatVersion else { return nil }
+        var reader = WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<(record.count - hashBytes)]))
+        guard (try? reader.expectVarint(field: Header.sequence.rawValue)) != nil,
+            (try? reader.expectVarint(field: Header.recordedAt.rawValue)) != nil,
+            let code = try? reader.expectVarint(field: Header.type.rawValue), code <= UInt64(UInt8.max)
+        else { return nil }
+        return EventType(rawValue: UInt8(code))
+    }
+
     /// Decodes a stored record (`formatVersion ‖ body ‖ hash`), checking that it is canonical.
+    /// - Parameter skipping: fields left out of the event (their bytes are stepped over, unchecked):
+    ///   what a projection that needs none of them decodes.
     /// - Throws: ``DecodeError`` naming the first thing wrong.
-    public static func decode(_ record: UnsafeRawBufferPointer) throws(DecodeError) -> RecordedEvent {
+    public static func decode(_ record: UnsafeRawBufferPointer, skipping: FieldMask = FieldMask([])) throws(DecodeError) -> RecordedEvent {
         guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
         guard record[0] == formatVersion else { throw .unknownFormat(record[0]) }
         let bodyEnd = record.count - hashBytes
@@ -69,6 +98,7 @@ public enum EventCodec {
             person = try reader.expectText(field: Header.person.rawValue)
         }
         var fields: [FieldEntry] = []
+        var skipped: [Field] = []
         let schema = type.storedSchema
         var lastNumber = Header.person.rawValue
         while !reader.isAtEnd {
@@ -78,9 +108,14 @@ public enum EventCodec {
             guard let field = Field(rawValue: number), schema.contains(where: { $0.field == field }) else {
                 throw .unknownField(number)
             }
+            if skipping.contains(number) {
+                try reader.skip(wireType: wireType)
+                skipped.append(field)
+                continue
+            }
             fields.append(FieldEntry(field, try decodeValue(of: field, wireType: wireType, from: &reader)))
         }
-        for (field, required) in schema where required && !fields.contains(where: { $0.field == field }) {
+        for (field, required) in schema where required && !fields.contains(where: { $0.field == field }) && !skipped.contains(field) {
             throw .missingField(field.rawValue)
         }
         let hash = Array(UnsafeRawBufferPointer(rebasing: record[bodyEnd...]))
@@ -243,6 +278,15 @@ struct WireReader {
         let (_, wireType) = try tag()
         guard wireType == 2 else { throw .wrongWireType(field) }
         return try text(field: field)
+    }
+
+    /// Steps over one value of `wireType` (0 varint, 2 length-delimited).
+    mutating func skip(wireType: Int) throws(DecodeError) {
+        switch wireType {
+        case 0: _ = try varint()
+        case 2: _ = try lengthDelimited()
+        default: throw .truncated
+        }
     }
 
     mutating func lengthDelimited() throws(DecodeError) -> UnsafeRawBufferPointer {

@@ -186,7 +186,7 @@ struct Bench {
         var longest = 0
         for _ in 0..<options.timelines {
             let person = ScenarioGenerator.personID(1 + random.below(options.persons))
-            let (events, seconds) = try time { (try? ledger.timeline(of: person).events.count) ?? 0 }
+            let (events, seconds) = time { (try? ledger.timeline(of: person).events.count) ?? 0 }
             longest = max(longest, events)
             timelineTimes.append(seconds)
         }
@@ -280,7 +280,7 @@ struct Bench {
                 .settledOn: .date(CivilDate(year: 2024, month: 12, day: 28)!), .totalCost: .money(Money.yuan(5000)),
                 .inListCost: .money(Money.yuan(4800)), .basicPaid: .money(Money.yuan(3000)), .criticalPaid: .money(.zero),
             ])
-            let (_, seconds) = try time { _ = try? ledger.append([Submission(line: 1, event: event)], recordedAt: clock) }
+            let (_, seconds) = try time { _ = try ledger.append([Submission(line: 1, event: event)], recordedAt: clock) }
             settleTimes.append(seconds)
         }
         let settle = percentiles(settleTimes)

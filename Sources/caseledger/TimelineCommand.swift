@@ -42,7 +42,9 @@ struct TimelineCommand: ParsableCommand {
             (timeline, parameters) = try ledger.snapshot { view in
                 (try view.timeline(of: person, asOf: try asOf?.sequence(in: view)), try view.parameters())
             }
-        } catch let error as LedgerError { throw fail(error) }
+        } catch {
+            throw fail(error)
+        }
         if output.isJSON {
             var output = OutputBuffer()
             for recorded in timeline.events { output.write(Interchange.render(recorded.event, stamp: recorded) + "\n") }

@@ -112,7 +112,7 @@ public struct PersonHistory: Sendable {
             }
         case .enrollmentRegistered:
             guard let year = event.integer(.insuranceYear), let on = event.date(.enrolledOn) else { return }
-            // The interchange requires a channel: an enrolment without one does not decode.
+            // The codec refuses an enrolment without a channel (docs/FORMAT.md § Event types).
             guard let channel = event.word(.channel, Channel.self) else { return }
             enrollments.append(Enrollment(insuranceYear: Int(year), enrolledOn: on, channel: channel,
                                           exemption: event.word(.exemption, Exemption.self), region: event.integer(.region) ?? 0,
@@ -123,6 +123,8 @@ public struct PersonHistory: Sendable {
         case .contributionRefunded:
             if let year = event.integer(.insuranceYear), let amount = event.money(.amount) { refunded[Int(year), default: .zero] += amount }
         case .settlementRecorded:
+            // The codec refuses a settlement without any of the fields a Claim needs (docs/FORMAT.md
+            // § Event types): only an event built in memory by hand can fail here.
             guard let claim = Claim(event, sequence: sequence) else { return }
             claims[claim.id] = claim
             years.insert(claim.year)
@@ -142,7 +144,7 @@ public struct PersonHistory: Sendable {
     private mutating func recordDecision(_ event: Event, sequence: UInt64) {
         guard let subject = PersonHistory.subject(of: event) else { return }
         let counted = event.integer(.counted) == 1
-        // Every decision carries its outcome (DecisionEvents); an adjustment without one is a net change of nothing.
+        // The codec refuses a decision without its outcome (docs/FORMAT.md § Event types); `.none` is for one built by hand.
         let outcome = event.word(.outcome, Outcome.self) ?? .none
         let grant = event.money(.grant) ?? .zero
         var recorded = decisions[subject] ?? RecordedDecision(sequence: sequence, grant: .zero, counted: false,

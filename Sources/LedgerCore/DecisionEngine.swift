@@ -19,6 +19,10 @@ struct DecisionEngine {
     /// Bounds the memory of the cache (a person's history is a few kilobytes); past it the cache
     /// starts again empty.
     static let cachedPersonsLimit = 1_000_000
+    /// In a replay from sequence 1: how many persons are registered so far. Person numbers follow
+    /// registration order, so a person-year of a higher number has no fact yet and no decision to
+    /// revisit. Nil where the engine starts mid-log (the append path), which filters nothing.
+    var registeredPersons: UInt32?
 
     init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max, histories: [String: PersonHistory] = [:]) throws {
         self.ledger = ledger
@@ -30,6 +34,7 @@ struct DecisionEngine {
     /// The decisions caused by `event`, appended at `sequence`; nothing after `sequence` is read.
     /// Folds an event just written (or replayed) into the cached history it belongs to.
     mutating func observe(_ event: Event, sequence: UInt64) {
+        if event.type == .personRegistered, let registered = registeredPersons { registeredPersons = registered + 1 }
         guard let person = event.person else { return }
         if event.type == .personMerged {
             // The survivor's history now spans two streams: fold it again when next needed.
@@ -85,6 +90,11 @@ struct DecisionEngine {
             while let current = entry, current.key.count == 6 {
                 let year = Int(Keys.uint16(current.key))
                 if let lastYear, year > lastYear { break }
+                if let registeredPersons, Keys.uint32(current.key, at: 2) > registeredPersons {
+                    // The rest of this year is persons registered later: on to the next year.
+                    entry = try cursor.seek(atLeast: Keys.bigEndian(UInt16(year + 1)))
+                    continue
+                }
                 let person = try ledger.survivor(of: String(decoding: current.value, as: UTF8.self), upTo: sequence, in: transaction)
                 entry = try cursor.next()
                 guard seen.insert("\(year)/\(person)").inserted else { continue }

@@ -39,6 +39,7 @@ extension Ledger {
         try read { transaction in
             let head = try head(in: transaction).sequence
             var engine = try DecisionEngine(ledger: self, transaction: transaction, upTo: 0)
+            engine.registeredPersons = 0
             var projector = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
             var expected: [Event] = []
             var cause: UInt64 = 0

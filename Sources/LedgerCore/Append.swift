@@ -309,9 +309,6 @@ struct Appender {
         if entry.mergedInto != 0 {
             return problem("person", "\(person) was merged into another person; send its events to the survivor")
         }
-        if let year = Appender.factYear(of: event) {
-            try transaction.put(ledger.personYears, key: Keys.personYear(year: year, person: entry.number), value: Array(person.utf8))
-        }
         switch event.type {
         case .personMerged:
             guard let survivor = event.text(.into) else { return [] }

@@ -397,7 +397,9 @@ struct Appender {
         }
         if let id = event.text(.idNumber), let idNumbers = ledger.idNumbers {
             let key = Keys.idNumber(id, person: entry.number)
-            if try transaction.get(idNumbers, key: key) == nil { try transaction.put(idNumbers, key: key, value: Keys.bigEndian(sequence)) }
+            // A registration's number is new, so its entry is too; an amendment keeps the first sequence.
+            let present = event.type == .personRegistered ? false : try transaction.get(idNumbers, key: key) != nil
+            if !present { try transaction.put(idNumbers, key: key, value: Keys.bigEndian(sequence)) }
         }
         entry.version += 1
         try transaction.put(ledger.streams, key: Keys.stream(person: entry.number, version: entry.version), value: Keys.bigEndian(sequence))

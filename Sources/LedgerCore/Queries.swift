@@ -44,6 +44,14 @@ extension Ledger {
 }
 
 extension Ledger {
+    /// A file of the national platform's messages read against this ledger (PLATFORM.md): the
+    /// settlements and cancellations they are, or each line's problems.
+    /// - Throws: ``LedgerError`` when the ledger cannot be read; never for a message.
+    public func readPlatformMessages(_ bytes: [UInt8]) throws(LedgerError) -> PlatformMessages.Batch {
+        let lookup = try platformLookup()
+        do { return try PlatformMessages.read(bytes, lookup: lookup) } catch { throw Ledger.wrap(error) }
+    }
+
     /// What a platform message needs of the ledger (PLATFORM.md): the persons (their survivors, for
     /// merged ones) who hold or held an ID number, registered or amended, from `idNumbers`; and the
     /// owner of a recorded claim, from `claims`. Each question is one read snapshot of a few pages,
@@ -52,8 +60,8 @@ extension Ledger {
         let indexed = try read { transaction in try hasIDNumberIndex(in: transaction) }
         guard indexed, let idNumbers else { throw .damaged(sequence: nil, reason: "the idNumbers index is missing: open the ledger writable once to build it") }
         return PlatformMessages.Lookup(
-            persons: { id in
-                (try? self.read { transaction in
+            persons: { id throws(LedgerError) in
+                try self.read { transaction in
                     var holders: Set<String> = []
                     let prefix = Array(id.utf8) + [0]
                     try transaction.withCursor(idNumbers) { cursor in
@@ -67,10 +75,10 @@ extension Ledger {
                         }
                     }
                     return holders.sorted()
-                }) ?? []
+                }
             },
-            claimOwner: { claim in
-                try? self.read { transaction in
+            claimOwner: { claim throws(LedgerError) in
+                try self.read { transaction in
                     guard let bytes = try transaction.get(self.claims, key: Array(claim.utf8)), let entry = ClaimEntry(bytes),
                         let person = try self.event(at: entry.settlement, in: transaction)?.event.person
                     else { return nil }

@@ -27,15 +27,13 @@ extension Ledger {
                     throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
                 }
                 // Only what the fold reads is decoded: the types it folds, without the fields it never reads.
-                if let type = EventCodec.type(of: current.value), !ProjectionInputs.folds(type) {
-                    entry = try cursor.next()
-                    continue
-                }
-                let recorded: RecordedEvent
-                do throws(DecodeError) { recorded = try EventCodec.decode(current.value, skipping: ProjectionInputs.unread) } catch {
+                let recorded: RecordedEvent?
+                do throws(DecodeError) {
+                    recorded = try EventCodec.decode(current.value, skipping: ProjectionInputs.unread, wanted: ProjectionInputs.folds)
+                } catch {
                     throw LedgerError.damaged(sequence: sequence, reason: error.description)
                 }
-                try projector.apply(recorded.event)
+                if let recorded { try projector.apply(recorded.event) }
                 entry = try cursor.next()
             }
         }

@@ -62,22 +62,19 @@ public enum EventCodec {
         }
     }
 
-    /// The type of a stored record, read from its header alone (nil when the header does not decode).
-    public static func type(of record: UnsafeRawBufferPointer) -> EventType? {
-        guard record.count > 1 + hashBytes, record[0] == formatVersion else { return nil }
-        var reader = WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<(record.count - hashBytes)]))
-        guard (try? reader.expectVarint(field: Header.sequence.rawValue)) != nil,
-            (try? reader.expectVarint(field: Header.recordedAt.rawValue)) != nil,
-            let code = try? reader.expectVarint(field: Header.type.rawValue), code <= UInt64(UInt8.max)
-        else { return nil }
-        return EventType(rawValue: UInt8(code))
-    }
-
     /// Decodes a stored record (`formatVersion ‖ body ‖ hash`), checking that it is canonical.
     /// - Parameter skipping: fields left out of the event (their bytes are stepped over, unchecked):
     ///   what a projection that needs none of them decodes.
     /// - Throws: ``DecodeError`` naming the first thing wrong.
     public static func decode(_ record: UnsafeRawBufferPointer, skipping: FieldMask = FieldMask([])) throws(DecodeError) -> RecordedEvent {
+        // Every type is wanted, so a record always comes back.
+        try decode(record, skipping: skipping, wanted: { _ in true })!
+    }
+
+    /// Decodes a stored record when its type is `wanted`; nil, after reading only the header, when not.
+    public static func decode(_ record: UnsafeRawBufferPointer, skipping: FieldMask, wanted: (EventType) -> Bool)
+        throws(DecodeError) -> RecordedEvent?
+    {
         guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
         guard record[0] == formatVersion else { throw .unknownFormat(record[0]) }
         let bodyEnd = record.count - hashBytes
@@ -88,6 +85,7 @@ public enum EventCodec {
         guard typeCode <= UInt64(UInt8.max), let type = EventType(rawValue: UInt8(typeCode)) else {
             throw .unknownType(typeCode)
         }
+        guard wanted(type) else { return nil }
         var source: Source?
         if reader.peekField() == Header.sourceSystem.rawValue {
             let system = try reader.expectText(field: Header.sourceSystem.rawValue)

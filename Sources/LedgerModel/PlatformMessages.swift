@@ -4,12 +4,13 @@
 /// and whose a claim is.
 public enum PlatformMessages {
     /// What the ledger knows that a message needs: the persons who hold (or held) an ID number, and
-    /// the person a recorded claim belongs to.
+    /// the person a recorded claim belongs to. A lookup that fails (the ledger cannot be read) stops
+    /// the reading with its error: it is not an answer about the message.
     public struct Lookup {
-        public let persons: (String) -> [String]
-        public let claimOwner: (String) -> String?
+        public let persons: (String) throws -> [String]
+        public let claimOwner: (String) throws -> String?
 
-        public init(persons: @escaping (String) -> [String], claimOwner: @escaping (String) -> String?) {
+        public init(persons: @escaping (String) throws -> [String], claimOwner: @escaping (String) throws -> String?) {
             self.persons = persons
             self.claimOwner = claimOwner
         }
@@ -34,7 +35,8 @@ public enum PlatformMessages {
     ]
 
     /// Reads a file of messages, one per line; every problem names its line and platform field.
-    public static func read(_ bytes: [UInt8], lookup: Lookup) -> Batch {
+    /// - Throws: what a lookup throws.
+    public static func read(_ bytes: [UInt8], lookup: Lookup) throws -> Batch {
         var batch = Batch()
         var claimsOfBatch: [String: String] = [:]
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
@@ -45,8 +47,8 @@ public enum PlatformMessages {
             let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
             guard !trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { continue }
             var problems: [LineProblem] = []
-            let event = Array(trimmed).withUnsafeBufferPointer { buffer in
-                message(buffer, line: number, lookup: lookup, claimsOfBatch: claimsOfBatch, problems: &problems,
+            let event = try Array(trimmed).withUnsafeBufferPointer { buffer in
+                try message(buffer, line: number, lookup: lookup, claimsOfBatch: claimsOfBatch, problems: &problems,
                         ordinary: &batch.specialChronicRecordedAsOutpatient)
             }
             if let event, problems.isEmpty {
@@ -61,7 +63,7 @@ public enum PlatformMessages {
     }
 
     static func message(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, lookup: Lookup, claimsOfBatch: [String: String],
-                        problems: inout [LineProblem], ordinary: inout Int) -> Event? {
+                        problems: inout [LineProblem], ordinary: inout Int) throws -> Event? {
         func refuse(_ field: String, _ reason: String) -> Event? {
             problems.append(LineProblem(line: line, field: field, reason: reason))
             return nil
@@ -76,12 +78,12 @@ public enum PlatformMessages {
         let source = Source(system: "nhsa", key: msgid)
         switch infno {
         case "2207", "2304":
-            return settlement(value, source: source, lookup: lookup, line: line, problems: &problems, ordinary: &ordinary)
+            return try settlement(value, source: source, lookup: lookup, line: line, problems: &problems, ordinary: &ordinary)
         case "2208", "2305":
             guard case .string(let claim)? = value["input"]?["data"]?["setl_id"], !claim.isEmpty else {
                 return refuse("input.data.setl_id", "missing: the settlement this message cancels")
             }
-            guard let person = claimsOfBatch[claim] ?? lookup.claimOwner(claim) else {
+            guard let person = try claimsOfBatch[claim] ?? lookup.claimOwner(claim) else {
                 return refuse("input.data.setl_id", "no settlement \(claim) is recorded: a cancellation comes after its settlement")
             }
             guard case .string(let time)? = value["inf_time"], let date = dateOfTime(time) else {
@@ -94,7 +96,7 @@ public enum PlatformMessages {
     }
 
     static func settlement(_ value: JSONValue, source: Source, lookup: Lookup, line: Int, problems: inout [LineProblem],
-                           ordinary: inout Int) -> Event? {
+                           ordinary: inout Int) throws -> Event? {
         func refuse(_ field: String, _ reason: String) -> Event? {
             problems.append(LineProblem(line: line, field: field, reason: reason))
             return nil
@@ -114,7 +116,7 @@ public enum PlatformMessages {
             return refuse("output.setlinfo.psn_cert_type", "\(text("psn_cert_type") ?? "missing"): only 01 (resident identity card) names a person here")
         }
         guard let certno = text("certno").map(ResidentID.normalized) else { return refuse("output.setlinfo.certno", "missing") }
-        let holders = lookup.persons(certno)
+        let holders = try lookup.persons(certno)
         guard let person = holders.first else { return refuse("output.setlinfo.certno", "no registered person holds this ID number") }
         guard holders.count == 1 else {
             problems.append(LineProblem(line: line, field: "output.setlinfo.certno",

@@ -92,13 +92,14 @@ public enum ParameterName: String, CaseIterable, Sendable, Comparable, CustomStr
 
     /// The assistance rate of an assisted category (RULES.md § 6); nil for the others.
     public static func assistanceRate(_ category: Category) -> ParameterName? {
-        category == .JC ? .assistanceRateJC : category == .TP ? .assistanceRateTP : nil
+        guard category.isAssisted else { return nil }
+        return category == .JC ? .assistanceRateJC : .assistanceRateTP
     }
 
     /// The critical-illness tilt of an assisted category (RULES.md § 12): its threshold share and its extra rate.
     public static func criticalTilt(_ category: Category) -> (threshold: ParameterName, rate: ParameterName)? {
-        category == .JC ? (.criticalTiltThresholdJC, .criticalTiltRateJC)
-            : category == .TP ? (.criticalTiltThresholdTP, .criticalTiltRateTP) : nil
+        guard category.isAssisted else { return nil }
+        return category == .JC ? (.criticalTiltThresholdJC, .criticalTiltRateJC) : (.criticalTiltThresholdTP, .criticalTiltRateTP)
     }
 }
 

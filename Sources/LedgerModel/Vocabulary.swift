@@ -142,13 +142,9 @@ public enum RegionKind: UInt8, StoredWord {
 
 /// The judgement calls of RULES.md, named where the code decides them and recorded in the
 /// `rules` field of each decision that rests on one.
-public enum JudgementCall: String, CaseIterable, Sendable, Comparable {
+public enum JudgementCall: String, CaseIterable, Sendable {
     case I1 = "I-1", I2 = "I-2", I3 = "I-3", I4 = "I-4", I5 = "I-5", I6 = "I-6"
     case I7 = "I-7", I8 = "I-8", I9 = "I-9", I10 = "I-10", I11 = "I-11"
-
-    public static func < (lhs: JudgementCall, rhs: JudgementCall) -> Bool {
-        (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
-    }
 
     /// The `rules` field's text: the calls joined by spaces, as stored.
     public static func text(_ calls: [JudgementCall]) -> String { calls.map(\.rawValue).joined(separator: " ") }

@@ -4,25 +4,6 @@ import LedgerRules
 
 /// Plain words for an appeals investigator: what each fact changed, and why each decision is what it is.
 public enum Explain {
-    /// The judgement calls of RULES.md, in a sentence each.
-    public static let rules: [String: String] = [
-        "I-1": "the year of a claim is the year of its settlement date",
-        "I-2": "special chronic outpatient claims share the inpatient threshold and cap",
-        "I-3": "claims settled where no assistance policy is in force (before 2022-08-01) get nothing and do not accumulate",
-        "I-4": "the 100 000 tilted cap is separate from the 20 000 annual cap",
-        "I-5": "the hospital bears the out-of-list excess over 10% of total cost",
-        "I-6": "JC and TP share one annual base and one cap",
-        "I-7": "tilted assistance is taken from the inpatient gap first, then the outpatient one",
-        "I-8": "tilted assistance counts the year's claims whatever the category on each; the applicant is JC on the application date",
-        "I-9": "coverage follows enrolment, not the arrival of the payment",
-    ]
-
-    static let funders = [
-        "assistance-fund": "the medical assistance fund (医疗救助基金)",
-        "city-county-finance": "city and county finance (市县财政)",
-        "civil-affairs": "civil affairs (民政)",
-        "region-city-county": "the region, city and county",
-    ]
 
     /// What an input event changed, in words.
     public static func fact(_ event: Event) -> String? {
@@ -87,7 +68,7 @@ public enum Explain {
             lines.append("Parameters: " + cited.joined(separator: "; ") + ".")
         }
         if let rules = event.text(.rules) {
-            lines.append("Rules: " + rules.split(separator: " ").map { "\($0) \(Explain.rules[String($0)] ?? "")" }.joined(separator: "; ") + ".")
+            lines.append("Rules: " + JudgementCall.calls(in: rules).map { "\($0.rawValue) \($0.sentence)" }.joined(separator: "; ") + ".")
         }
         return lines
     }
@@ -125,7 +106,7 @@ public enum Explain {
         }
         if let cap = event.money(.cap) {
             lines.append("Granted this year \(event.money(.grantedBefore) ?? .zero) → \(event.money(.grantedAfter) ?? .zero) of the \(cap) cap"
-                + (event.symbol(.fundedBy).map { "; paid by \(Explain.funders[$0] ?? $0)" } ?? "") + ".")
+                + (event.word(.fundedBy, Funder.self).map { "; paid by \($0.payer)" } ?? "") + ".")
         }
         return lines
     }
@@ -175,5 +156,36 @@ extension Render {
         }
         text += "\(timeline.events.count) event\(timeline.events.count == 1 ? "" : "s")\n"
         return text
+    }
+}
+
+extension JudgementCall {
+    /// The judgement call of RULES.md in a sentence, as an investigator reads it under a decision.
+    public var sentence: String {
+        switch self {
+        case .I1: return "the year of a claim is the year of its settlement date"
+        case .I2: return "special chronic outpatient claims share the inpatient threshold and cap"
+        case .I3: return "claims settled where no assistance policy is in force (before 2022-08-01) get nothing and do not accumulate"
+        case .I4: return "the 100 000 tilted cap is separate from the 20 000 annual cap"
+        case .I5: return "the hospital bears the out-of-list excess over 10% of total cost"
+        case .I6: return "JC and TP share one annual base and one cap"
+        case .I7: return "tilted assistance is taken from the inpatient gap first, then the outpatient one"
+        case .I8: return "tilted assistance counts the year's claims whatever the category on each; the applicant is JC on the application date"
+        case .I9: return "coverage follows enrolment, not the arrival of the payment"
+        case .I10: return "the critical-illness tier's base is the in-list self-pay after the basic tier"
+        case .I11: return "a tilt of \"10%\" is ten percentage points added to the rate"
+        }
+    }
+}
+
+extension Funder {
+    /// Who pays, in words.
+    var payer: String {
+        switch self {
+        case .assistanceFund: return "the medical assistance fund (医疗救助基金)"
+        case .cityCountyFinance: return "city and county finance (市县财政)"
+        case .civilAffairs: return "civil affairs (民政)"
+        case .regionCityCounty: return "the region, city and county"
+        }
     }
 }

@@ -196,7 +196,7 @@ public struct LedgerServer: Sendable {
         case "platform":
             // The national platform's settlement messages (PLATFORM.md); refusals withhold stored data.
             let batch = try await LedgerThreads.read {
-                PlatformMessages.read(bytes, lookup: try self.ledgerCall { () throws(LedgerError) in try self.ledger.platformLookup() })
+                try self.ledgerCall { () throws(LedgerError) in try self.ledger.readPlatformMessages(bytes) }
             }
             return (batch.submissions, batch.problems.map(\.redacted), batch.lines)
         default:

@@ -69,9 +69,8 @@ struct ImportCommand: ParsableCommand {
         var ordinary = 0
         if format == .platform {
             // Messages name persons by ID number: the ledger must exist and be read first.
-            let lookup: PlatformMessages.Lookup
-            do { lookup = try global.open(create: true).platformLookup() } catch let error as LedgerError { throw fail(error) }
-            let batch = PlatformMessages.read(input, lookup: lookup)
+            let batch: PlatformMessages.Batch
+            do { batch = try global.open(create: true).readPlatformMessages(input) } catch let error as LedgerError { throw fail(error) }
             guard batch.problems.isEmpty else { try refuse(batch.problems, lines: batch.lines) }
             (submissions, lineCount, ordinary) = (batch.submissions, batch.lines, batch.specialChronicRecordedAsOutpatient)
         } else {

@@ -37,7 +37,7 @@ import Testing
             try #require(interchange.problems.isEmpty)
             _ = try viaInterchange.append(interchange.submissions, recordedAt: fixedTime)
             if isPlatform {
-                let batch = PlatformMessages.read(PlatformCityTests.batch(lines), lookup: try viaPlatform.platformLookup())
+                let batch = try viaPlatform.readPlatformMessages(PlatformCityTests.batch(lines))
                 try #require(batch.problems.isEmpty, "\(batch.problems.prefix(3))")
                 try #require(batch.submissions.count == interchange.submissions.count)
                 specialChronicAsOutpatient += batch.specialChronicRecordedAsOutpatient
@@ -78,7 +78,7 @@ import Testing
         #expect(settlements.count > 100)
         let lines = settlements.map { PlatformMessages.render(settlement: $0, certno: certnos[$0.person!]!, msgid: $0.source!.key) }
         let lookup = PlatformMessages.Lookup(persons: { id in certnos.filter { $0.value == id }.map(\.key) }, claimOwner: { _ in nil })
-        let batch = PlatformMessages.read(Array(lines.joined(separator: "\n").utf8), lookup: lookup)
+        let batch = try PlatformMessages.read(Array(lines.joined(separator: "\n").utf8), lookup: lookup)
         #expect(batch.problems.isEmpty)
         let unique = Set(settlements.map(\.source!.key)).count
         #expect(batch.submissions.count == settlements.count && unique > 0)

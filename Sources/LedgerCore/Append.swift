@@ -85,11 +85,22 @@ extension Ledger {
         _ submissions: [Submission], clock: () -> Timestamp, expectedVersions: [String: UInt32] = [:],
         reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
+        // The warm histories, taken once under the writer's lock. A run that grows the map and runs
+        // again starts from them again, not from the log: each run folds into its own copy (histories
+        // are values), so what an aborted run folded is gone with it.
+        var taken: WarmHistories?
+        var tookWarm = false
         do {
-            // Retry-safe: every effect is in the transaction; a second run reads the clock again
-            // and, the warm histories taken by the first, folds its persons from the log.
+            // Retry-safe: every effect is in the transaction; a second run reads the clock again.
             let (summary, histories) = try environment.write(retrySafe: true) { transaction in
-                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), warm: true)
+                if !tookWarm {
+                    taken = warmHistories.withLock { warm in
+                        defer { warm = nil }
+                        return warm
+                    }
+                    tookWarm = true
+                }
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), warm: taken)
                 for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
                     let actual = try personEntry(person, in: transaction)?.version ?? 0
                     guard try onlyReads(of: person, after: expected, upTo: actual, in: transaction) else {
@@ -110,9 +121,12 @@ extension Ledger {
                 return (appender.summary, appender.engine.histories)
             }
             // Committed: the histories are those of the new head.
-            warmHistories.withLock { $0 = (summary.head, histories) }
+            warmHistories.withLock { $0 = WarmHistories(head: summary.head, histories: histories) }
             return summary
         } catch {
+            // Nothing was written: the histories taken are still those of the head, unless another
+            // append has left newer ones meanwhile.
+            if let taken { warmHistories.withLock { if $0 == nil { $0 = taken } } }
             throw Ledger.wrap(error)
         }
     }
@@ -179,17 +193,20 @@ struct Appender {
     var counts: [UInt64]
     var nextPersonNumber: UInt32
     var engine: DecisionEngine
-    var projector: Projector<DatabaseAccumulatorStore>
+    var projector: Projector<ChunkAccumulatorStore>
     var summary = AppendSummary()
+    /// Persons whose stream version moved in this transaction, not yet written to `persons`: each
+    /// is written once, in key order, by ``finish()``. Only the version waits; a registration or a
+    /// merge, which other readers of the transaction must see (a number, a survivor), is written at once.
+    private var pendingEntries: [String: PersonEntry] = [:]
 
     static let countSlots = 64
 
-    /// - Parameter warm: take the histories the last committed append left, when they are of this
-    ///   head (``Ledger/warmHistories``); they are taken, not shared, so a failed transaction cannot
-    ///   leave its own behind.
+    /// - Parameter warm: the histories the last committed append left (``Ledger/warmHistories``),
+    ///   used when they are of this head; the engine folds into its own copy.
     /// - Parameter raisingToHead: record at the head's time when `recordedAt` is earlier, instead
     ///   of refusing; only for what the ledger writes of itself on a live clock (access records).
-    init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: Bool = false, raisingToHead: Bool = false) throws {
+    init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: WarmHistories? = nil, raisingToHead: Bool = false) throws {
         self.ledger = ledger
         self.transaction = transaction
         let head = try ledger.head(in: transaction)
@@ -200,18 +217,21 @@ struct Appender {
         self.recordedAt = max(recordedAt, head.recordedAt)
         counts = try ledger.counts(in: transaction)
         nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1
-        let histories = ledger.warmHistories.withLock { warmHistories -> [String: PersonHistory] in
-            defer { warmHistories = nil }
-            guard warm, let cached = warmHistories, cached.head == head else { return [:] }
-            return cached.histories
-        }
+        let histories = warm.flatMap { $0.head == head ? $0.histories : nil } ?? [:]
         engine = try DecisionEngine(ledger: ledger, transaction: transaction, histories: histories)
-        projector = Projector(ledger: ledger, transaction: transaction,
-                              store: DatabaseAccumulatorStore(transaction: transaction, database: try ledger.liveAccumulators(in: transaction)))
+        // The transaction's accumulators are folded in memory and written once each, in key order,
+        // by `finish()`: a claim and its decision read and write their person-year once, not twice.
+        projector = Projector(ledger: ledger, transaction: transaction, store: ChunkAccumulatorStore(
+            DatabaseAccumulatorStore(transaction: transaction, database: try ledger.liveAccumulators(in: transaction))))
         summary.head = head
     }
 
     mutating func finish() throws {
+        for person in pendingEntries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            try transaction.put(ledger.persons, key: Array(person.utf8), value: pendingEntries[person]!.bytes)
+        }
+        pendingEntries.removeAll()
+        try projector.store.flush()
         try transaction.put(ledger.meta, key: Keys.head, value: head.bytes)
         try transaction.put(ledger.meta, key: Keys.counts, value: counts.flatMap { Keys.bigEndian($0) })
         try transaction.put(ledger.meta, key: Keys.projectionCheckpoint, value: Keys.bigEndian(head.sequence))
@@ -301,7 +321,7 @@ struct Appender {
     mutating func stateProblems(of event: Event, line: Int) throws -> [LineProblem] {
         func problem(_ field: String, _ reason: String) -> [LineProblem] { [LineProblem(line: line, field: field, reason: reason)] }
         guard let person = event.person else { return [] }
-        let entry = try ledger.personEntry(person, in: transaction)
+        let entry = try personEntry(person)
         if event.type == .personRegistered {
             return entry == nil ? [] : problem("person", "\(person) is already registered")
         }
@@ -312,7 +332,7 @@ struct Appender {
         switch event.type {
         case .personMerged:
             guard let survivor = event.text(.into) else { return [] }
-            guard let survivorEntry = try ledger.personEntry(survivor, in: transaction) else {
+            guard let survivorEntry = try personEntry(survivor) else {
                 return problem("into", "unknown person \(survivor)")
             }
             if survivorEntry.mergedInto != 0 { return problem("into", "\(survivor) was itself merged into another person") }
@@ -390,7 +410,7 @@ struct Appender {
             try transaction.put(ledger.personNumbers, key: Keys.bigEndian(nextPersonNumber), value: Array(person.utf8))
             nextPersonNumber += 1
         } else {
-            guard let existing = try ledger.personEntry(person, in: transaction) else {
+            guard let existing = try personEntry(person) else {
                 preconditionFailure("stateProblems admits only known persons")
             }
             entry = existing
@@ -404,16 +424,21 @@ struct Appender {
         entry.version += 1
         try transaction.put(ledger.streams, key: Keys.stream(person: entry.number, version: entry.version), value: Keys.bigEndian(sequence))
         if let year = Appender.factYear(of: event) {
-            try transaction.put(ledger.personYears, key: Keys.personYear(year: year, person: entry.number), value: Array(person.utf8))
+            // Written once per person-year: a read leaves the page clean where a rewrite would copy it.
+            let key = Keys.personYear(year: year, person: entry.number)
+            if try transaction.get(ledger.personYears, key: key) == nil {
+                try transaction.put(ledger.personYears, key: key, value: Array(person.utf8))
+            }
         }
         switch event.type {
         case .personMerged:
-            guard let survivor = event.text(.into), var survivorEntry = try ledger.personEntry(survivor, in: transaction) else { break }
+            guard let survivor = event.text(.into), var survivorEntry = try personEntry(survivor) else { break }
             survivorEntry.version += 1
             try transaction.put(
                 ledger.streams, key: Keys.stream(person: survivorEntry.number, version: survivorEntry.version),
                 value: Keys.bigEndian(sequence))
             try transaction.put(ledger.persons, key: Array(survivor.utf8), value: survivorEntry.bytes)
+            pendingEntries[survivor] = nil
             try transaction.put(
                 ledger.merges, key: Keys.merge(survivor: survivorEntry.number, merged: entry.number),
                 value: Keys.bigEndian(sequence) + Array(person.utf8))
@@ -432,8 +457,19 @@ struct Appender {
         default:
             break
         }
-        try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
+        if event.type == .personRegistered || event.type == .personMerged {
+            try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
+            pendingEntries[person] = nil
+        } else {
+            pendingEntries[person] = entry
+        }
         return entry.number
+    }
+
+    /// A person's entry as this transaction has it: a version moved here and not yet written, or the stored one.
+    func personEntry(_ person: String) throws -> PersonEntry? {
+        if let pending = pendingEntries[person] { return pending }
+        return try ledger.personEntry(person, in: transaction)
     }
 }
 

@@ -2,22 +2,28 @@ import LedgerModel
 
 /// Big-endian integers and the key layouts of the ledger's databases (docs/FORMAT.md § Databases).
 enum Keys {
-    static func bigEndian(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
-    }
+    // Keys are built on every write: each builder makes one array, sized once, and nothing else.
+    static func bigEndian(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
 
-    static func bigEndian(_ value: UInt32) -> [UInt8] {
-        (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
-    }
+    static func bigEndian(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
 
     static func bigEndian(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(truncatingIfNeeded: value)] }
+
+    /// Two big-endian integers side by side, in one array.
+    static func bigEndian<A: FixedWidthInteger, B: FixedWidthInteger>(_ first: A, _ second: B) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(A.bitWidth / 8 + B.bitWidth / 8)
+        withUnsafeBytes(of: first.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: second.bigEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
 
     static func uint16(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt16 {
         UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
     }
 
     /// `personYears`: year ‖ person number.
-    static func personYear(year: Int, person: UInt32) -> [UInt8] { bigEndian(UInt16(year)) + bigEndian(person) }
+    static func personYear(year: Int, person: UInt32) -> [UInt8] { bigEndian(UInt16(year), person) }
 
     static func uint64(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt64 {
         precondition(bytes.count >= offset + 8, "an 8-byte big-endian integer needs 8 bytes")
@@ -49,13 +55,20 @@ enum Keys {
     static func log(_ sequence: UInt64) -> [UInt8] { bigEndian(sequence) }
 
     /// `streams`: person number ‖ stream version (1-based).
-    static func stream(person: UInt32, version: UInt32) -> [UInt8] { bigEndian(person) + bigEndian(version) }
+    static func stream(person: UInt32, version: UInt32) -> [UInt8] { bigEndian(person, version) }
 
     /// `sources`: system ‖ 0x00 ‖ key (neither may hold a NUL).
-    static func source(_ source: Source) -> [UInt8] { Array(source.system.utf8) + [0] + Array(source.key.utf8) }
+    static func source(_ source: Source) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(source.system.utf8.count + 1 + source.key.utf8.count)
+        bytes.append(contentsOf: source.system.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: source.key.utf8)
+        return bytes
+    }
 
     /// `merges`: survivor number ‖ merged number.
-    static func merge(survivor: UInt32, merged: UInt32) -> [UInt8] { bigEndian(survivor) + bigEndian(merged) }
+    static func merge(survivor: UInt32, merged: UInt32) -> [UInt8] { bigEndian(survivor, merged) }
 
     /// `idNumbers`: ID number ‖ 0x00 ‖ person number.
     static func idNumber(_ id: String, person: UInt32) -> [UInt8] { Array(id.utf8) + [0] + bigEndian(person) }
@@ -81,7 +94,11 @@ struct PersonEntry: Equatable {
 
     static let byteCount = 12
 
-    var bytes: [UInt8] { Keys.bigEndian(number) + Keys.bigEndian(version) + Keys.bigEndian(mergedInto) }
+    var bytes: [UInt8] {
+        var bytes = Keys.bigEndian(number, version)
+        withUnsafeBytes(of: mergedInto.bigEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
 
     init(number: UInt32, version: UInt32, mergedInto: UInt32) {
         self.number = number
@@ -102,7 +119,7 @@ struct ClaimEntry: Equatable {
     var settlement: UInt64
     var reversal: UInt64
 
-    var bytes: [UInt8] { Keys.bigEndian(settlement) + Keys.bigEndian(reversal) }
+    var bytes: [UInt8] { Keys.bigEndian(settlement, reversal) }
 
     init(settlement: UInt64, reversal: UInt64) {
         self.settlement = settlement

@@ -43,7 +43,7 @@ public final class Ledger: @unchecked Sendable {
     /// next append so it does not fold again, from the log, every person it touches. Valid only for
     /// exactly that head: any other writer (a server's access record, another process) moves the
     /// head and so retires them, and a transaction that fails never hands its histories back.
-    let warmHistories = LockedValue<(head: Head, histories: [String: PersonHistory])?>(nil)
+    let warmHistories = LockedValue<WarmHistories?>(nil)
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",
@@ -295,4 +295,10 @@ final class LockedValue<Value>: @unchecked Sendable {
         defer { lock.unlock() }
         return body(&value)
     }
+}
+
+/// The decision engine's folded histories and the head they are of.
+struct WarmHistories {
+    let head: Head
+    let histories: [String: PersonHistory]
 }

@@ -177,6 +177,7 @@ public final class Environment: @unchecked Sendable {
             writerThread.withLock { $0 = nil }
             writerLock.unlock()
         }
+        try growAhead()
         while true {
             do {
                 return try writeOnce(body)
@@ -224,6 +225,17 @@ public final class Environment: @unchecked Sendable {
         try check(code, readOnly ? "begin read transaction" : "begin write transaction")
         guard let transaction else { throw StorageError(code: EINVAL, operation: "begin transaction") }
         return transaction
+    }
+
+    /// Grows the map while it is still half empty, before a transaction finds it full: a full map
+    /// aborts the transaction, and its work, however large, is done again after the growth.
+    private func growAhead() throws(StorageError) {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        let used = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        if used > info.me_mapsize / 2 && info.me_mapsize < mapSizeLimitBytes { try grow() }
     }
 
     /// Grows the map; returns its new size.

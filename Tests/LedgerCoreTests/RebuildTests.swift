@@ -114,3 +114,33 @@ import Testing
         #expect(now.assistanceGranted == Money(fen: 350_000))
     }
 }
+
+/// The append path's own state across transactions: the histories it hands from one batch to the
+/// next, and what it keeps of them when a batch is run again or refused.
+@Suite struct WarmHistoryTests {
+    /// A city in three batches into a ledger whose map starts at 1 MiB: the second batch fills the
+    /// map, which grows, and the batch runs again from the histories the first left; a refused batch
+    /// between them hands those histories back untouched. Every event, decision and hash is the one
+    /// a ledger with room from the start writes.
+    @Test func aBatchRunAgainOrRefusedDecidesAsOneRunWould() throws {
+        var generator = ScenarioGenerator(.init(persons: 300, seed: 9))
+        let lines = generator.events().map { Interchange.render($0) }
+        let first = Array(lines.prefix(300)), rest = Array(lines.dropFirst(300))
+        let roomy = try Ledger.open(at: temporaryDirectory(), create: true)
+        try roomy.append(submissions(first), recordedAt: fixedTime)
+        try roomy.append(submissions(rest), recordedAt: fixedTime)
+
+        let small = try Ledger.open(at: temporaryDirectory(), create: true, initialMapSizeBytes: 1 << 20)
+        try small.append(submissions(first), recordedAt: fixedTime)
+        let mapBefore = small.environment.figures().mapSizeBytes
+        // Refused whole: one bad line at the end, after every good line has been folded.
+        #expect(throws: LedgerError.self) {
+            try small.append(submissions(rest + [Line.reversed("P0000001", "no-such-claim", on: "2024-12-30")]), recordedAt: fixedTime)
+        }
+        try small.append(submissions(rest), recordedAt: fixedTime)
+        #expect(small.environment.figures().mapSizeBytes > mapBefore, "the second batch did not fit the map it started with")
+        #expect(try small.head() == roomy.head())
+        #expect(try small.decisionEvents().map(\.event) == roomy.decisionEvents().map(\.event))
+        #expect(try small.replayVerify().isClean)
+    }
+}

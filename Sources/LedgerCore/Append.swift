@@ -85,50 +85,67 @@ extension Ledger {
         _ submissions: [Submission], clock: () -> Timestamp, expectedVersions: [String: UInt32] = [:],
         reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
-        // The warm histories, taken once under the writer's lock. A run that grows the map and runs
-        // again starts from them again, not from the log: each run folds into its own copy (histories
-        // are values), so what an aborted run folded is gone with it.
-        var taken: WarmHistories?
+        // The warm histories, taken once under the writer's lock and handed to the run's engine, which
+        // folds into them in place (no copy: a single claim must not copy a city's histories). A run
+        // that fails (a full map run again, a refused batch) hands back what it did not touch: the
+        // histories of the persons it folded or changed are dropped, to be folded again from the log.
+        var carried: WarmHistories?
         var tookWarm = false
         do {
             // Retry-safe: every effect is in the transaction; a second run reads the clock again.
             let (summary, histories) = try environment.write(retrySafe: true) { transaction in
                 if !tookWarm {
-                    taken = warmHistories.withLock { warm in
+                    carried = warmHistories.withLock { warm in
                         defer { warm = nil }
                         return warm
                     }
                     tookWarm = true
                 }
-                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), warm: taken)
-                for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
-                    let actual = try personEntry(person, in: transaction)?.version ?? 0
-                    guard try onlyReads(of: person, after: expected, upTo: actual, in: transaction) else {
-                        throw LedgerError.wrongStreamVersion(person: person, expected: expected, actual: actual)
-                    }
+                var appender = try Appender(ledger: self, transaction: transaction, recordedAt: clock(), warm: carried)
+                carried = nil
+                let start = appender.head
+                do {
+                    return try appendRun(&appender, submissions, expectedVersions: expectedVersions, reported: reported,
+                                         progress: progress, in: transaction)
+                } catch {
+                    carried = WarmHistories(head: start, histories: appender.engine.takeUntouchedHistories())
+                    throw error
                 }
-                var problems: [LineProblem] = []
-                for (index, submission) in submissions.enumerated() {
-                    problems += try appender.submit(submission)
-                    if index & 0x3FFF == 0x3FFF { progress?(index + 1, submissions.count) }
-                }
-                progress?(submissions.count, submissions.count)
-                guard problems.isEmpty else { throw LedgerError.refused(problems) }
-                try appender.finish()
-                for person in reported {
-                    if let entry = try personEntry(person, in: transaction) { appender.summary.versions[person] = entry.version }
-                }
-                return (appender.summary, appender.engine.histories)
             }
             // Committed: the histories are those of the new head.
             warmHistories.withLock { $0 = WarmHistories(head: summary.head, histories: histories) }
             return summary
         } catch {
-            // Nothing was written: the histories taken are still those of the head, unless another
-            // append has left newer ones meanwhile.
-            if let taken { warmHistories.withLock { if $0 == nil { $0 = taken } } }
+            // Nothing was written: what the failed run did not touch is of the head still, unless
+            // another append has left newer histories meanwhile.
+            if let carried { warmHistories.withLock { if $0 == nil { $0 = carried } } }
             throw Ledger.wrap(error)
         }
+    }
+
+    /// One run of ``append(_:clock:expectedVersions:reportingVersionsOf:progress:)`` in its transaction.
+    private func appendRun(
+        _ appender: inout Appender, _ submissions: [Submission], expectedVersions: [String: UInt32], reported: Set<String>,
+        progress: ((Int, Int) -> Void)?, in transaction: Transaction
+    ) throws -> (AppendSummary, [String: PersonHistory]) {
+        for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
+            let actual = try personEntry(person, in: transaction)?.version ?? 0
+            guard try onlyReads(of: person, after: expected, upTo: actual, in: transaction) else {
+                throw LedgerError.wrongStreamVersion(person: person, expected: expected, actual: actual)
+            }
+        }
+        var problems: [LineProblem] = []
+        for (index, submission) in submissions.enumerated() {
+            problems += try appender.submit(submission)
+            if index & 0x3FFF == 0x3FFF { progress?(index + 1, submissions.count) }
+        }
+        progress?(submissions.count, submissions.count)
+        guard problems.isEmpty else { throw LedgerError.refused(problems) }
+        try appender.finish()
+        for person in reported {
+            if let entry = try personEntry(person, in: transaction) { appender.summary.versions[person] = entry.version }
+        }
+        return (appender.summary, appender.engine.takeHistories())
     }
 
     /// Appends events to one person's stream if, and only if, it is still at `expectedVersion`.

@@ -16,6 +16,9 @@ struct DecisionEngine {
     /// replayed in log order, so each event folds only itself instead of its person's whole stream.
     /// The append path hands them from one transaction to the next (``Ledger/warmHistories``).
     private(set) var histories: [String: PersonHistory]
+    /// The persons whose cached history this engine folded from the log or changed: what a run
+    /// that fails must not hand on.
+    private var touched: Set<String> = []
     /// Bounds the memory of the cache (a person's history is a few kilobytes); past it the cache
     /// starts again empty.
     static let cachedPersonsLimit = 1_000_000
@@ -31,6 +34,20 @@ struct DecisionEngine {
         parameters = try ledger.parameters(upTo: limit, in: transaction)
     }
 
+    /// The cached histories, moved out of the engine (which keeps none), so that no copy is made.
+    mutating func takeHistories() -> [String: PersonHistory] {
+        defer { histories = [:] }
+        return histories
+    }
+
+    /// The cached histories as they were before this engine ran: those it folded or changed are left out.
+    mutating func takeUntouchedHistories() -> [String: PersonHistory] {
+        var untouched = takeHistories()
+        for person in touched { untouched[person] = nil }
+        touched = []
+        return untouched
+    }
+
     /// The decisions caused by `event`, appended at `sequence`; nothing after `sequence` is read.
     /// Folds an event just written (or replayed) into the cached history it belongs to.
     mutating func observe(_ event: Event, sequence: UInt64) {
@@ -42,7 +59,10 @@ struct DecisionEngine {
             if let survivor = event.text(.into) { histories[survivor] = nil }
             return
         }
-        histories[person]?.apply(event, sequence: sequence)
+        if let index = histories.index(forKey: person) {
+            touched.insert(person)
+            histories.values[index].apply(event, sequence: sequence)
+        }
     }
 
     mutating func decisions(after event: Event, sequence: UInt64) throws -> [Event] {
@@ -121,6 +141,7 @@ struct DecisionEngine {
         }
         if histories.count >= DecisionEngine.cachedPersonsLimit { histories.removeAll(keepingCapacity: true) }
         let history = try self.history(of: person, upTo: limit)
+        touched.insert(person)
         histories[person] = history
         return history
     }

@@ -141,6 +141,8 @@ public final class Ledger: @unchecked Sendable {
     private func buildIDNumberIndexIfMissing() throws(LedgerError) {
         guard let idNumbers else { return }
         do {
+            // An open takes the writer's lock only when there is something to write.
+            guard try environment.read({ try $0.get(meta, key: Keys.idNumberIndex) == nil }) else { return }
             try environment.write(retrySafe: true) { transaction in
                 guard try transaction.get(meta, key: Keys.idNumberIndex) == nil else { return }
                 try transaction.withCursor(log) { cursor in

@@ -297,7 +297,7 @@ struct WireReader {
 
     mutating func text(field: Int) throws(DecodeError) -> String {
         let slice = try lengthDelimited()
-        guard let text = String(validating: slice.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+        guard let text = validUTF8(slice.assumingMemoryBound(to: UInt8.self)) else {
             throw .invalidText(field)
         }
         return text

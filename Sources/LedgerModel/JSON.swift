@@ -199,7 +199,7 @@ public struct JSONParser {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
-                guard let text = String(validating: slice, as: UTF8.self) else {
+                guard let text = validUTF8(slice) else {
                     throw JSONSyntaxError(offset: start, reason: "a string is not valid UTF-8")
                 }
                 position += 1
@@ -213,7 +213,7 @@ public struct JSONParser {
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: scalars, as: UTF8.self) else {
+                guard let text = scalars.withUnsafeBufferPointer(validUTF8) else {
                     throw JSONSyntaxError(offset: start, reason: "a string is not valid UTF-8")
                 }
                 position += 1
@@ -325,4 +325,16 @@ public struct JSONWriter {
         }
         text += "\""
     }
+}
+
+/// The text of `bytes` when they are valid UTF-8, nil when not. Almost every text the ledger reads
+/// (keys, codes, dates, amounts) is ASCII: those are decoded directly, which is exact for ASCII;
+/// only the others go through the standard library's validation.
+func validUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    var ascii = true
+    for byte in bytes where byte >= 0x80 {
+        ascii = false
+        break
+    }
+    return ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
 }

@@ -45,13 +45,13 @@ public enum DecisionEvents {
     }
 
     private static func make(subject: Subject, recorded: RecordedDecision?, grant: Money, outcome: Outcome,
-                             first: EventType, person: String, cause: UInt64, fields: inout [Field: FieldValue]) -> Event {
+                             first: EventType, person: String, cause: UInt64, fields: inout DecisionFields) -> Event {
         fields[.cause] = .integer(Int64(cause))
         fields[.grant] = .money(grant)
         fields[.outcome] = outcome.symbol
         guard let recorded else {
             fields[.amount] = .money(grant)
-            return Event(type: first, source: nil, person: person, fields: fields)
+            return Event(type: first, source: nil, person: person, orderedFields: fields.ordered)
         }
         fields[.amount] = .money(grant - recorded.grant)
         fields[.adjusts] = .integer(Int64(recorded.sequence))
@@ -60,12 +60,12 @@ public enum DecisionEvents {
         case .application: fields[.subject] = SubjectKind.application.symbol
         case .enrollment: fields[.subject] = SubjectKind.enrollment.symbol
         }
-        return Event(type: .assistanceAdjusted, source: nil, person: person, fields: fields)
+        return Event(type: .assistanceAdjusted, source: nil, person: person, orderedFields: fields.ordered)
     }
 
     static func common(reason: String?, rules: [JudgementCall], parameters: [UInt64], identityEvent: UInt64?,
-                       pending: (parameter: ParameterName, date: CivilDate)?) -> [Field: FieldValue] {
-        var fields: [Field: FieldValue] = [:]
+                       pending: (parameter: ParameterName, date: CivilDate)?) -> DecisionFields {
+        var fields = DecisionFields()
         if let reason { fields[.reason] = .text(reason) }
         if !rules.isEmpty { fields[.rules] = .text(JudgementCall.text(rules)) }
         if !parameters.isEmpty { fields[.parameters] = .integers(parameters.map { Int64($0) }) }
@@ -77,7 +77,7 @@ public enum DecisionEvents {
         return fields
     }
 
-    static func claimFields(_ decision: ClaimDecision) -> [Field: FieldValue] {
+    static func claimFields(_ decision: ClaimDecision) -> DecisionFields {
         var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
                             identityEvent: decision.identityEvent, pending: decision.pending)
         let claim = decision.claim
@@ -100,7 +100,7 @@ public enum DecisionEvents {
         return fields
     }
 
-    static func tiltedFields(_ decision: TiltedDecision) -> [Field: FieldValue] {
+    static func tiltedFields(_ decision: TiltedDecision) -> DecisionFields {
         var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
                             identityEvent: decision.identityEvent, pending: nil)
         fields[.subjectSequence] = .integer(Int64(decision.application.sequence))
@@ -119,7 +119,7 @@ public enum DecisionEvents {
         return fields
     }
 
-    static func subsidyFields(_ decision: SubsidyDecision) -> [Field: FieldValue] {
+    static func subsidyFields(_ decision: SubsidyDecision) -> DecisionFields {
         var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
                             identityEvent: decision.identityEvent, pending: decision.pending)
         fields[.subjectSequence] = .integer(Int64(decision.enrollment.sequence))
@@ -132,4 +132,29 @@ public enum DecisionEvents {
         if let funder = decision.fundedBy { fields[.fundedBy] = funder.symbol }
         return fields
     }
+}
+
+/// A decision's fields while they are being set: a short array, each field at most once, sorted
+/// into the stored order when the event is made. A decision has about twenty fields; a dictionary
+/// would hash each of them twice, on every decision of every append and replay.
+struct DecisionFields {
+    private var entries: [FieldEntry] = []
+
+    init() { entries.reserveCapacity(28) }
+
+    subscript(field: Field) -> FieldValue? {
+        get { entries.first { $0.field == field }?.value }
+        set {
+            let index = entries.firstIndex { $0.field == field }
+            switch (index, newValue) {
+            case (let index?, let value?): entries[index] = FieldEntry(field, value)
+            case (let index?, nil): entries.remove(at: index)
+            case (nil, let value?): entries.append(FieldEntry(field, value))
+            case (nil, nil): break
+            }
+        }
+    }
+
+    /// The fields in ascending field number, as an event stores them.
+    var ordered: [FieldEntry] { entries.sorted { $0.field < $1.field } }
 }

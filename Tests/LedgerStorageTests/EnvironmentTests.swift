@@ -45,6 +45,28 @@ import Testing
         #expect(try environment.read { try $0.count(data) } == 2048)
     }
 
+    /// A write that finds the map more than half used grows it before it begins, and so runs once
+    /// where it would have filled the map.
+    @Test func aMapMoreThanHalfUsedGrowsBeforeTheWrite() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")], initialMapSizeBytes: 1 << 20)
+        let data = environment.database("data")
+        let value = [UInt8](repeating: 7, count: 4000)
+        // About 600 KiB: more than half of the 1 MiB map.
+        try environment.write { transaction in
+            for index in 0..<150 { try transaction.put(data, key: key(index), value: value, append: true) }
+        }
+        #expect(environment.figures().mapSizeBytes == 1 << 20)
+        var runs = 0
+        // Another 600 KiB would not fit what is left; not retry-safe, so a full map would fail it.
+        try environment.write { transaction in
+            runs += 1
+            for index in 150..<300 { try transaction.put(data, key: key(index), value: value, append: true) }
+        }
+        #expect(runs == 1)
+        #expect(environment.figures().mapSizeBytes > 1 << 20)
+        #expect(try environment.read { try $0.count(data) } == 300)
+    }
+
     /// A write not declared retry-safe is never run twice behind its caller's back: the map grows,
     /// the write fails naming what happened, nothing of it is written; run again, it fits.
     @Test func aFullMapIsNotRetriedSilently() throws {

@@ -85,6 +85,24 @@ extension Ledger {
         _ submissions: [Submission], clock: () -> Timestamp, expectedVersions: [String: UInt32] = [:],
         reportingVersionsOf reported: Set<String> = [], progress: ((Int, Int) -> Void)? = nil
     ) throws(LedgerError) -> AppendSummary {
+        try append(pieces: { $0 == 0 ? submissions : nil }, lines: submissions.count, clock: clock,
+                   expectedVersions: expectedVersions, reportingVersionsOf: reported, progress: progress)
+    }
+
+    /// Appends a batch that arrives in pieces, in one write transaction, all or nothing as
+    /// ``append(_:recordedAt:expectedVersions:reportingVersionsOf:progress:)``: piece k is appended
+    /// while its reader may still be checking piece k + 1 on another core.
+    ///
+    /// - Parameters:
+    ///   - pieces: piece `index` (from 0), or nil past the last. Called again from 0 when the
+    ///     transaction is run again (the map grew), so it must give the same pieces again. What it
+    ///     throws refuses the batch: nothing is written.
+    ///   - lines: the lines of the whole batch, for `progress`.
+    public func append(
+        pieces: (Int) throws -> [Submission]?, lines: Int, clock: () -> Timestamp,
+        expectedVersions: [String: UInt32] = [:], reportingVersionsOf reported: Set<String> = [],
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws(LedgerError) -> AppendSummary {
         // The warm histories, taken once under the writer's lock and handed to the run's engine, which
         // folds into them in place (no copy: a single claim must not copy a city's histories). A run
         // that fails (a full map run again, a refused batch) hands back what it did not touch: the
@@ -105,8 +123,8 @@ extension Ledger {
                 carried = nil
                 let start = appender.head
                 do {
-                    return try appendRun(&appender, submissions, expectedVersions: expectedVersions, reported: reported,
-                                         progress: progress, in: transaction)
+                    return try appendRun(&appender, pieces: pieces, lines: lines, expectedVersions: expectedVersions,
+                                         reported: reported, progress: progress, in: transaction)
                 } catch {
                     carried = WarmHistories(head: start, histories: appender.engine.takeUntouchedHistories())
                     throw error
@@ -125,8 +143,8 @@ extension Ledger {
 
     /// One run of ``append(_:clock:expectedVersions:reportingVersionsOf:progress:)`` in its transaction.
     private func appendRun(
-        _ appender: inout Appender, _ submissions: [Submission], expectedVersions: [String: UInt32], reported: Set<String>,
-        progress: ((Int, Int) -> Void)?, in transaction: Transaction
+        _ appender: inout Appender, pieces: (Int) throws -> [Submission]?, lines: Int, expectedVersions: [String: UInt32],
+        reported: Set<String>, progress: ((Int, Int) -> Void)?, in transaction: Transaction
     ) throws -> (AppendSummary, [String: PersonHistory]) {
         for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
             let actual = try personEntry(person, in: transaction)?.version ?? 0
@@ -135,11 +153,17 @@ extension Ledger {
             }
         }
         var problems: [LineProblem] = []
-        for (index, submission) in submissions.enumerated() {
-            problems += try appender.submit(submission)
-            if index & 0x3FFF == 0x3FFF { progress?(index + 1, submissions.count) }
+        var done = 0
+        var index = 0
+        while let piece = try pieces(index) {
+            for submission in piece {
+                problems += try appender.submit(submission)
+                done += 1
+                if done & 0x3FFF == 0 { progress?(done, lines) }
+            }
+            index += 1
         }
-        progress?(submissions.count, submissions.count)
+        progress?(done, lines)
         guard problems.isEmpty else { throw LedgerError.refused(problems) }
         try appender.finish()
         for person in reported {

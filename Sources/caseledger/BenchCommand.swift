@@ -122,7 +122,16 @@ struct Bench {
         var batches = try LineBatches(path: input, size: options.batch)
         let (_, importSeconds) = try time {
             while let batch = try batches.next() {
-                _ = try importLedger?.append(try batch.submissions(), recordedAt: clock)
+                // As `import` reads a batch into a ledger that exists: checked piece by piece on the
+                // second core while the pieces before are appended.
+                let pieces = BatchPieces(batch.bytes)
+                do {
+                    _ = try importLedger?.append(pieces: { index in
+                        do throws(BatchRefused) { return try pieces.piece(index) } catch { throw LedgerError.refused(error.problems) }
+                    }, lines: pieces.submissionCount, clock: { clock })
+                } catch LedgerError.refused(let problems) {
+                    throw batch.refusal(problems)
+                }
                 importProgress?.update(done: UInt64(batch.firstLine + batch.count - 1), total: UInt64(lineCount))
             }
         }
@@ -395,10 +404,13 @@ struct LineBatches {
         /// line that does not parse is a defect of the generator.
         func submissions() throws -> [Submission] {
             let (submissions, problems, _) = Interchange.readBatch(bytes)
-            if let problem = problems.first {
-                throw commandFailure("generated line \(firstLine + problem.line - 1) refused: \(problem)")
-            }
+            guard problems.isEmpty else { throw refusal(problems) }
             return submissions
+        }
+
+        /// A generated line refused: a defect of the generator, named by its line in the workload.
+        func refusal(_ problems: [LineProblem]) -> ExitCode {
+            commandFailure(problems.first.map { "generated line \(firstLine + $0.line - 1) refused: \($0)" } ?? "a generated batch was refused")
         }
     }
 

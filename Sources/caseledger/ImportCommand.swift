@@ -64,10 +64,20 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let time = recordedAt ?? now()
         let input = try readInput(file)
-        var submissions: [Submission]
+        var submissions: [Submission] = []
         var lineCount: Int
         var ordinary = 0
-        if format == .platform {
+        // Interchange lines into a ledger that exists are checked piece by piece on another core
+        // while the pieces before them are appended. A ledger that does not exist yet is made only
+        // for a batch checked whole: a refused batch leaves no new ledger behind.
+        var pieces: BatchPieces?
+        let ledgerExists = access(try global.ledgerPath() + "/data.mdb", F_OK) == 0
+        if format == .interchange && ledgerExists {
+            let batch = BatchPieces(input)
+            pieces = batch
+            lineCount = batch.lines
+            do { submissions = try batch.piece(0) ?? [] } catch { try refuse(error.problems, lines: batch.lines) }
+        } else if format == .platform {
             // Messages name persons by ID number: the ledger must exist and be read first.
             let batch: PlatformMessages.Batch
             do { batch = try global.open(create: true).readPlatformMessages(input) } catch let error as LedgerError { throw fail(error) }
@@ -88,10 +98,15 @@ struct ImportCommand: ParsableCommand {
         }
         let ledger = try global.open(create: true, createdAt: createdAt)
         let summary: AppendSummary
-        do {
+        do throws(LedgerError) {
             var progress = Progress(label: "import")
-            summary = try ledger.append(submissions, recordedAt: time) { done, total in
-                progress.update(done: UInt64(done), total: UInt64(total))
+            let report = { (done: Int, total: Int) in progress.update(done: UInt64(done), total: UInt64(total)) }
+            if let pieces {
+                summary = try ledger.append(pieces: { index in
+                    do throws(BatchRefused) { return try pieces.piece(index) } catch { throw LedgerError.refused(error.problems) }
+                }, lines: pieces.submissionCount, clock: { time }, progress: report)
+            } else {
+                summary = try ledger.append(submissions, recordedAt: time, progress: report)
             }
         } catch {
             if case .refused(let problems) = error {

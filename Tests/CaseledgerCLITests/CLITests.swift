@@ -71,6 +71,36 @@ import Testing
         #expect(all.standardError.split(separator: "\n").filter { $0.hasPrefix("line ") }.count == 30_001)
     }
 
+    /// A large batch into a ledger that exists is checked piece by piece while the pieces before are
+    /// appended: a bad line in its last piece still refuses all of it, and nothing is written. Into a
+    /// ledger that does not exist yet, a refused batch leaves no ledger behind.
+    @Test func aBadLineFarIntoALargeBatchRefusesItAll() throws {
+        let ledger = try importedLedger("worked-example.jsonl")
+        let before = try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput
+        let city = try CLI.run(["generate", "--persons", "2500", "--seed", "3"])
+        #expect(city.status == 0)
+        let lines = city.standardOutput.split(separator: "\n").count
+        #expect(lines > 2 * 8_192, "the batch spans several pieces")
+        let bad = URL(fileURLWithPath: CLI.temporaryDirectory()).appendingPathExtension("jsonl")
+        try (city.standardOutput + #"{"type":"nope"}"# + "\n").write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try CLI.run(["--ledger", ledger, "import", "--recorded-at", recordedAt, bad.path])
+        #expect(refused.status == 1)
+        let said = refused.standardError.split(separator: "\n")
+        #expect(said.first == "refused: 1 of \(lines + 1) lines has problems; nothing was written")
+        #expect(said.contains("line \(lines + 1): type: unknown event type \"nope\""))
+        #expect(try CLI.run(["--ledger", ledger, "stat", "--format", "json"]).standardOutput == before)
+
+        let fresh = CLI.temporaryDirectory()
+        #expect(try CLI.run(["--ledger", fresh, "import", bad.path]).status == 1)
+        #expect(!FileManager.default.fileExists(atPath: fresh + "/data.mdb"))
+
+        let good = URL(fileURLWithPath: CLI.temporaryDirectory()).appendingPathExtension("jsonl")
+        try city.standardOutput.write(to: good, atomically: true, encoding: .utf8)
+        let appended = try CLI.run(["--ledger", ledger, "import", "--recorded-at", recordedAt, good.path])
+        #expect(appended.status == 0, "\(appended.standardError)")
+        #expect(try CLI.run(["--ledger", ledger, "verify"]).status == 0)
+    }
+
     @Test func historyLoadsWithItsOwnTimesAndNoTimeIsMovedSilently() throws {
         let fixture = CLI.fixtures.appendingPathComponent("worked-example.jsonl").path
         // A new ledger made by the import starts at the batch's time, before the defaults' fixed one.

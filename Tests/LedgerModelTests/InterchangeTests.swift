@@ -683,3 +683,47 @@ struct InterchangePolicyTests {
         #expect(ParameterValue.count(3).description == "3")
     }
 }
+
+/// A batch checked in pieces on another thread reads as the whole batch does.
+@Suite("Batch pieces") struct BatchPiecesTests {
+    static let good = [
+        #"{"type":"person.registered","source":{"system":"civil-registry","key":"r-P0000001"},"person":"P0000001","idNumber":"450108200604270017","name":"居民1","birthDate":"2006-04-27","region":"450108","residence":"rural"}"#,
+        #"{"type":"person.registered","source":{"system":"civil-registry","key":"r-P0000002"},"person":"P0000002","idNumber":"450110195001100025","name":"居民2","birthDate":"1950-01-10","region":"450110","residence":"urban"}"#,
+        #"{"type":"enrollment.registered","source":{"system":"medical-insurance","key":"e-P0000014-2024"},"person":"P0000014","region":"450103","insuranceYear":2024,"enrolledOn":"2023-10-01","channel":"concentrated"}"#,
+    ]
+
+    static func bytes(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: "\n").utf8) }
+
+    @Test func thePiecesAreTheWholeBatchInOrder() throws {
+        let lines = (0..<7).flatMap { _ in BatchPiecesTests.good } + ["", "  "] + BatchPiecesTests.good
+        let whole = Interchange.readBatch(BatchPiecesTests.bytes(lines))
+        #expect(whole.problems.isEmpty)
+        let pieces = BatchPieces(BatchPiecesTests.bytes(lines), linesPerPiece: 4)
+        var read: [Submission] = []
+        var index = 0
+        while let piece = try pieces.piece(index) {
+            #expect(piece.count <= 4)
+            read += piece
+            index += 1
+        }
+        #expect(index == 6)
+        #expect(try pieces.piece(0)?.map(\.line) == Array(read.prefix(4)).map(\.line), "a piece asked for again is the same")
+        #expect(read.map(\.line) == whole.submissions.map(\.line))
+        #expect(read.map(\.event) == whole.submissions.map(\.event))
+        #expect(pieces.lines == whole.lines)
+        #expect(pieces.submissionCount == whole.submissions.count)
+    }
+
+    @Test func aBadLineInALaterPieceRefusesWithEveryProblem() throws {
+        let lines = BatchPiecesTests.good + ["{nope"] + BatchPiecesTests.good + BatchPiecesTests.good + [#"{"type":"nope"}"#]
+        let whole = Interchange.readBatch(BatchPiecesTests.bytes(lines))
+        #expect(whole.problems.count == 2)
+        let pieces = BatchPieces(BatchPiecesTests.bytes(lines), linesPerPiece: 3)
+        // The first piece is good; the second holds the first bad line.
+        #expect(try pieces.piece(0)?.count == 3)
+        #expect {
+            _ = try pieces.piece(1)
+        } throws: { error in (error as? BatchRefused)?.problems == whole.problems }
+        #expect(pieces.allProblems() == whole.problems)
+    }
+}

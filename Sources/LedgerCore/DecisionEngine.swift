@@ -80,23 +80,46 @@ struct DecisionEngine {
             let survivor = event.type == .personMerged ? (event.text(.into) ?? person) : person
             let history = try cachedHistory(of: survivor, upTo: sequence)
             let years: [Int]
+            var latest: Claim?
             switch event.type {
             case .settlementRecorded, .settlementReversed:
                 let claim = event.text(.claim).flatMap { history.claims[$0] }
                 years = claim.map { [$0.year] } ?? []
+                if event.type == .settlementRecorded { latest = claim }
             case .enrollmentRegistered: years = event.integer(.insuranceYear).map { [Int($0)] } ?? []
             case .assistanceApplied: years = event.integer(.year).map { [Int($0)] } ?? []
             default: years = history.years.sorted()
             }
-            return decide(history, years: years, cause: sequence)
+            return decide(survivor, history, years: years, cause: sequence, latest: latest)
         }
     }
 
-    func decide(_ history: PersonHistory, years: [Int], cause: UInt64) -> [Event] {
-        years.flatMap { year in
-            DecisionEvents.pending(Adjudicator.adjudicate(history, year: year, parameters: parameters), history: history,
-                                   cause: cause)
+    /// The decision events `years` of `person`'s history need, each year adjudicated whole, or only
+    /// `latest` (a claim just recorded) where that gives the same (I-1 order; RULES.md § 9). The
+    /// totals each leaves are recorded on the cached history, for the next claim.
+    mutating func decide(_ person: String, _ history: PersonHistory, years: [Int], cause: UInt64, latest: Claim? = nil) -> [Event] {
+        var events: [Event] = []
+        for year in years {
+            let adjudication: YearAdjudication
+            let lastSettled: CivilDate?
+            if ledger.decidesIncrementally, let latest, latest.year == year,
+                let decided = Adjudicator.adjudicateLatest(latest, history: history, parameters: parameters)
+            {
+                adjudication = decided
+                lastSettled = latest.settledOn
+            } else {
+                adjudication = Adjudicator.adjudicate(history, year: year, parameters: parameters)
+                lastSettled = adjudication.claims.last?.claim.settledOn
+            }
+            events += DecisionEvents.pending(adjudication, history: history, cause: cause)
+            if let index = histories.index(forKey: person) {
+                touched.insert(person)
+                histories.values[index].record(
+                    Adjudicator.totals(after: adjudication, history: history, parameters: parameters, lastSettled: lastSettled),
+                    year: year)
+            }
         }
+        return events
     }
 
     /// A published parameter re-adjudicates every person-year it may change (RULES.md § 8).
@@ -120,7 +143,7 @@ struct DecisionEngine {
                 guard seen.insert("\(year)/\(person)").inserted else { continue }
                 let history = try cachedHistory(of: person, upTo: sequence)
                 guard history.years.contains(year) else { continue }
-                events += decide(history, years: [year], cause: sequence)
+                events += decide(person, history, years: [year], cause: sequence)
             }
         }
         return events

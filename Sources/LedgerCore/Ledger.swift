@@ -44,6 +44,10 @@ public final class Ledger: @unchecked Sendable {
     /// exactly that head: any other writer (a server's access record, another process) moves the
     /// head and so retires them, and a transaction that fails never hands its histories back.
     let warmHistories = LockedValue<WarmHistories?>(nil)
+    /// Whether a claim after the last of its year is decided from the year's totals
+    /// (``Adjudicator/adjudicateLatest(_:history:parameters:)``) instead of the whole year again.
+    /// Off only to hold the two ways to the same decisions; set it before the first append.
+    var decidesIncrementally = true
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",

@@ -126,6 +126,39 @@ public enum Adjudicator {
         return result
     }
 
+    /// The year of `claim` decided incrementally, or nil where only a full adjudication may decide it.
+    ///
+    /// A claim that arrives after the last claim of its year (settled on that day or later; the
+    /// latest sequence breaks ties) with no other fact and no parameter new since the year was
+    /// last adjudicated leaves every earlier decision of the year as it was: claims are decided in
+    /// settlement order from B and the granted total before them (§ 6), subsidies do not read claims
+    /// (§ 4). So it is decided alone, from the totals the last adjudication left. A year with an
+    /// application for tilted assistance is adjudicated whole (§ 7 reads every claim of the year).
+    /// `adjudicate` gives the same decisions; `DecisionEngineTests` holds the two to that.
+    public static func adjudicateLatest(_ claim: Claim, history: PersonHistory, parameters: ParameterSet) -> YearAdjudication? {
+        let year = claim.year
+        guard let totals = history.totals[year], totals.facts == history.facts - 1,
+            totals.parameters == parameters.latestSequence, claim.reversal == nil,
+            totals.lastSettled.map({ claim.settledOn >= $0 }) ?? true,
+            history.claims[claim.id]?.sequence == claim.sequence,
+            !history.applications.contains(where: { $0.year == year })
+        else { return nil }
+        var result = YearAdjudication(year: year)
+        var base = totals.base
+        var granted = totals.granted
+        result.claims = [decide(claim, history: history, parameters: parameters, base: &base, granted: &granted)]
+        result.assistanceBase = base
+        result.assistanceGranted = granted
+        return result
+    }
+
+    /// What `adjudication` of `history` leaves for the next claim of its year.
+    public static func totals(after adjudication: YearAdjudication, history: PersonHistory, parameters: ParameterSet,
+                              lastSettled: CivilDate?) -> YearTotals {
+        YearTotals(facts: history.facts, parameters: parameters.latestSequence, base: adjudication.assistanceBase,
+                   granted: adjudication.assistanceGranted, lastSettled: lastSettled)
+    }
+
     // MARK: Medical assistance per claim (RULES.md § 6)
 
     static func decide(_ claim: Claim, history: PersonHistory, parameters: ParameterSet, base: inout Money,

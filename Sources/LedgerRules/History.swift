@@ -52,6 +52,19 @@ public struct Application: Hashable, Sendable {
     public let sequence: UInt64
 }
 
+/// What the adjudication of a person-year left: the year's base B and regular assistance granted
+/// after its last claim, and the facts and parameters it was made from (RULES.md § 9).
+public struct YearTotals: Hashable, Sendable {
+    /// ``PersonHistory/facts`` when the year was adjudicated.
+    public let facts: Int
+    /// ``ParameterSet/latestSequence`` when the year was adjudicated.
+    public let parameters: UInt64
+    public let base: Money
+    public let granted: Money
+    /// The settlement date of the year's last claim in decision order, nil when it had none.
+    public let lastSettled: CivilDate?
+}
+
 /// What a decision is about: a claim, an application for tilted assistance, or an enrolment.
 public enum Subject: Hashable, Sendable, Comparable {
     case claim(String)
@@ -86,11 +99,16 @@ public struct PersonHistory: Sendable {
     /// The years this person has facts in.
     public private(set) var years: Set<Int> = []
     public private(set) var lastSequence: UInt64 = 0
+    /// Facts folded so far (every event but decisions and access records).
+    public private(set) var facts = 0
+    /// What the last adjudication of each year left, for deciding a next claim incrementally.
+    public private(set) var totals: [Int: YearTotals] = [:]
 
     public init(person: String) { self.person = person }
 
     public mutating func apply(_ event: Event, sequence: UInt64) {
         lastSequence = max(lastSequence, sequence)
+        if !event.type.isDecision && event.type != .accessRecorded { facts += 1 }
         switch event.type {
         case .personRegistered:
             if event.person == person || residence == nil {
@@ -156,6 +174,9 @@ public struct PersonHistory: Sendable {
         recorded.outpatientPart += event.money(.outpatientAmount) ?? .zero
         decisions[subject] = recorded
     }
+
+    /// Records what an adjudication of `year` left (``Adjudicator/totals(after:history:parameters:)``).
+    public mutating func record(_ totals: YearTotals, year: Int) { self.totals[year] = totals }
 
     /// The subject a decision event is about.
     public static func subject(of event: Event) -> Subject? {

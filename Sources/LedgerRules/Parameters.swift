@@ -50,12 +50,18 @@ public struct Parameter: Hashable, Sendable {
 /// The parameters as recorded in the ledger, in publication order (RULES.md § 8).
 public struct ParameterSet: Sendable {
     private var byName: [ParameterName: [Parameter]] = [:]
+    /// The sequence of the latest parameter added: parameters are published in ledger order, so it
+    /// names the whole set.
+    public private(set) var latestSequence: UInt64 = 0
 
     public init(_ parameters: [Parameter] = []) {
         for parameter in parameters { add(parameter) }
     }
 
-    public mutating func add(_ parameter: Parameter) { byName[parameter.name, default: []].append(parameter) }
+    public mutating func add(_ parameter: Parameter) {
+        byName[parameter.name, default: []].append(parameter)
+        latestSequence = max(latestSequence, parameter.sequence)
+    }
 
     public var all: [Parameter] { byName.values.flatMap { $0 }.sorted { $0.sequence < $1.sequence } }
 

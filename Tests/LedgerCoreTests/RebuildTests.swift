@@ -146,3 +146,31 @@ import Testing
         #expect(try small.replayVerify().isClean)
     }
 }
+
+/// A claim after the last of its year is decided from the year's totals; every other fact
+/// re-adjudicates the year whole. The two must give the same decisions, byte for byte.
+@Suite struct IncrementalDecisionTests {
+    @Test(arguments: [(UInt64(7), 400), (UInt64(11), 250), (UInt64(23), 300)])
+    func incrementalAndWholeYearDecisionsAreTheSame(seed: UInt64, persons: Int) throws {
+        var generator = ScenarioGenerator(.init(persons: persons, seed: seed))
+        let lines = generator.events().map { Interchange.render($0) }
+        let incremental = try Ledger.open(at: temporaryDirectory(), create: true)
+        let whole = try Ledger.open(at: temporaryDirectory(), create: true)
+        whole.decidesIncrementally = false
+        // Batches of several sizes, so that histories and totals cross transactions.
+        var start = 0
+        for size in [1, 37, 400, 1_000, 5_000, Int.max] where start < lines.count {
+            let batch = Array(lines[start..<min(lines.count, start + min(size, lines.count - start))])
+            try incremental.append(submissions(batch), recordedAt: fixedTime)
+            try whole.append(submissions(batch), recordedAt: fixedTime)
+            start += batch.count
+        }
+        #expect(try incremental.head() == whole.head())
+        let decided = try incremental.decisionEvents()
+        #expect(decided.count > persons)
+        #expect(decided.map(\.hash) == (try whole.decisionEvents()).map(\.hash))
+        // And a replay, deciding incrementally, re-derives what the whole-year ledger recorded.
+        whole.decidesIncrementally = true
+        #expect(try whole.replayVerify().isClean)
+    }
+}

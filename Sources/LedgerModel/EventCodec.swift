@@ -60,6 +60,27 @@ public enum EventCodec {
         @inline(__always) func contains(_ number: Int) -> Bool {
             number < 64 ? low & (1 << UInt64(number)) != 0 : number < 128 && high & (1 << UInt64(number - 64)) != 0
         }
+
+        /// Adds field `number` (below 128, as every field's is).
+        @inline(__always) mutating func insert(_ number: Int) {
+            if number < 64 { low |= 1 << UInt64(number) } else if number < 128 { high |= 1 << UInt64(number - 64) }
+        }
+
+        /// The lowest field number of this mask that `other` lacks, or nil when `other` has them all.
+        func firstMissing(from other: FieldMask) -> Int? {
+            let low = low & ~other.low
+            if low != 0 { return low.trailingZeroBitCount }
+            let high = high & ~other.high
+            return high != 0 ? 64 + high.trailingZeroBitCount : nil
+        }
+    }
+
+    /// Per type code: the fields the type may store, and those it must.
+    private static let allowedFields: [FieldMask] = (0...UInt8.max).map { code in
+        FieldMask(EventType(rawValue: code)?.storedSchema.map(\.field) ?? [])
+    }
+    private static let requiredFields: [FieldMask] = (0...UInt8.max).map { code in
+        FieldMask(EventType(rawValue: code)?.storedSchema.filter(\.required).map(\.field) ?? [])
     }
 
     /// Decodes a stored record (`formatVersion ‖ body ‖ hash`), checking that it is canonical.
@@ -96,26 +117,24 @@ public enum EventCodec {
             person = try reader.expectText(field: Header.person.rawValue)
         }
         var fields: [FieldEntry] = []
-        var skipped: [Field] = []
-        let schema = type.storedSchema
+        fields.reserveCapacity(type.storedSchema.count)
+        let allowed = allowedFields[Int(type.rawValue)]
+        var seen = FieldMask([])
         var lastNumber = Header.person.rawValue
         while !reader.isAtEnd {
             let (number, wireType) = try reader.tag()
             guard number > lastNumber else { throw .fieldOutOfOrder(number) }
             lastNumber = number
-            guard let field = Field(rawValue: number), schema.contains(where: { $0.field == field }) else {
-                throw .unknownField(number)
-            }
+            guard allowed.contains(number), let field = Field(rawValue: number) else { throw .unknownField(number) }
+            seen.insert(number)
             if skipping.contains(number) {
                 try reader.skip(wireType: wireType)
-                skipped.append(field)
                 continue
             }
             fields.append(FieldEntry(field, try decodeValue(of: field, wireType: wireType, from: &reader)))
         }
-        for (field, required) in schema where required && !fields.contains(where: { $0.field == field }) && !skipped.contains(field) {
-            throw .missingField(field.rawValue)
-        }
+        // The lowest-numbered required field missing, as the schema lists them.
+        if let missing = requiredFields[Int(type.rawValue)].firstMissing(from: seen) { throw .missingField(missing) }
         let hash = Array(UnsafeRawBufferPointer(rebasing: record[bodyEnd...]))
         let event = Event(type: type, source: source, person: person, orderedFields: fields)
         return RecordedEvent(

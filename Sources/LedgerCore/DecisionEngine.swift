@@ -34,6 +34,12 @@ struct DecisionEngine {
         parameters = try ledger.parameters(upTo: limit, in: transaction)
     }
 
+    /// Records that `person`'s cached history changed in this run. A replay from sequence 1
+    /// (``registeredPersons`` set) hands no histories on, and records nothing.
+    private mutating func markTouched(_ person: String) {
+        if registeredPersons == nil { touched.insert(person) }
+    }
+
     /// The cached histories, moved out of the engine (which keeps none), so that no copy is made.
     mutating func takeHistories() -> [String: PersonHistory] {
         defer { histories = [:] }
@@ -51,8 +57,15 @@ struct DecisionEngine {
     /// The decisions caused by `event`, appended at `sequence`; nothing after `sequence` is read.
     /// Folds an event just written (or replayed) into the cached history it belongs to.
     mutating func observe(_ event: Event, sequence: UInt64) {
-        if event.type == .personRegistered, let registered = registeredPersons { registeredPersons = registered + 1 }
         guard let person = event.person else { return }
+        if event.type == .personRegistered, let registered = registeredPersons {
+            registeredPersons = registered + 1
+            // A replay from sequence 1 meets each person first at its registration: its history
+            // starts here, as a fold of its stream would, instead of being read back later.
+            if histories[person] == nil && histories.count < DecisionEngine.cachedPersonsLimit {
+                histories[person] = PersonHistory(person: person)
+            }
+        }
         if event.type == .personMerged {
             // The survivor's history now spans two streams: fold it again when next needed.
             histories[person] = nil
@@ -60,7 +73,7 @@ struct DecisionEngine {
             return
         }
         if let index = histories.index(forKey: person) {
-            touched.insert(person)
+            markTouched(person)
             histories.values[index].apply(event, sequence: sequence)
         }
     }
@@ -113,7 +126,7 @@ struct DecisionEngine {
             }
             events += DecisionEvents.pending(adjudication, history: history, cause: cause)
             if let index = histories.index(forKey: person) {
-                touched.insert(person)
+                markTouched(person)
                 histories.values[index].record(
                     Adjudicator.totals(after: adjudication, history: history, parameters: parameters, lastSettled: lastSettled),
                     year: year)
@@ -164,7 +177,7 @@ struct DecisionEngine {
         }
         if histories.count >= DecisionEngine.cachedPersonsLimit { histories.removeAll(keepingCapacity: true) }
         let history = try self.history(of: person, upTo: limit)
-        touched.insert(person)
+        markTouched(person)
         histories[person] = history
         return history
     }

@@ -26,4 +26,19 @@ import Testing
         // (10 000 − 4 000) × 70%.
         #expect(try StorageBoundaryTests.grant(of: "c1", in: ledger) == Money.yuan(4_200))
     }
+
+    /// A refused batch folded its enrolment into the warm history it was handed. Handed back as it
+    /// was, that history would hold the enrolment twice and refuse it, sent again, as a second one
+    /// for the year: the refused run must hand back only the histories it did not touch.
+    @Test func aRefusedBatchLeavesNoFactInTheWarmHistories() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: StorageBoundaryTests.person)
+        let enrolment = Line.enrolled("P1", year: 2025, on: "2024-11-15")
+        #expect(throws: LedgerError.self) {
+            try ledger.append(lines: [enrolment, Line.reversed("P1", "no-such-claim", on: "2024-11-16")])
+        }
+        let summary = try ledger.append(lines: [enrolment])
+        #expect(summary.appended == 1)
+        #expect(try ledger.decisionEvents().contains { $0.event.type == .contributionSubsidized && $0.event.integer(.insuranceYear) == 2025 })
+    }
 }

@@ -141,7 +141,7 @@ extension Ledger {
         }
     }
 
-    /// One run of ``append(_:clock:expectedVersions:reportingVersionsOf:progress:)`` in its transaction.
+    /// One run of ``append(pieces:lines:clock:expectedVersions:reportingVersionsOf:progress:)`` in its transaction.
     private func appendRun(
         _ appender: inout Appender, pieces: (Int) throws -> [Submission]?, lines: Int, expectedVersions: [String: UInt32],
         reported: Set<String>, progress: ((Int, Int) -> Void)?, in transaction: Transaction
@@ -244,7 +244,7 @@ struct Appender {
     static let countSlots = 64
 
     /// - Parameter warm: the histories the last committed append left (``Ledger/warmHistories``),
-    ///   used when they are of this head; the engine folds into its own copy.
+    ///   used when they are of this head; the engine folds into them in place.
     /// - Parameter raisingToHead: record at the head's time when `recordedAt` is earlier, instead
     ///   of refusing; only for what the ledger writes of itself on a live clock (access records).
     init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: WarmHistories? = nil, raisingToHead: Bool = false) throws {

@@ -58,6 +58,31 @@ import Testing
         #expect(try ledger.verify().isClean)
     }
 
+    /// A stored accumulator that is not what the log projects: replay --verify names its
+    /// person-year and the two digests differ; a rebuild puts it right.
+    @Test func replayFindsAnAccumulatorThatDiffersFromTheLog() throws {
+        let ledger = try city()
+        #expect(try ledger.replayVerify().isClean)
+        let tampered = try ledger.environment.write { transaction -> String in
+            let database = try ledger.liveAccumulators(in: transaction)
+            let (key, accumulator) = try transaction.withCursor(database) { cursor in
+                let entry = try #require(try cursor.first())
+                return (Array(entry.key), try #require(Accumulator(encoded: entry.value)))
+            }
+            var changed = accumulator
+            changed.totalCost += Money(fen: 1)
+            try transaction.put(database, key: key, value: changed.encoded)
+            return "\(accumulator.person) \(accumulator.year)"
+        }
+        let replay = try ledger.replayVerify()
+        #expect(!replay.isClean)
+        #expect(replay.projectionDifferences == [tampered])
+        #expect(replay.storedDigest != replay.rebuiltDigest)
+        #expect(replay.decisionProblems.isEmpty && replay.chain.isClean)
+        _ = try ledger.rebuildProjections()
+        #expect(try ledger.replayVerify().isClean)
+    }
+
     @Test func aRebuildGivesTheSameAccumulatorsByteForByte() throws {
         let ledger = try city()
         let before = try encoded(ledger)

@@ -10,8 +10,11 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Append a batch of interchange lines (JSON Lines), all or nothing.",
         discussion: """
-            The batch is checked whole first. One bad line and nothing is written: every bad line is \
-            listed with its line number, field and reason, and the exit code is 1. A line whose source \
+            The batch is one transaction. One bad line and nothing is written: every bad line is \
+            listed with its line number, field and reason, and the exit code is 1. Into a ledger that \
+            exists, lines are checked on a second core while the lines before them are appended; a \
+            batch that would make a new ledger is checked whole before the ledger is made, so a refused \
+            one leaves none behind. A line whose source \
             (system, key) the ledger already holds with the same content is a duplicate and a no-op; \
             with other content it is a conflict and refuses the batch.
 

@@ -42,7 +42,8 @@ public final class Ledger: @unchecked Sendable {
     /// The decision engine's folded histories as of the head a committed append left, handed to the
     /// next append so it does not fold again, from the log, every person it touches. Valid only for
     /// exactly that head: any other writer (a server's access record, another process) moves the
-    /// head and so retires them, and a transaction that fails never hands its histories back.
+    /// head and so retires them. A transaction that fails hands back only the histories it did not
+    /// touch (``DecisionEngine/takeUntouchedHistories()``).
     let warmHistories = LockedValue<WarmHistories?>(nil)
     /// Whether a claim after the last of its year is decided from the year's totals
     /// (``Adjudicator/adjudicateLatest(_:history:parameters:)``) instead of the whole year again.

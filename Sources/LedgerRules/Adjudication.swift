@@ -134,7 +134,8 @@ public enum Adjudicator {
     /// settlement order from B and the granted total before them (§ 6), subsidies do not read claims
     /// (§ 4). So it is decided alone, from the totals the last adjudication left. A year with an
     /// application for tilted assistance is adjudicated whole (§ 7 reads every claim of the year).
-    /// `adjudicate` gives the same decisions; `DecisionEngineTests` holds the two to that.
+    /// `adjudicate` gives the same decisions; `IncrementalDecisionTests` holds the two to that, and
+    /// `IncrementalTests` works each case by hand.
     public static func adjudicateLatest(_ claim: Claim, history: PersonHistory, parameters: ParameterSet) -> YearAdjudication? {
         let year = claim.year
         guard let totals = history.totals[year], totals.facts == history.facts - 1,

@@ -76,10 +76,10 @@ struct ImportCommand: ParsableCommand {
         var pieces: BatchPieces?
         let ledgerExists = access(try global.ledgerPath() + "/data.mdb", F_OK) == 0
         if format == .interchange && ledgerExists {
+            // The ledger exists, so its creation time is not needed: the first piece is not waited for.
             let batch = BatchPieces(input)
             pieces = batch
             lineCount = batch.lines
-            do { submissions = try batch.piece(0) ?? [] } catch { try refuse(error.problems, lines: batch.lines) }
         } else if format == .platform {
             // Messages name persons by ID number: the ledger must exist and be read first.
             let batch: PlatformMessages.Batch

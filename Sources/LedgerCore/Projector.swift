@@ -82,6 +82,9 @@ struct ChunkAccumulatorStore: AccumulatorStore {
     var database: DatabaseAccumulatorStore
     /// Every key read or written in this chunk: its accumulator, or nil when removed. All are written back.
     private var cache: [AccumulatorKey: Accumulator?] = [:]
+    /// The lowest and highest year of a key in `cache`, so that one person's keys are found by
+    /// probing those few years rather than by walking every accumulator of the chunk.
+    private var years: ClosedRange<UInt16>?
 
     init(_ database: DatabaseAccumulatorStore) { self.database = database }
 
@@ -90,9 +93,20 @@ struct ChunkAccumulatorStore: AccumulatorStore {
         return try database.accumulator(key)
     }
 
-    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws { cache[key] = .some(accumulator) }
+    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
+        cache[key] = .some(accumulator)
+        cover(key.year)
+    }
 
-    mutating func remove(_ key: AccumulatorKey) throws { cache[key] = .some(nil) }
+    mutating func remove(_ key: AccumulatorKey) throws {
+        cache[key] = .some(nil)
+        cover(key.year)
+    }
+
+    private mutating func cover(_ year: UInt16) {
+        if let years, years.contains(year) { return }
+        years = years.map { min($0.lowerBound, year)...max($0.upperBound, year) } ?? year...year
+    }
 
     /// In place in the chunk's cache: the accumulator's arrays are changed, not copied, per event.
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
@@ -102,13 +116,16 @@ struct ChunkAccumulatorStore: AccumulatorStore {
         }
         var accumulator = try database.accumulator(key) ?? make()
         change(&accumulator)
-        cache[key] = .some(accumulator)
+        try store(accumulator, at: key)
     }
 
     func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
         var keys = Set(try database.keys(ofPerson: number))
-        for (key, value) in cache where key.person == number {
-            if value != nil { keys.insert(key) } else { keys.remove(key) }
+        guard let years else { return keys.sorted() }
+        for year in years {
+            let key = AccumulatorKey(person: number, year: Int(year))
+            guard let index = cache.index(forKey: key) else { continue }
+            if cache.values[index] != nil { keys.insert(key) } else { keys.remove(key) }
         }
         return keys.sorted()
     }
@@ -123,6 +140,7 @@ struct ChunkAccumulatorStore: AccumulatorStore {
             }
         }
         cache.removeAll(keepingCapacity: true)
+        years = nil
     }
 }
 

@@ -33,6 +33,30 @@ import Testing
         }
     }
 
+    /// A merge moves every year of the merged person: those in the database, those only in the
+    /// chunk's memory, and not those the chunk has removed.
+    @Test func aChunkStoreFindsAPersonsYearsInTheDatabaseAndInItsMemory() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        func key(_ person: UInt32, _ year: Int) -> AccumulatorKey { AccumulatorKey(person: person, year: year) }
+        try ledger.environment.write { transaction in
+            var stored = DatabaseAccumulatorStore(transaction: transaction, database: try ledger.liveAccumulators(in: transaction))
+            for (person, year) in [(7, 2021), (7, 2022), (8, 2022)] as [(UInt32, Int)] {
+                try stored.store(Accumulator(person: "p\(person)", year: year), at: key(person, year))
+            }
+            var chunk = ChunkAccumulatorStore(stored)
+            try chunk.remove(key(7, 2021))
+            try chunk.store(Accumulator(person: "p7", year: 2025), at: key(7, 2025))
+            try chunk.update(key(9, 2019), make: { Accumulator(person: "p9", year: 2019) }) { $0.claims += 1 }
+            #expect(try chunk.keys(ofPerson: 7) == [key(7, 2022), key(7, 2025)])
+            #expect(try chunk.keys(ofPerson: 8) == [key(8, 2022)])
+            #expect(try chunk.keys(ofPerson: 9) == [key(9, 2019)])
+            #expect(try chunk.keys(ofPerson: 10) == [])
+            try chunk.flush()
+            #expect(try chunk.keys(ofPerson: 7) == [key(7, 2022), key(7, 2025)])
+            #expect(try chunk.accumulator(key(9, 2019))?.claims == 1)
+        }
+    }
+
     /// A rebuild whose writes fill the map: the map grows, each chunk that failed is done again from
     /// the last committed checkpoint, and the rebuilt projection is the old one byte for byte.
     @Test func aRebuildThatFillsTheMapRebuildsEveryChunk() throws {

@@ -110,10 +110,17 @@ struct ChunkAccumulatorStore: AccumulatorStore {
 
     /// In place in the chunk's cache: the accumulator's arrays are changed, not copied, per event.
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
-        if let index = cache.index(forKey: key), cache.values[index] != nil {
-            change(&cache.values[index]!)
-            return
+        // Through the dictionary's in-place accessor: reading `cache.values[index]` to test it
+        // would copy the accumulator.
+        func changeIfPresent(_ slot: inout Accumulator?) -> Bool {
+            switch slot {
+            case .none: return false
+            case .some:
+                change(&slot!)
+                return true
+            }
         }
+        if let index = cache.index(forKey: key), changeIfPresent(&cache.values[index]) { return }
         var accumulator = try database.accumulator(key) ?? make()
         change(&accumulator)
         try store(accumulator, at: key)

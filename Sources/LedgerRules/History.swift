@@ -91,18 +91,16 @@ public struct PersonHistory: Sendable {
     public private(set) var region: Int64?
     public private(set) var identities: [IdentityInterval] = []
     public private(set) var enrollments: [Enrollment] = []
-    public private(set) var claims: [String: Claim] = [:]
+    public private(set) var claims = SmallMap<String, Claim>()
     public private(set) var applications: [Application] = []
-    public private(set) var paid: [Int: Money] = [:]
-    public private(set) var refunded: [Int: Money] = [:]
-    public private(set) var decisions: [Subject: RecordedDecision] = [:]
-    /// The years this person has facts in.
-    public private(set) var years: Set<Int> = []
+    public private(set) var decisions = SmallMap<Subject, RecordedDecision>()
+    /// The years this person has facts in, ascending.
+    public private(set) var years: [Int] = []
     public private(set) var lastSequence: UInt64 = 0
     /// Facts folded so far (every event but decisions and access records).
     public private(set) var facts = 0
     /// What the last adjudication of each year left, for deciding a next claim incrementally.
-    public private(set) var totals: [Int: YearTotals] = [:]
+    public private(set) var totals = SmallMap<Int, YearTotals>()
 
     public init(person: String) { self.person = person }
 
@@ -135,28 +133,29 @@ public struct PersonHistory: Sendable {
             enrollments.append(Enrollment(insuranceYear: Int(year), enrolledOn: on, channel: channel,
                                           exemption: event.word(.exemption, Exemption.self), region: event.integer(.region) ?? 0,
                                           sequence: sequence, isOwn: event.person == person))
-            years.insert(Int(year))
-        case .contributionPaid:
-            if let year = event.integer(.insuranceYear), let amount = event.money(.amount) { paid[Int(year), default: .zero] += amount }
-        case .contributionRefunded:
-            if let year = event.integer(.insuranceYear), let amount = event.money(.amount) { refunded[Int(year), default: .zero] += amount }
+            insertYear(Int(year))
         case .settlementRecorded:
             // The codec refuses a settlement without any of the fields a Claim needs (docs/FORMAT.md
             // § Event types): only an event built in memory by hand can fail here.
             guard let claim = Claim(event, sequence: sequence) else { return }
             claims[claim.id] = claim
-            years.insert(claim.year)
+            insertYear(claim.year)
         case .settlementReversed:
             if let id = event.text(.claim) { claims[id]?.reversal = sequence }
         case .assistanceApplied:
             guard let year = event.integer(.year), let on = event.date(.appliedOn) else { return }
             applications.append(Application(year: Int(year), appliedOn: on, sequence: sequence))
-            years.insert(Int(year))
+            insertYear(Int(year))
         case .contributionSubsidized, .assistanceGranted, .tiltedGranted, .assistanceAdjusted:
             recordDecision(event, sequence: sequence)
-        case .personMerged, .regionRegistered, .policyPublished, .accessRecorded:
+        case .contributionPaid, .contributionRefunded, .personMerged, .regionRegistered, .policyPublished, .accessRecorded:
             break
         }
+    }
+
+    private mutating func insertYear(_ year: Int) {
+        guard let at = years.lastIndex(where: { $0 <= year }) else { return years.insert(year, at: 0) }
+        if years[at] != year { years.insert(year, at: at + 1) }
     }
 
     private mutating func recordDecision(_ event: Event, sequence: UInt64) {
@@ -221,5 +220,56 @@ extension Claim {
         self.init(id: id, kind: kind, disease: event.word(.disease, Disease.self), hospital: event.text(.hospital) ?? "",
                   settledOn: settled, totalCost: total, inListCost: inList, basicPaid: basic, criticalPaid: critical,
                   sequence: sequence, reversal: nil)
+    }
+}
+
+/// A map for the few entries one person holds (claims, decisions, years' totals): entries in the
+/// order they were first set, found by a scan while few and through a hash index beyond
+/// ``indexedFrom``. A person's history is held for every warm person, so this keeps one small array
+/// where a dictionary would keep a hash table at least half empty, and stays linear-time for the
+/// rare person with hundreds of claims.
+public struct SmallMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private var entries: [(key: Key, value: Value)] = []
+    /// Position of each key in `entries`, kept once there are ``indexedFrom`` entries.
+    private var index: [Key: Int]?
+
+    /// The count of entries from which keys are found through a hash index.
+    public static var indexedFrom: Int { 16 }
+
+    public init() {}
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    /// The values, in the order their keys were first set.
+    public var values: [Value] { entries.map(\.value) }
+    /// The keys, in the order they were first set.
+    public var keys: [Key] { entries.map(\.key) }
+
+    private func position(of key: Key) -> Int? {
+        if let index { return index[key] }
+        return entries.firstIndex { $0.key == key }
+    }
+
+    public subscript(key: Key) -> Value? {
+        get { position(of: key).map { entries[$0].value } }
+        set {
+            switch (position(of: key), newValue) {
+            case (let at?, let value?):
+                entries[at].value = value
+            case (nil, let value?):
+                entries.append((key, value))
+                if index != nil {
+                    index?[key] = entries.count - 1
+                } else if entries.count >= SmallMap.indexedFrom {
+                    index = Dictionary(uniqueKeysWithValues: entries.indices.map { (entries[$0].key, $0) })
+                }
+            case (let at?, nil):
+                entries.remove(at: at)
+                index = entries.count >= SmallMap.indexedFrom
+                    ? Dictionary(uniqueKeysWithValues: entries.indices.map { (entries[$0].key, $0) }) : nil
+            case (nil, nil):
+                break
+            }
+        }
     }
 }

@@ -14,6 +14,39 @@ public enum Varints {
         return writer.bytes
     }
 
+    /// Appends `number` as a zigzag varint.
+    public static func append(_ number: Int64, to bytes: inout [UInt8]) { appendRaw(EventCodec.zigzag(number), to: &bytes) }
+
+    /// Appends `text` length-prefixed, as ``encode(text:)`` writes it.
+    public static func append(text: String, to bytes: inout [UInt8]) {
+        appendRaw(UInt64(text.utf8.count), to: &bytes)
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    private static func appendRaw(_ value: UInt64, to bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    /// Reads zigzag varints one at a time, without collecting them.
+    public struct Reader {
+        private var reader: WireReader
+
+        public init(_ bytes: UnsafeRawBufferPointer) { reader = WireReader(bytes: bytes) }
+
+        public var isAtEnd: Bool { reader.isAtEnd }
+
+        /// The next number, or nil at the end or at a malformed varint.
+        public mutating func next() -> Int64? {
+            guard !reader.isAtEnd, let value = try? reader.varint() else { return nil }
+            return EventCodec.unzigzag(value)
+        }
+    }
+
     public static func decode(_ bytes: UnsafeRawBufferPointer) -> [Int64]? {
         var reader = WireReader(bytes: bytes)
         var numbers: [Int64] = []

@@ -10,16 +10,16 @@ public struct Accumulator: Hashable, Sendable {
     public var assistanceGranted = Money.zero
     public var tiltedGranted = Money.zero
     /// Index 0 inpatient, 1 outpatient special chronic.
-    public var inListCost = [Money.zero, Money.zero]
-    public var basicPaid = [Money.zero, Money.zero]
-    public var criticalPaid = [Money.zero, Money.zero]
-    public var assistancePaid = [Money.zero, Money.zero]
+    public var inListCost = ByKind()
+    public var basicPaid = ByKind()
+    public var criticalPaid = ByKind()
+    public var assistancePaid = ByKind()
     /// Over every claim of the year, ordinary outpatient included.
     public var totalCost = Money.zero
     public var basicPaidAll = Money.zero
     public var criticalPaidAll = Money.zero
     /// The change of personal burden in each month, January first.
-    public var monthlyBurden = Array(repeating: Money.zero, count: 12)
+    public var monthlyBurden = Months()
     public var claims = 0
     public var applications = 0
     /// Gap to the tilted targets left by the latest tilted decision (referral to social assistance).
@@ -164,25 +164,49 @@ extension Accumulator {
     /// The stored form: the person id, then every figure as a zigzag varint in a fixed order
     /// (docs/FORMAT.md § Projections).
     public var encoded: [UInt8] {
-        var numbers: [Int64] = [Int64(year), assistanceBase.fen, assistanceGranted.fen, tiltedGranted.fen]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(person.utf8.count + 1 + Accumulator.encodedCount * 3)
+        Varints.append(text: person, to: &bytes)
+        func put(_ number: Int64) { Varints.append(number, to: &bytes) }
+        put(Int64(year))
+        put(assistanceBase.fen)
+        put(assistanceGranted.fen)
+        put(tiltedGranted.fen)
         for index in 0..<2 {
-            numbers += [inListCost[index].fen, basicPaid[index].fen, criticalPaid[index].fen, assistancePaid[index].fen]
+            put(inListCost[index].fen)
+            put(basicPaid[index].fen)
+            put(criticalPaid[index].fen)
+            put(assistancePaid[index].fen)
         }
-        numbers += [totalCost.fen, basicPaidAll.fen, criticalPaidAll.fen]
-        numbers += monthlyBurden.map(\.fen)
-        numbers += [Int64(claims), Int64(applications), tiltedShortfall.fen, contributionStandard?.fen ?? -1,
-                    contributionSubsidy.fen, contributionPaid.fen, contributionRefunded.fen]
-        return Varints.encode(text: person) + Varints.encode(numbers)
+        put(totalCost.fen)
+        put(basicPaidAll.fen)
+        put(criticalPaidAll.fen)
+        for month in 0..<12 { put(monthlyBurden[month].fen) }
+        put(Int64(claims))
+        put(Int64(applications))
+        put(tiltedShortfall.fen)
+        put(contributionStandard?.fen ?? -1)
+        put(contributionSubsidy.fen)
+        put(contributionPaid.fen)
+        put(contributionRefunded.fen)
+        return bytes
     }
 
     static let encodedCount = 4 + 8 + 3 + 12 + 7
 
+    /// The accumulator `encoded` wrote, or nil for anything else: a malformed varint, or other
+    /// than exactly ``encodedCount`` numbers after the person.
     public init?(encoded bytes: UnsafeRawBufferPointer) {
-        guard let (person, rest) = Varints.decodeText(bytes), let numbers = Varints.decode(rest),
-            numbers.count == Accumulator.encodedCount
-        else { return nil }
-        var iterator = numbers.makeIterator()
-        func next() -> Int64 { iterator.next() ?? 0 }
+        guard let (person, rest) = Varints.decodeText(bytes) else { return nil }
+        var reader = Varints.Reader(rest)
+        var complete = true
+        func next() -> Int64 {
+            guard let number = reader.next() else {
+                complete = false
+                return 0
+            }
+            return number
+        }
         func money() -> Money { Money(fen: next()) }
         self.init(person: person, year: Int(next()))
         assistanceBase = money()
@@ -206,5 +230,51 @@ extension Accumulator {
         contributionSubsidy = money()
         contributionPaid = money()
         contributionRefunded = money()
+        guard complete, reader.isAtEnd else { return nil }
+    }
+}
+
+/// A figure for each kind of qualifying claim: index 0 inpatient, 1 outpatient special chronic.
+/// Held inline, so an accumulator is one value with no arrays to allocate.
+public struct ByKind: Hashable, Sendable, ExpressibleByArrayLiteral {
+    public var inpatient = Money.zero
+    public var outpatientSpecialChronic = Money.zero
+
+    public init() {}
+
+    /// Exactly two figures: inpatient, then outpatient special chronic.
+    public init(arrayLiteral elements: Money...) {
+        precondition(elements.count == 2, "a figure for each of the two kinds")
+        inpatient = elements[0]
+        outpatientSpecialChronic = elements[1]
+    }
+
+    public subscript(index: Int) -> Money {
+        get { index == 0 ? inpatient : outpatientSpecialChronic }
+        set {
+            precondition(index == 0 || index == 1, "kind index \(index)")
+            if index == 0 { inpatient = newValue } else { outpatientSpecialChronic = newValue }
+        }
+    }
+}
+
+/// A figure for each month of the year, January first, held inline.
+public struct Months: Hashable, Sendable, RandomAccessCollection, MutableCollection {
+    private var storage = InlineArray<12, Money>(repeating: .zero)
+
+    public init() {}
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { 12 }
+
+    public subscript(month: Int) -> Money {
+        get { storage[month] }
+        set { storage[month] = newValue }
+    }
+
+    public static func == (lhs: Months, rhs: Months) -> Bool { lhs.elementsEqual(rhs) }
+
+    public func hash(into hasher: inout Hasher) {
+        for month in 0..<12 { hasher.combine(storage[month]) }
     }
 }

@@ -163,7 +163,7 @@ import Testing
         monthly[4] = yuan("2400.16")
         monthly[7] = yuan("38050.39")
         monthly[8] = -yuan("19900.39")
-        #expect(accumulator.monthlyBurden == monthly)
+        #expect(Array(accumulator.monthlyBurden) == monthly)
         #expect(accumulator.cumulativeBurden[11] == yuan("24600.16"))
         #expect(accumulator.claims == 4)
         #expect(accumulator.applications == 1)
@@ -219,5 +219,37 @@ import Testing
         #expect(edited.contributionOwed == yuan("0.01"), "400 − 120 − 280 + 0.01")
         let truncated = Array(accumulators[0].encoded.dropLast())
         #expect(truncated.withUnsafeBytes { Accumulator(encoded: $0) } == nil)
+        let longer = accumulators[0].encoded + Varints.encode([0])
+        #expect(longer.withUnsafeBytes { Accumulator(encoded: $0) } == nil, "one number more than the layout holds")
+        let unterminated = accumulators[0].encoded + [0x80]
+        #expect(unterminated.withUnsafeBytes { Accumulator(encoded: $0) } == nil, "a varint cut short")
+    }
+
+    /// The stored layout (docs/FORMAT.md § Projections): the person as length-prefixed text, then
+    /// 34 zigzag varints in a fixed order. Pinned number by number, so that a change of the in-memory
+    /// form cannot move a stored byte.
+    @Test func accumulatorStoredLayout() {
+        var accumulator = Accumulator(person: "P7", year: 2024)
+        accumulator.assistanceBase = Money(fen: 1)
+        accumulator.assistanceGranted = Money(fen: 2)
+        accumulator.tiltedGranted = Money(fen: 3)
+        accumulator.inListCost = [Money(fen: 4), Money(fen: 8)]
+        accumulator.basicPaid = [Money(fen: 5), Money(fen: 9)]
+        accumulator.criticalPaid = [Money(fen: 6), Money(fen: 10)]
+        accumulator.assistancePaid = [Money(fen: 7), Money(fen: 11)]
+        accumulator.totalCost = Money(fen: 12)
+        accumulator.basicPaidAll = Money(fen: 13)
+        accumulator.criticalPaidAll = Money(fen: 14)
+        for month in 0..<12 { accumulator.monthlyBurden[month] = Money(fen: Int64(15 + month)) }
+        accumulator.monthlyBurden[11] = Money(fen: -26)
+        accumulator.claims = 27
+        accumulator.applications = 28
+        accumulator.tiltedShortfall = Money(fen: 29)
+        accumulator.contributionSubsidy = Money(fen: 31)
+        accumulator.contributionPaid = Money(fen: 32)
+        accumulator.contributionRefunded = Money(fen: 33)
+        let numbers: [Int64] = [2024, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                                15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -26, 27, 28, 29, -1, 31, 32, 33]
+        #expect(accumulator.encoded == [2, UInt8(ascii: "P"), UInt8(ascii: "7")] + Varints.encode(numbers))
     }
 }

@@ -103,10 +103,7 @@ struct ChunkAccumulatorStore: AccumulatorStore {
         cover(key.year)
     }
 
-    private mutating func cover(_ year: UInt16) {
-        if let years, years.contains(year) { return }
-        years = years.map { min($0.lowerBound, year)...max($0.upperBound, year) } ?? year...year
-    }
+    private mutating func cover(_ year: UInt16) { years = years.covering(year) }
 
     /// In place in the chunk's cache: the accumulator's arrays are changed, not copied, per event.
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
@@ -153,18 +150,40 @@ struct ChunkAccumulatorStore: AccumulatorStore {
 
 /// Accumulators in memory, for `replay` into scratch space.
 struct MemoryAccumulatorStore: AccumulatorStore {
-    var byKey: [AccumulatorKey: Accumulator] = [:]
+    private(set) var byKey: [AccumulatorKey: Accumulator] = [:]
+    /// The lowest and highest year ever stored, so that one person's keys are found by probing
+    /// those few years rather than by walking every accumulator (a merge in a replay of a city).
+    private var years: ClosedRange<UInt16>?
 
     /// By stored key bytes, as the live database holds them.
     var accumulators: [[UInt8]: Accumulator] { Dictionary(uniqueKeysWithValues: byKey.map { ($0.key.bytes, $0.value) }) }
 
     func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { byKey[key] }
-    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws { byKey[key] = accumulator }
+
+    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
+        byKey[key] = accumulator
+        years = years.covering(key.year)
+    }
+
     mutating func remove(_ key: AccumulatorKey) throws { byKey[key] = nil }
+
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
         change(&byKey[key, default: make()])
+        years = years.covering(key.year)
     }
-    func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] { byKey.keys.filter { $0.person == number }.sorted() }
+
+    func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
+        guard let years else { return [] }
+        return years.map { AccumulatorKey(person: number, year: Int($0)) }.filter { byKey.index(forKey: $0) != nil }
+    }
+}
+
+extension Optional where Wrapped == ClosedRange<UInt16> {
+    /// The range widened to hold `year`; the range of `year` alone when there is none yet.
+    func covering(_ year: UInt16) -> ClosedRange<UInt16> {
+        guard let range = self else { return year...year }
+        return range.contains(year) ? range : Swift.min(range.lowerBound, year)...Swift.max(range.upperBound, year)
+    }
 }
 
 /// What the projection reads of the log, so a rebuild decodes no more than that.

@@ -57,6 +57,21 @@ import Testing
         }
     }
 
+    /// The same for replay's memory store: a person's years in order, not another's, not one removed.
+    @Test func aMemoryStoreFindsAPersonsYears() throws {
+        func key(_ person: UInt32, _ year: Int) -> AccumulatorKey { AccumulatorKey(person: person, year: year) }
+        var store = MemoryAccumulatorStore()
+        #expect(try store.keys(ofPerson: 7) == [])
+        try store.store(Accumulator(person: "p7", year: 2024), at: key(7, 2024))
+        try store.update(key(7, 2019), make: { Accumulator(person: "p7", year: 2019) }) { $0.claims += 1 }
+        try store.store(Accumulator(person: "p8", year: 2021), at: key(8, 2021))
+        try store.store(Accumulator(person: "p7", year: 2022), at: key(7, 2022))
+        try store.remove(key(7, 2022))
+        #expect(try store.keys(ofPerson: 7) == [key(7, 2019), key(7, 2024)])
+        #expect(try store.keys(ofPerson: 8) == [key(8, 2021)])
+        #expect(try store.keys(ofPerson: 9) == [])
+    }
+
     /// A rebuild whose writes fill the map: the map grows, each chunk that failed is done again from
     /// the last committed checkpoint, and the rebuilt projection is the old one byte for byte.
     @Test func aRebuildThatFillsTheMapRebuildsEveryChunk() throws {

@@ -21,6 +21,12 @@ struct AccumulatorKey: Hashable, Comparable, Sendable {
 
     var bytes: [UInt8] { Keys.bigEndian(person) + Keys.bigEndian(year) }
 
+    /// The 6 stored bytes, without allocating them.
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let stored = (person.bigEndian, year.bigEndian)
+        return try withUnsafeBytes(of: stored) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(6))) }
+    }
+
     static func < (lhs: AccumulatorKey, rhs: AccumulatorKey) -> Bool { (lhs.person, lhs.year) < (rhs.person, rhs.year) }
 }
 

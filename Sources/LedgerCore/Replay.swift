@@ -86,21 +86,57 @@ extension Ledger {
             case .failure(let error)?: throw error
             case nil: preconditionFailure("the chain check has finished")
             }
-            Ledger.compare(stored: try storedAccumulators(in: transaction), rebuilt: projector.store.accumulators, into: &report)
+            try compare(storedIn: transaction, rebuilt: projector.store.byKey, into: &report)
         }
         return report
     }
 
     /// The digests of the stored and the re-projected accumulators, and the person-years where they
-    /// differ (the first 1 000).
-    static func compare(stored: [[UInt8]: Accumulator], rebuilt: [[UInt8]: Accumulator], into report: inout ReplayReport) {
-        report.storedDigest = Ledger.digest(stored)
-        report.rebuiltDigest = Ledger.digest(rebuilt)
-        for key in Set(stored.keys).union(rebuilt.keys).sorted(by: { $0.lexicographicallyPrecedes($1) }) where stored[key] != rebuilt[key] {
-            let accumulator = stored[key] ?? rebuilt[key]
-            report.projectionDifferences.append("\(accumulator?.person ?? "?") \(accumulator?.year ?? 0)")
-            if report.projectionDifferences.count >= 1000 { break }
+    /// differ (the first 1 000), in one walk in key order: the stored ones as the cursor gives them,
+    /// the rebuilt ones sorted by ``AccumulatorKey``, whose big-endian bytes sort as the stored keys do.
+    func compare(storedIn transaction: Transaction, rebuilt: [AccumulatorKey: Accumulator], into report: inout ReplayReport) throws {
+        let database = try liveAccumulators(in: transaction)
+        let rebuilt = rebuilt.sorted { $0.key < $1.key }
+        var storedDigest = AccumulatorDigest()
+        var rebuiltDigest = AccumulatorDigest()
+        func differ(_ accumulator: Accumulator) {
+            if report.projectionDifferences.count < 1000 {
+                report.projectionDifferences.append("\(accumulator.person) \(accumulator.year)")
+            }
         }
+        var next = 0
+        try transaction.withCursor(database) { cursor in
+            var entry = try cursor.first()
+            while let current = entry {
+                guard let accumulator = Accumulator(encoded: current.value) else {
+                    throw LedgerError.damaged(sequence: nil, reason: "an accumulator in \(database.name) does not decode")
+                }
+                storedDigest.add(key: current.key, value: accumulator.encoded)
+                // Rebuilt person-years the store lacks come before this key; a stored key of
+                // another length matches none of them.
+                let key = AccumulatorKey(current.key)
+                while next < rebuilt.count, key.map({ rebuilt[next].key < $0 }) ?? rebuilt[next].key.bytes.lexicographicallyPrecedes(current.key) {
+                    rebuiltDigest.add(rebuilt[next].key, rebuilt[next].value)
+                    differ(rebuilt[next].value)
+                    next += 1
+                }
+                if next < rebuilt.count, rebuilt[next].key == key {
+                    rebuiltDigest.add(rebuilt[next].key, rebuilt[next].value)
+                    if rebuilt[next].value != accumulator { differ(accumulator) }
+                    next += 1
+                } else {
+                    differ(accumulator)
+                }
+                entry = try cursor.next()
+            }
+        }
+        while next < rebuilt.count {
+            rebuiltDigest.add(rebuilt[next].key, rebuilt[next].value)
+            differ(rebuilt[next].value)
+            next += 1
+        }
+        report.storedDigest = storedDigest.hex
+        report.rebuiltDigest = rebuiltDigest.hex
     }
 
     static func differences(_ lhs: Event, _ rhs: Event) -> String {
@@ -111,32 +147,6 @@ extension Ledger {
             let expected = rhs[field].map { Interchange.text(of: $0, field: field) } ?? "absent"
             return "\(field.jsonName) (\(expected) expected)"
         }.joined(separator: ", ")
-    }
-
-    /// SHA-256 over the accumulators in key order: key ‖ encoded value, each length-prefixed.
-    static func digest(_ accumulators: [[UInt8]: Accumulator]) -> String {
-        var hasher = SHA256()
-        for key in accumulators.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            guard let value = accumulators[key]?.encoded else { continue }
-            hasher.update(data: Varints.encode([Int64(key.count)]) + key + Varints.encode([Int64(value.count)]) + value)
-        }
-        return hexString(hasher.finalize())
-    }
-
-    func storedAccumulators(in transaction: Transaction) throws -> [[UInt8]: Accumulator] {
-        let database = try liveAccumulators(in: transaction)
-        var result: [[UInt8]: Accumulator] = [:]
-        try transaction.withCursor(database) { cursor in
-            var entry = try cursor.first()
-            while let current = entry {
-                guard let accumulator = Accumulator(encoded: current.value) else {
-                    throw LedgerError.damaged(sequence: nil, reason: "an accumulator in \(database.name) does not decode")
-                }
-                result[Array(current.key)] = accumulator
-                entry = try cursor.next()
-            }
-        }
-        return result
     }
 
     /// The accumulators as they stood at sequence `limit`, rebuilt in memory from the log.
@@ -154,4 +164,25 @@ extension Ledger {
         }
     }
 
+}
+
+/// SHA-256 over accumulators in key order: key ‖ encoded value, each length-prefixed (docs/FORMAT.md).
+struct AccumulatorDigest {
+    private var hasher = SHA256()
+    private var buffer: [UInt8] = []
+
+    mutating func add(_ key: AccumulatorKey, _ accumulator: Accumulator) {
+        key.withBytes { add(key: $0, value: accumulator.encoded) }
+    }
+
+    mutating func add(key: UnsafeRawBufferPointer, value: [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        Varints.append(Int64(key.count), to: &buffer)
+        buffer.append(contentsOf: key)
+        Varints.append(Int64(value.count), to: &buffer)
+        buffer.append(contentsOf: value)
+        hasher.update(data: buffer)
+    }
+
+    var hex: String { hexString(hasher.finalize()) }
 }

@@ -72,6 +72,14 @@ import Testing
         #expect(try store.keys(ofPerson: 9) == [])
     }
 
+    /// The key written without allocating is the stored key, and sorts as the stored bytes do.
+    @Test func anAccumulatorKeyIsItsStoredBytes() {
+        let keys = [(1, 2024), (0x0102_0304, 2025), (0xFFFF_FFFF, 9999), (255, 1), (256, 1)]
+            .map { AccumulatorKey(person: UInt32($0.0), year: $0.1) }
+        for key in keys { #expect(key.withBytes { Array($0) } == key.bytes) }
+        #expect(keys.sorted().map(\.bytes) == keys.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
     /// A rebuild whose writes fill the map: the map grows, each chunk that failed is done again from
     /// the last committed checkpoint, and the rebuilt projection is the old one byte for byte.
     @Test func aRebuildThatFillsTheMapRebuildsEveryChunk() throws {

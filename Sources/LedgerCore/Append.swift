@@ -173,6 +173,16 @@ extension Ledger {
     }
 
     /// Appends events to one person's stream if, and only if, it is still at `expectedVersion`.
+    /// Appends a batch checked piece by piece on another core (``BatchPieces``), all or nothing:
+    /// a bad line anywhere in it refuses the whole batch with every problem, and nothing is written.
+    public func append(
+        _ batch: BatchPieces, clock: () -> Timestamp, progress: ((Int, Int) -> Void)? = nil
+    ) throws(LedgerError) -> AppendSummary {
+        try append(pieces: { index in
+            do throws(BatchRefused) { return try batch.piece(index) } catch { throw LedgerError.refused(error.problems) }
+        }, lines: batch.submissionCount, clock: clock, progress: progress)
+    }
+
     public func append(
         to person: String, expectedVersion: UInt32, events: [Event], recordedAt: Timestamp
     ) throws(LedgerError) -> AppendSummary {

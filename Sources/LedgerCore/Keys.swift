@@ -3,11 +3,9 @@ import LedgerModel
 /// Big-endian integers and the key layouts of the ledger's databases (docs/FORMAT.md § Databases).
 enum Keys {
     // Keys are built on every write: each builder makes one array, sized once, and nothing else.
-    static func bigEndian(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
-
-    static func bigEndian(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
-
-    static func bigEndian(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(truncatingIfNeeded: value)] }
+    static func bigEndian<Integer: FixedWidthInteger>(_ value: Integer) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
 
     /// Two big-endian integers side by side, in one array.
     static func bigEndian<A: FixedWidthInteger, B: FixedWidthInteger>(_ first: A, _ second: B) -> [UInt8] {

@@ -70,7 +70,7 @@ extension Interchange {
 /// ```
 public final class BatchPieces: @unchecked Sendable {
     // @unchecked Sendable: `results` is behind its mutex; each piece's semaphore orders its
-    // write (the checking thread) before its first read (the taker); `taken` is the taker's alone.
+    // write (the checking thread) before any read.
     /// Lines in the batch, blank ones included.
     public let lines: Int
     /// Non-blank lines: the submissions of a batch without problems.
@@ -78,7 +78,6 @@ public final class BatchPieces: @unchecked Sendable {
     private let pieceCount: Int
     private let done: [DispatchSemaphore]
     private let results: Mutex<[(submissions: [Submission], problems: [LineProblem])?]>
-    private var taken: [Bool]
 
     /// Starts checking `bytes` on another thread, `linesPerPiece` non-blank lines a piece.
     public init(_ bytes: [UInt8], linesPerPiece: Int = 8_192) {
@@ -89,7 +88,6 @@ public final class BatchPieces: @unchecked Sendable {
         pieceCount = (ranges.count + per - 1) / per
         done = (0..<pieceCount).map { _ in DispatchSemaphore(value: 0) }
         results = Mutex(Array(repeating: nil, count: pieceCount))
-        taken = Array(repeating: false, count: pieceCount)
         DispatchQueue.global().async { [self] in
             bytes.withUnsafeBufferPointer { all in
                 for piece in 0..<pieceCount {
@@ -121,10 +119,9 @@ public final class BatchPieces: @unchecked Sendable {
     public func allProblems() -> [LineProblem] { (0..<pieceCount).flatMap { wait(for: $0).problems } }
 
     private func wait(for index: Int) -> (submissions: [Submission], problems: [LineProblem]) {
-        if !taken[index] {
-            done[index].wait()
-            taken[index] = true
-        }
+        // Signalled again at once, so that every later wait for a checked piece passes.
+        done[index].wait()
+        done[index].signal()
         return results.withLock { $0[index]! }
     }
 }

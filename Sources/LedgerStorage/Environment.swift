@@ -80,6 +80,8 @@ public final class Environment: @unchecked Sendable {
     /// Whether a write grows the map first when it is more than half used (see ``write(retrySafe:_:)``).
     /// Off only to exercise what a transaction that fills the map does; set it before any write.
     public var growsAhead = true
+    /// LMDB's page size for this file, fixed when it was created.
+    private var pageSize = 0
 
     /// Opens (and, unless `readOnly`, creates) the environment in directory `path`.
     public init(
@@ -112,7 +114,8 @@ public final class Environment: @unchecked Sendable {
     private func noteMapping() {
         var stat = MDB_stat()
         mdb_env_stat(handle, &stat)
-        FaultGuard.noteMapping(of: path, pageSize: Int(stat.ms_psize))
+        pageSize = Int(stat.ms_psize)
+        FaultGuard.noteMapping(of: path, pageSize: pageSize)
     }
 
     deinit {
@@ -236,9 +239,7 @@ public final class Environment: @unchecked Sendable {
     private func growAhead() throws(StorageError) {
         var info = MDB_envinfo()
         mdb_env_info(handle, &info)
-        var stat = MDB_stat()
-        mdb_env_stat(handle, &stat)
-        let used = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        let used = (info.me_last_pgno + 1) * pageSize
         if used > info.me_mapsize / 2 && info.me_mapsize < mapSizeLimitBytes { try grow() }
     }
 

@@ -126,9 +126,7 @@ struct Bench {
                 // second core while the pieces before are appended.
                 let pieces = BatchPieces(batch.bytes)
                 do {
-                    _ = try importLedger?.append(pieces: { index in
-                        do throws(BatchRefused) { return try pieces.piece(index) } catch { throw LedgerError.refused(error.problems) }
-                    }, lines: pieces.submissionCount, clock: { clock })
+                    _ = try importLedger?.append(pieces, clock: { clock })
                 } catch LedgerError.refused(let problems) {
                     throw batch.refusal(problems)
                 }

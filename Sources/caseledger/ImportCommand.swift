@@ -105,9 +105,7 @@ struct ImportCommand: ParsableCommand {
             var progress = Progress(label: "import")
             let report = { (done: Int, total: Int) in progress.update(done: UInt64(done), total: UInt64(total)) }
             if let pieces {
-                summary = try ledger.append(pieces: { index in
-                    do throws(BatchRefused) { return try pieces.piece(index) } catch { throw LedgerError.refused(error.problems) }
-                }, lines: pieces.submissionCount, clock: { time }, progress: report)
+                summary = try ledger.append(pieces, clock: { time }, progress: report)
             } else {
                 summary = try ledger.append(submissions, recordedAt: time, progress: report)
             }

@@ -1,3 +1,4 @@
+import Dispatch
 import LedgerModel
 import LedgerRules
 import LedgerStorage
@@ -18,24 +19,14 @@ extension Ledger {
         let last = min(head, checkpoint + UInt64(events))
         var projector = Projector(ledger: self, transaction: transaction, store: ChunkAccumulatorStore(
             DatabaseAccumulatorStore(transaction: transaction, database: database)))
-        var sequence = checkpoint
-        try transaction.withCursor(log) { cursor in
-            var entry = sequence < last ? try cursor.seek(atLeast: Keys.log(sequence + 1)) : nil
-            while sequence < last {
-                sequence += 1
-                guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
-                    throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
-                }
-                // Only what the fold reads is decoded: the types it folds, without the fields it never reads.
-                let recorded: RecordedEvent?
-                do throws(DecodeError) {
-                    recorded = try EventCodec.decode(current.value, skipping: ProjectionInputs.unread, wanted: ProjectionInputs.folds)
-                } catch {
-                    throw LedgerError.damaged(sequence: sequence, reason: error.description)
-                }
-                if let recorded { try projector.apply(recorded.event) }
-                entry = try cursor.next()
-            }
+        // The chunk's events are read and decoded on the second core while this thread folds the
+        // pieces before them; it is stopped and waited for however this chunk ends.
+        let decoded = DecodedLog(ledger: self, after: checkpoint, through: last)
+        defer { decoded.stop() }
+        var piece = 0
+        while let events = try decoded.piece(piece) {
+            for event in events { try projector.apply(event) }
+            piece += 1
         }
         try projector.store.flush()
         if last == head {
@@ -143,5 +134,89 @@ extension Ledger {
             return ProjectionStatus(head: try head(in: transaction).sequence, liveGeneration: live,
                                     checkpoint: try projectionCheckpoint(in: transaction), rebuild: rebuild)
         }
+    }
+}
+
+/// The events a projection folds in sequences `after + 1 ... through`, read and decoded on another
+/// core in a read snapshot, in pieces taken in order: a rebuild folds piece k while piece k + 1 is
+/// being decoded. Only what the fold reads is decoded: the types it folds, without the fields it
+/// never reads.
+///
+/// The snapshot is begun inside the rebuild's write transaction, so it holds exactly the log that
+/// transaction sees: no writer can commit in between, and the rebuild writes no event.
+final class DecodedLog: @unchecked Sendable {
+    // @unchecked Sendable: `pieces` and `failure` are behind `lock`; each piece's semaphore orders
+    // its write (the decoding thread) before any read.
+    private let count: Int
+    private let done: [DispatchSemaphore]
+    private let lock = LedgerStorage.Mutex()
+    private var pieces: [[Event]?]
+    private var failure: LedgerError?
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(ledger: Ledger, after first: UInt64, through last: UInt64, eventsPerPiece: Int = 4_096) {
+        let per = UInt64(max(1, eventsPerPiece))
+        count = last > first ? Int((last - first + per - 1) / per) : 0
+        done = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+        pieces = Array(repeating: nil, count: count)
+        DispatchQueue.global().async { [self] in
+            defer { finished.signal() }
+            do {
+                try ledger.read { transaction in
+                    try transaction.withCursor(ledger.log) { cursor in
+                        var sequence = first
+                        var entry = sequence < last ? try cursor.seek(atLeast: Keys.log(sequence + 1)) : nil
+                        for piece in 0..<count {
+                            if lock.withLock({ stopping }) { return }
+                            var events: [Event] = []
+                            let end = min(last, first + UInt64(piece + 1) * per)
+                            while sequence < end {
+                                sequence += 1
+                                guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
+                                    throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
+                                }
+                                do throws(DecodeError) {
+                                    if let recorded = try EventCodec.decode(
+                                        current.value, skipping: ProjectionInputs.unread, wanted: ProjectionInputs.folds)
+                                    {
+                                        events.append(recorded.event)
+                                    }
+                                } catch {
+                                    throw LedgerError.damaged(sequence: sequence, reason: error.description)
+                                }
+                                entry = try cursor.next()
+                            }
+                            lock.withLock { pieces[piece] = events }
+                            done[piece].signal()
+                        }
+                    }
+                }
+            } catch {
+                // Every piece not yet decoded carries the failure to the folding thread.
+                lock.withLock { failure = Ledger.wrap(error) }
+                for semaphore in done { semaphore.signal() }
+            }
+        }
+    }
+
+    /// Piece `index` once decoded, or nil past the last. Each piece is taken once, in order.
+    /// - Throws: ``LedgerError/damaged(sequence:reason:)`` for a gap or a record that does not decode.
+    func piece(_ index: Int) throws(LedgerError) -> [Event]? {
+        guard index < count else { return nil }
+        done[index].wait()
+        let (events, failure) = lock.withLock { () -> ([Event]?, LedgerError?) in
+            defer { pieces[index] = nil }
+            return (pieces[index], self.failure)
+        }
+        if let events { return events }
+        throw failure ?? .damaged(sequence: nil, reason: "a piece of the log was not decoded")
+    }
+
+    /// Stops the decoding after the piece under way and waits for it to end: the read snapshot is
+    /// over when this returns.
+    func stop() {
+        lock.withLock { stopping = true }
+        finished.wait()
     }
 }

@@ -80,6 +80,59 @@ import Testing
         #expect(keys.sorted().map(\.bytes) == keys.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
     }
 
+    /// The decoded pieces are the folded events of the range, in log order, across piece boundaries,
+    /// whatever the piece size; a range cut short by `stop` ends without waiting for the rest.
+    @Test func theDecodedLogIsTheFoldedEventsOfItsRangeInOrder() throws {
+        let ledger = try city(persons: 30, seed: 4)
+        let head = try ledger.head().sequence
+        var expected: [Event] = []
+        try ledger.forEachEvent { recorded in
+            if recorded.sequence > 7 && recorded.sequence <= head - 5 && ProjectionInputs.folds(recorded.event.type) {
+                expected.append(recorded.event)
+            }
+        }
+        for perPiece in [1, 7, 64, 100_000] {
+            let decoded = DecodedLog(ledger: ledger, after: 7, through: head - 5, eventsPerPiece: perPiece)
+            var events: [Event] = []
+            var index = 0
+            while let piece = try decoded.piece(index) {
+                events += piece
+                index += 1
+            }
+            decoded.stop()
+            #expect(events.count == expected.count, "\(perPiece) a piece")
+            #expect(zip(events, expected).allSatisfy { $0.type == $1.type && $0.person == $1.person && $0.source == $1.source },
+                    "\(perPiece) a piece")
+        }
+        let stopped = DecodedLog(ledger: ledger, after: 0, through: head, eventsPerPiece: 3)
+        #expect(try stopped.piece(0) != nil)
+        stopped.stop()
+        #expect(try DecodedLog(ledger: ledger, after: head, through: head, eventsPerPiece: 3).piece(0) == nil, "an empty range")
+    }
+
+    /// A record of the range that does not decode fails the rebuild with its sequence, and the
+    /// projection stays as it was.
+    @Test func aRebuildOverARecordThatDoesNotDecodeNamesItsSequence() throws {
+        let ledger = try city(persons: 30, seed: 4)
+        let before = try liveProjection(ledger)
+        let log = ledger.environment.database("log")
+        let target: UInt64 = 40
+        let key = Keys.log(target)
+        let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
+        try ledger.environment.write { try $0.put(log, key: key, value: [original[0], 0xFF, 0xFF] + original.suffix(32)) }
+        #expect {
+            try ledger.rebuildProjections(chunkEvents: 25)
+        } throws: { error in
+            guard case LedgerError.damaged(let sequence, _) = error else { return false }
+            return sequence == target
+        }
+        try ledger.environment.write { try $0.put(log, key: key, value: original) }
+        #expect(try liveProjection(ledger) == before)
+        let report = try ledger.rebuildProjections(chunkEvents: 25)
+        let after = try liveProjection(ledger)
+        #expect(report.eventsApplied > 0 && after == before, "restored, the rebuild resumes and ends")
+    }
+
     /// A rebuild whose writes fill the map: the map grows, each chunk that failed is done again from
     /// the last committed checkpoint, and the rebuilt projection is the old one byte for byte.
     @Test func aRebuildThatFillsTheMapRebuildsEveryChunk() throws {

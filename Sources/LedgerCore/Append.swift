@@ -172,7 +172,6 @@ extension Ledger {
         return (appender.summary, appender.engine.takeHistories())
     }
 
-    /// Appends events to one person's stream if, and only if, it is still at `expectedVersion`.
     /// Appends a batch checked piece by piece on another core (``BatchPieces``), all or nothing:
     /// a bad line anywhere in it refuses the whole batch with every problem, and nothing is written.
     public func append(
@@ -183,6 +182,7 @@ extension Ledger {
         }, lines: batch.submissionCount, clock: clock, progress: progress)
     }
 
+    /// Appends events to one person's stream if, and only if, it is still at `expectedVersion`.
     public func append(
         to person: String, expectedVersion: UInt32, events: [Event], recordedAt: Timestamp
     ) throws(LedgerError) -> AppendSummary {

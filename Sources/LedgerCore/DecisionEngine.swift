@@ -101,7 +101,7 @@ struct DecisionEngine {
                 if event.type == .settlementRecorded { latest = claim }
             case .enrollmentRegistered: years = event.integer(.insuranceYear).map { [Int($0)] } ?? []
             case .assistanceApplied: years = event.integer(.year).map { [Int($0)] } ?? []
-            default: years = history.years.sorted()
+            default: years = history.years
             }
             return decide(survivor, history, years: years, cause: sequence, latest: latest)
         }

@@ -19,7 +19,7 @@ struct AccumulatorKey: Hashable, Comparable, Sendable {
         year = Keys.uint16(bytes, at: 4)
     }
 
-    var bytes: [UInt8] { Keys.bigEndian(person) + Keys.bigEndian(year) }
+    var bytes: [UInt8] { Keys.bigEndian(person, year) }
 
     /// The 6 stored bytes, without allocating them.
     func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
@@ -101,15 +101,13 @@ struct ChunkAccumulatorStore: AccumulatorStore {
 
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
         cache[key] = .some(accumulator)
-        cover(key.year)
+        years = years.covering(key.year)
     }
 
     mutating func remove(_ key: AccumulatorKey) throws {
         cache[key] = .some(nil)
-        cover(key.year)
+        years = years.covering(key.year)
     }
-
-    private mutating func cover(_ year: UInt16) { years = years.covering(year) }
 
     /// In place in the chunk's cache: the accumulator's arrays are changed, not copied, per event.
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
@@ -160,9 +158,6 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     /// The lowest and highest year ever stored, so that one person's keys are found by probing
     /// those few years rather than by walking every accumulator (a merge in a replay of a city).
     private var years: ClosedRange<UInt16>?
-
-    /// By stored key bytes, as the live database holds them.
-    var accumulators: [[UInt8]: Accumulator] { Dictionary(uniqueKeysWithValues: byKey.map { ($0.key.bytes, $0.value) }) }
 
     func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { byKey[key] }
 

@@ -160,7 +160,8 @@ extension Ledger {
                     entry = try cursor.next()
                 }
             }
-            return projector.store.accumulators.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+            // Person number ‖ year big-endian: the order of the stored keys.
+            return projector.store.byKey.sorted { $0.key < $1.key }.map(\.value)
         }
     }
 

@@ -214,7 +214,10 @@ struct WireWriter {
 
     init() { bytes.reserveCapacity(192) }
 
-    mutating func rawVarint(_ value: UInt64) {
+    mutating func rawVarint(_ value: UInt64) { WireWriter.appendVarint(value, to: &bytes) }
+
+    /// Appends `value` as a varint, least significant seven bits first.
+    static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)

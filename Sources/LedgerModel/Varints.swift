@@ -1,35 +1,27 @@
 /// Zigzag varints (the protobuf encoding of signed integers), for the ledger's projections.
 public enum Varints {
     public static func encode(_ numbers: [Int64]) -> [UInt8] {
-        var writer = WireWriter()
-        for number in numbers { writer.rawVarint(EventCodec.zigzag(number)) }
-        return writer.bytes
+        var bytes: [UInt8] = []
+        for number in numbers { append(number, to: &bytes) }
+        return bytes
     }
 
     /// A length-prefixed UTF-8 text.
     public static func encode(text: String) -> [UInt8] {
-        var writer = WireWriter()
-        writer.rawVarint(UInt64(text.utf8.count))
-        writer.bytes.append(contentsOf: text.utf8)
-        return writer.bytes
+        var bytes: [UInt8] = []
+        append(text: text, to: &bytes)
+        return bytes
     }
 
     /// Appends `number` as a zigzag varint.
-    public static func append(_ number: Int64, to bytes: inout [UInt8]) { appendRaw(EventCodec.zigzag(number), to: &bytes) }
+    public static func append(_ number: Int64, to bytes: inout [UInt8]) {
+        WireWriter.appendVarint(EventCodec.zigzag(number), to: &bytes)
+    }
 
     /// Appends `text` length-prefixed, as ``encode(text:)`` writes it.
     public static func append(text: String, to bytes: inout [UInt8]) {
-        appendRaw(UInt64(text.utf8.count), to: &bytes)
+        WireWriter.appendVarint(UInt64(text.utf8.count), to: &bytes)
         bytes.append(contentsOf: text.utf8)
-    }
-
-    private static func appendRaw(_ value: UInt64, to bytes: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
     }
 
     /// Reads zigzag varints one at a time, without collecting them.

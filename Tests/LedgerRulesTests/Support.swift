@@ -180,7 +180,7 @@ struct Book {
     @discardableResult
     mutating func decide(cause: UInt64) -> [(sequence: UInt64, event: Event)] {
         var written: [(sequence: UInt64, event: Event)] = []
-        for year in history.years.sorted() {
+        for year in history.years {
             for decision in pending(year, cause: cause) { written.append((add(decision), decision)) }
         }
         return written

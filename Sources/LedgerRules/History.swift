@@ -174,7 +174,7 @@ public struct PersonHistory: Sendable {
         decisions[subject] = recorded
     }
 
-    /// Records what an adjudication of `year` left (``Adjudicator/totals(after:history:parameters:)``).
+    /// Records what an adjudication of `year` left (``Adjudicator/totals(after:history:parameters:lastSettled:)``).
     public mutating func record(_ totals: YearTotals, year: Int) { self.totals[year] = totals }
 
     /// The subject a decision event is about.

@@ -145,7 +145,7 @@ extension Ledger {
     private func appendRun(
         _ appender: inout Appender, pieces: (Int) throws -> [Submission]?, lines: Int, expectedVersions: [String: UInt32],
         reported: Set<String>, progress: ((Int, Int) -> Void)?, in transaction: Transaction
-    ) throws -> (AppendSummary, [String: PersonHistory]) {
+    ) throws -> (AppendSummary, HistoryCache) {
         for (person, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
             let actual = try personEntry(person, in: transaction)?.version ?? 0
             guard try onlyReads(of: person, after: expected, upTo: actual, in: transaction) else {
@@ -268,7 +268,7 @@ struct Appender {
         self.recordedAt = max(recordedAt, head.recordedAt)
         counts = try ledger.counts(in: transaction)
         nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1
-        let histories = warm.flatMap { $0.head == head ? $0.histories : nil } ?? [:]
+        let histories = warm.flatMap { $0.head == head ? $0.histories : nil }
         engine = try DecisionEngine(ledger: ledger, transaction: transaction, histories: histories)
         // The transaction's accumulators are folded in memory and written once each, in key order,
         // by `finish()`: a claim and its decision read and write their person-year once, not twice.

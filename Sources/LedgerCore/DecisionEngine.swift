@@ -15,22 +15,20 @@ struct DecisionEngine {
     /// Histories already folded, kept current by ``observe(_:sequence:)`` as events are written or
     /// replayed in log order, so each event folds only itself instead of its person's whole stream.
     /// The append path hands them from one transaction to the next (``Ledger/warmHistories``).
-    private(set) var histories: [String: PersonHistory]
+    /// Those not in use are held frozen, so their memory is bounded (``HistoryCache``).
+    private(set) var histories: HistoryCache
     /// The persons whose cached history this engine folded from the log or changed: what a run
     /// that fails must not hand on.
     private var touched: Set<String> = []
-    /// Bounds the memory of the cache (a person's history is a few kilobytes); past it the cache
-    /// starts again empty.
-    static let cachedPersonsLimit = 1_000_000
     /// In a replay from sequence 1: how many persons are registered so far. Person numbers follow
     /// registration order, so a person-year of a higher number has no fact yet and no decision to
     /// revisit. Nil where the engine starts mid-log (the append path), which filters nothing.
     var registeredPersons: UInt32?
 
-    init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max, histories: [String: PersonHistory] = [:]) throws {
+    init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max, histories: HistoryCache? = nil) throws {
         self.ledger = ledger
         self.transaction = transaction
-        self.histories = histories
+        self.histories = histories ?? HistoryCache(workingLimit: ledger.historiesInUse)
         parameters = try ledger.parameters(upTo: limit, in: transaction)
     }
 
@@ -41,15 +39,16 @@ struct DecisionEngine {
     }
 
     /// The cached histories, moved out of the engine (which keeps none), so that no copy is made.
-    mutating func takeHistories() -> [String: PersonHistory] {
-        defer { histories = [:] }
+    mutating func takeHistories() -> HistoryCache {
+        defer { histories = HistoryCache(workingLimit: histories.workingLimit) }
         return histories
     }
 
-    /// The cached histories as they were before this engine ran: those it folded or changed are left out.
-    mutating func takeUntouchedHistories() -> [String: PersonHistory] {
+    /// The cached histories as they were before this engine ran: those it folded or changed (in
+    /// use or frozen since) are left out.
+    mutating func takeUntouchedHistories() -> HistoryCache {
         var untouched = takeHistories()
-        for person in touched { untouched[person] = nil }
+        for person in touched { untouched.remove(person) }
         touched = []
         return untouched
     }
@@ -62,19 +61,17 @@ struct DecisionEngine {
             registeredPersons = registered + 1
             // A replay from sequence 1 meets each person first at its registration: its history
             // starts here, as a fold of its stream would, instead of being read back later.
-            if histories[person] == nil && histories.count < DecisionEngine.cachedPersonsLimit {
-                histories[person] = PersonHistory(person: person)
-            }
+            if !histories.contains(person) { histories.insert(PersonHistory(person: person), for: person) }
         }
         if event.type == .personMerged {
             // The survivor's history now spans two streams: fold it again when next needed.
-            histories[person] = nil
-            if let survivor = event.text(.into) { histories[survivor] = nil }
+            histories.remove(person)
+            if let survivor = event.text(.into) { histories.remove(survivor) }
             return
         }
-        if let index = histories.index(forKey: person) {
+        if let index = histories.index(thawing: person) {
             markTouched(person)
-            histories.values[index].apply(event, sequence: sequence)
+            histories.update(at: index) { $0.apply(event, sequence: sequence) }
         }
     }
 
@@ -125,11 +122,10 @@ struct DecisionEngine {
                 lastSettled = adjudication.claims.last?.claim.settledOn
             }
             events += DecisionEvents.pending(adjudication, history: history, cause: cause)
-            if let index = histories.index(forKey: person) {
+            if let index = histories.index(thawing: person) {
                 markTouched(person)
-                histories.values[index].record(
-                    Adjudicator.totals(after: adjudication, history: history, parameters: parameters, lastSettled: lastSettled),
-                    year: year)
+                let totals = Adjudicator.totals(after: adjudication, history: history, parameters: parameters, lastSettled: lastSettled)
+                histories.update(at: index) { $0.record(totals, year: year) }
             }
         }
         return events
@@ -170,15 +166,13 @@ struct DecisionEngine {
     /// The history of `person` up to `limit`, which must be the sequence being decided: the cache
     /// holds exactly the events written before it.
     private mutating func cachedHistory(of person: String, upTo limit: UInt64) throws -> PersonHistory {
-        if let cached = histories[person] {
+        if let cached = histories.history(of: person) {
             assert(cached.lastSequence <= limit, "the cache runs ahead of the event decided")
-            // The event being decided is not folded yet: fold it now, as the stream would.
             return cached
         }
-        if histories.count >= DecisionEngine.cachedPersonsLimit { histories.removeAll(keepingCapacity: true) }
         let history = try self.history(of: person, upTo: limit)
         markTouched(person)
-        histories[person] = history
+        histories.insert(history, for: person)
         return history
     }
 

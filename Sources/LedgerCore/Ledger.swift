@@ -49,6 +49,10 @@ public final class Ledger: @unchecked Sendable {
     /// (``Adjudicator/adjudicateLatest(_:history:parameters:)``) instead of the whole year again.
     /// Off only to hold the two ways to the same decisions; set it before the first append.
     var decidesIncrementally = true
+    /// How many folded histories a decision engine keeps in use before it freezes them
+    /// (``HistoryCache``). Lowered only to hold frozen and unfrozen histories to the same decisions;
+    /// set it before the first append.
+    var historiesInUse = HistoryCache.defaultWorkingLimit
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",
@@ -307,5 +311,5 @@ final class LockedValue<Value>: @unchecked Sendable {
 /// The decision engine's folded histories and the head they are of.
 struct WarmHistories {
     let head: Head
-    let histories: [String: PersonHistory]
+    let histories: HistoryCache
 }

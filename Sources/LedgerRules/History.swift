@@ -85,22 +85,22 @@ public struct RecordedDecision: Hashable, Sendable {
 
 /// Everything the rules need to know of one person, folded from its events and those of persons
 /// merged into it, in ledger order. `apply` has no rules: it only records facts.
-public struct PersonHistory: Sendable {
+public struct PersonHistory: Sendable, Equatable {
     public let person: String
-    public private(set) var residence: Residence?
-    public private(set) var region: Int64?
-    public private(set) var identities: [IdentityInterval] = []
-    public private(set) var enrollments: [Enrollment] = []
-    public private(set) var claims = SmallMap<String, Claim>()
-    public private(set) var applications: [Application] = []
-    public private(set) var decisions = SmallMap<Subject, RecordedDecision>()
+    public internal(set) var residence: Residence?
+    public internal(set) var region: Int64?
+    public internal(set) var identities: [IdentityInterval] = []
+    public internal(set) var enrollments: [Enrollment] = []
+    public internal(set) var claims = SmallMap<String, Claim>()
+    public internal(set) var applications: [Application] = []
+    public internal(set) var decisions = SmallMap<Subject, RecordedDecision>()
     /// The years this person has facts in, ascending.
-    public private(set) var years: [Int] = []
-    public private(set) var lastSequence: UInt64 = 0
+    public internal(set) var years: [Int] = []
+    public internal(set) var lastSequence: UInt64 = 0
     /// Facts folded so far (every event but decisions and access records).
-    public private(set) var facts = 0
+    public internal(set) var facts = 0
     /// What the last adjudication of each year left, for deciding a next claim incrementally.
-    public private(set) var totals = SmallMap<Int, YearTotals>()
+    public internal(set) var totals = SmallMap<Int, YearTotals>()
 
     public init(person: String) { self.person = person }
 
@@ -244,6 +244,12 @@ public struct SmallMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public var values: [Value] { entries.map(\.value) }
     /// The keys, in the order they were first set.
     public var keys: [Key] { entries.map(\.key) }
+    /// The entry at `position` (from 0) in the order the keys were first set.
+    func entry(at position: Int) -> (key: Key, value: Value) { entries[position] }
+    /// Where `key` is in the order the keys were first set.
+    func position(ofKey key: Key) -> Int? { position(of: key) }
+    /// Makes room for `count` entries, so that a map rebuilt entry by entry allocates once.
+    mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
 
     private func position(of key: Key) -> Int? {
         if let index { return index[key] }
@@ -271,5 +277,12 @@ public struct SmallMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                 break
             }
         }
+    }
+}
+
+extension SmallMap: Equatable where Value: Equatable {
+    /// The same entries in the same order (the hash index follows from them).
+    public static func == (lhs: SmallMap, rhs: SmallMap) -> Bool {
+        lhs.entries.elementsEqual(rhs.entries) { $0.key == $1.key && $0.value == $1.value }
     }
 }

@@ -359,14 +359,7 @@ import Testing
         let incremental = try Ledger.open(at: temporaryDirectory(), create: true)
         let whole = try Ledger.open(at: temporaryDirectory(), create: true)
         whole.decidesIncrementally = false
-        // Batches of several sizes, so that histories and totals cross transactions.
-        var start = 0
-        for size in [1, 37, 400, 1_000, 5_000, Int.max] where start < lines.count {
-            let batch = Array(lines[start..<min(lines.count, start + min(size, lines.count - start))])
-            try incremental.append(submissions(batch), recordedAt: fixedTime)
-            try whole.append(submissions(batch), recordedAt: fixedTime)
-            start += batch.count
-        }
+        try appendInBatchesOfSeveralSizes(lines, to: [incremental, whole])
         #expect(try incremental.head() == whole.head())
         let decided = try incremental.decisionEvents()
         #expect(decided.count > persons)

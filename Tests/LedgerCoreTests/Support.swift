@@ -77,6 +77,17 @@ func submissions(_ lines: [String]) -> [Submission] {
     }
 }
 
+/// Appends `lines` to each of `ledgers` in batches of several sizes, so that histories and year
+/// totals cross transactions.
+func appendInBatchesOfSeveralSizes(_ lines: [String], to ledgers: [Ledger]) throws {
+    var start = 0
+    for size in [1, 37, 400, 1_000, 5_000, Int.max] where start < lines.count {
+        let batch = submissions(Array(lines[start..<min(lines.count, start + min(size, lines.count - start))]))
+        for ledger in ledgers { try ledger.append(batch, recordedAt: fixedTime) }
+        start += batch.count
+    }
+}
+
 extension Ledger {
     /// Appends test lines at the fixed time.
     @discardableResult

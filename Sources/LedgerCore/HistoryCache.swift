@@ -1,0 +1,89 @@
+import LedgerRules
+
+/// The folded histories a decision engine keeps, in two tiers: the persons in use as
+/// ``PersonHistory`` values (at most ``workingLimit`` of them), the others frozen
+/// (``FrozenHistory``, a few hundred bytes each) until next needed. A city of a million persons is
+/// held in a fraction of the memory its histories take unfrozen.
+///
+/// Which tier a history is in never changes a decision: thawing gives back the history frozen.
+struct HistoryCache {
+    /// The histories in use, folded in place as events are written or replayed.
+    private(set) var working: [String: PersonHistory] = [:]
+    private var frozen: [String: FrozenHistory] = [:]
+    /// What ``frozen`` holds, by ``FrozenHistory/footprint`` and ``frozenEntryOverhead`` each.
+    private(set) var frozenBytes = 0
+    /// How many histories stay in use before all are frozen.
+    let workingLimit: Int
+
+    /// The histories in use before the cache freezes them all: about 0.35 GB of histories of ten
+    /// lines a person. Every person of a city of up to this many stays in use.
+    static let defaultWorkingLimit = 1 << 17
+    /// The bytes of frozen histories past which the cache starts again empty (about three million
+    /// persons of ten lines); their histories are folded again from the log when next needed.
+    static let frozenByteLimit = 1 << 30
+    /// A frozen entry's memory beyond its bytes: the dictionary's slot at its load and the
+    /// allocator's header.
+    static let frozenEntryOverhead = 48
+
+    init(workingLimit: Int = HistoryCache.defaultWorkingLimit) {
+        precondition(workingLimit > 0, "a history cache must hold at least one history in use")
+        self.workingLimit = workingLimit
+    }
+
+    var count: Int { working.count + frozen.count }
+    var frozenCount: Int { frozen.count }
+
+    func contains(_ person: String) -> Bool { working[person] != nil || frozen[person] != nil }
+
+    /// Where `person`'s history is in ``working``, thawed first if it was frozen; nil if the cache has none.
+    mutating func index(thawing person: String) -> Dictionary<String, PersonHistory>.Index? {
+        if let index = working.index(forKey: person) { return index }
+        guard let ice = frozen.removeValue(forKey: person) else { return nil }
+        frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
+        insert(PersonHistory(thawing: ice, person: person), for: person)
+        return working.index(forKey: person)
+    }
+
+    /// `person`'s history, thawed if it was frozen.
+    mutating func history(of person: String) -> PersonHistory? {
+        index(thawing: person).map { working.values[$0] }
+    }
+
+    /// Folds into the history at `index` (from ``index(thawing:)``) in place.
+    mutating func update(at index: Dictionary<String, PersonHistory>.Index, _ body: (inout PersonHistory) -> Void) {
+        body(&working.values[index])
+    }
+
+    /// Puts `history` in use for `person`, freezing the others first when ``workingLimit`` are.
+    mutating func insert(_ history: PersonHistory, for person: String) {
+        if working[person] == nil && working.count >= workingLimit { freezeAll() }
+        removeFrozen(person)
+        working[person] = history
+    }
+
+    /// Forgets `person`'s history in both tiers.
+    mutating func remove(_ person: String) {
+        working[person] = nil
+        removeFrozen(person)
+    }
+
+    /// Freezes every history in use. Past ``frozenByteLimit`` the frozen tier starts again empty.
+    mutating func freezeAll() {
+        for (person, history) in working {
+            let ice = history.frozen()
+            frozenBytes += ice.footprint + HistoryCache.frozenEntryOverhead
+            if let replaced = frozen.updateValue(ice, forKey: person) {
+                frozenBytes -= replaced.footprint + HistoryCache.frozenEntryOverhead
+            }
+        }
+        working.removeAll(keepingCapacity: true)
+        if frozenBytes > HistoryCache.frozenByteLimit {
+            frozen = [:]
+            frozenBytes = 0
+        }
+    }
+
+    private mutating func removeFrozen(_ person: String) {
+        if let ice = frozen.removeValue(forKey: person) { frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead }
+    }
+}

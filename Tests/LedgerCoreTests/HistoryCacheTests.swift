@@ -1,0 +1,124 @@
+import Foundation
+import LedgerModel
+@testable import LedgerRules
+import LedgerSimulation
+import Testing
+
+@testable import LedgerCore
+
+/// Frozen histories (``FrozenHistory``) thaw to the histories frozen, and which tier of the
+/// ``HistoryCache`` a history is in never changes a decision.
+@Suite struct HistoryCacheTests {
+    static func lines(persons: Int, seed: UInt64) -> [String] {
+        var generator = ScenarioGenerator(.init(persons: persons, seed: seed))
+        return generator.events().map { Interchange.render($0) }
+    }
+
+    /// The histories a ledger's engine left in use after appending `lines`, with their year totals.
+    static func warmHistories(_ lines: [String]) throws -> [String: PersonHistory] {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(submissions(lines), recordedAt: fixedTime)
+        return ledger.warmHistories.withLock { $0?.histories.working } ?? [:]
+    }
+
+    @Test(arguments: [(UInt64(9), 300), (UInt64(3), 40)])
+    func everyHistoryOfAGeneratedCityThawsToItself(seed: UInt64, persons: Int) throws {
+        let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: persons, seed: seed))
+        #expect(histories.count >= persons - persons / 10, "most persons' histories are warm after one batch")
+        var frozenBytes = 0
+        var seen = (reversals: 0, diseases: 0, closedIdentities: 0, mergedFacts: 0, totals: 0, decisions: 0, sharedHospitals: 0)
+        for (person, history) in histories {
+            let frozen = history.frozen()
+            frozenBytes += frozen.bytes.count
+            let thawed = PersonHistory(thawing: frozen, person: person)
+            #expect(thawed == history, "the history of \(person)")
+            let claims = history.claims.values
+            seen.reversals += claims.filter { $0.reversal != nil }.count
+            seen.diseases += claims.filter { $0.disease != nil }.count
+            seen.sharedHospitals += zip(claims, claims.dropFirst()).filter { $0.hospital == $1.hospital }.count
+            seen.closedIdentities += history.identities.filter { $0.validTo != nil }.count
+            seen.mergedFacts += history.enrollments.filter { !$0.isOwn }.count + history.identities.filter { !$0.isOwn }.count
+            seen.totals += history.totals.count
+            seen.decisions += history.decisions.count
+        }
+        // The corpus holds every optional part of a history, so the round trip above is not vacuous.
+        #expect(seen.reversals > 0 && seen.diseases > 0 && seen.sharedHospitals > 0)
+        #expect(seen.totals > 0 && seen.decisions > 0)
+        // Compact: a generated person of about a dozen events freezes to a few hundred bytes.
+        #expect(frozenBytes / histories.count < 400, "\(frozenBytes / histories.count) bytes a history")
+        if persons >= 300 { #expect(seen.closedIdentities > 0 && seen.mergedFacts > 0) }
+    }
+
+    /// What a generated city may not hold: texts that share no prefix or are not ASCII, a decision
+    /// about a claim the history does not hold, no residence or region, a claim reversed.
+    @Test func aHandBuiltHistoryThawsToItself() throws {
+        func settlement(_ claim: String, hospital: String, disease: Int?, on day: Int) -> Event {
+            var fields: [Field: FieldValue] = [
+                .claim: .text(claim), .claimKind: .symbol(disease == nil ? 0 : 1), .settledOn: .date(CivilDate(year: 2024, month: 3, day: day)!),
+                .totalCost: .money(Money(fen: 1_234_567)), .inListCost: .money(Money(fen: 1_000_000)),
+                .basicPaid: .money(Money(fen: 600_000)), .criticalPaid: .money(Money(fen: -1)), .hospital: .text(hospital),
+            ]
+            if let disease { fields[.disease] = .symbol(disease) }
+            return Event(type: .settlementRecorded, source: nil, person: "人员甲", fields: fields)
+        }
+        var history = PersonHistory(person: "人员甲")
+        history.apply(settlement("理赔-0001", hospital: "医院甲", disease: nil, on: 2), sequence: 10)
+        history.apply(settlement("理赔-0002", hospital: "医院甲", disease: 4, on: 3), sequence: 300)
+        history.apply(settlement("Z9", hospital: "", disease: 0, on: 4), sequence: UInt64(Int64.max))
+        history.apply(Event(type: .settlementReversed, source: nil, person: "人员甲", fields: [.claim: .text("理赔-0002")]), sequence: 301)
+        history.apply(Event(type: .assistanceGranted, source: nil, person: "人员甲", fields: [
+            .claim: .text("不在此史"), .outcome: .symbol(2), .grant: .money(Money(fen: -7)), .counted: .integer(1),
+            .inpatientAmount: .money(Money(fen: 1 << 40)),
+        ]), sequence: 302)
+        history.apply(Event(type: .assistanceGranted, source: nil, person: "人员甲", fields: [
+            .claim: .text("Z9"), .outcome: .symbol(0), .grant: .money(Money(fen: 500)),
+        ]), sequence: 303)
+        history.record(YearTotals(facts: 4, parameters: 0, base: Money(fen: Int64.min / 4), granted: .zero, lastSettled: nil), year: 1900)
+        #expect(history.residence == nil && history.region == nil)
+        #expect(history.claims.count == 3 && history.decisions.count == 2 && history.claims["理赔-0002"]?.reversal == 301)
+        #expect(PersonHistory(thawing: history.frozen(), person: "人员甲") == history)
+    }
+
+    @Test func theCacheFreezesWhatIsNotInUseAndThawsItBack() throws {
+        let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: 40, seed: 3))
+        let persons = histories.keys.sorted()
+        var cache = HistoryCache(workingLimit: 2)
+        cache.insert(histories[persons[0]]!, for: persons[0])
+        cache.insert(histories[persons[1]]!, for: persons[1])
+        #expect(cache.working.count == 2 && cache.frozenCount == 0 && cache.frozenBytes == 0)
+        // A third in use freezes the two before it.
+        cache.insert(histories[persons[2]]!, for: persons[2])
+        #expect(cache.working.keys.sorted() == [persons[2]] && cache.frozenCount == 2)
+        let expected = [0, 1].map { histories[persons[$0]]!.frozen().footprint + HistoryCache.frozenEntryOverhead }.reduce(0, +)
+        #expect(cache.frozenBytes == expected)
+        #expect(cache.contains(persons[0]) && cache.contains(persons[2]) && !cache.contains(persons[3]))
+        // Thawed on use: the same history, in use again, and no longer counted as frozen.
+        #expect(cache.history(of: persons[0]) == histories[persons[0]])
+        #expect(cache.working.count == 2 && cache.frozenCount == 1)
+        #expect(cache.frozenBytes == histories[persons[1]]!.frozen().footprint + HistoryCache.frozenEntryOverhead)
+        // Removed from whichever tier holds it.
+        cache.remove(persons[1])
+        cache.remove(persons[2])
+        #expect(cache.frozenBytes == 0 && cache.count == 1 && cache.history(of: persons[1]) == nil)
+    }
+
+    /// The same city in batches of several sizes, with every history in use and with one or
+    /// thirteen in use (the rest frozen and thawed again at almost every event): the same events,
+    /// decisions and hashes, and a replay keeping so few in use re-derives them.
+    @Test(arguments: [1, 13])
+    func frozenAndUnfrozenHistoriesDecideTheSame(inUse: Int) throws {
+        let lines = HistoryCacheTests.lines(persons: 300, seed: 7)
+        let roomy = try Ledger.open(at: temporaryDirectory(), create: true)
+        let tight = try Ledger.open(at: temporaryDirectory(), create: true)
+        tight.historiesInUse = inUse
+        try appendInBatchesOfSeveralSizes(lines, to: [roomy, tight])
+        let frozen = tight.warmHistories.withLock { $0?.histories.frozenCount } ?? 0
+        #expect(frozen > 250, "the tight ledger holds most histories frozen")
+        #expect(try tight.head() == roomy.head())
+        let decided = try roomy.decisionEvents()
+        #expect(decided.count > 300)
+        #expect(decided.map(\.hash) == (try tight.decisionEvents()).map(\.hash))
+        #expect(try tight.replayVerify().isClean)
+        #expect(try roomy.replayVerify().rebuiltDigest == tight.replayVerify().rebuiltDigest)
+    }
+}

@@ -161,6 +161,11 @@ struct MemoryAccumulatorStore: AccumulatorStore {
 
     func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { byKey[key] }
 
+    /// How many person-years the store holds.
+    var count: Int { byKey.count }
+    /// The person-years held, in no order.
+    var keys: Dictionary<AccumulatorKey, Accumulator>.Keys { byKey.keys }
+
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
         byKey[key] = accumulator
         years = years.covering(key.year)

@@ -96,7 +96,8 @@ extension Ledger {
     /// the rebuilt ones sorted by ``AccumulatorKey``, whose big-endian bytes sort as the stored keys do.
     func compare(storedIn transaction: Transaction, rebuilt: [AccumulatorKey: Accumulator], into report: inout ReplayReport) throws {
         let database = try liveAccumulators(in: transaction)
-        let rebuilt = rebuilt.sorted { $0.key < $1.key }
+        // The keys alone are sorted: a city's accumulators are not copied.
+        let keys = rebuilt.keys.sorted()
         var storedDigest = AccumulatorDigest()
         var rebuiltDigest = AccumulatorDigest()
         func differ(_ accumulator: Accumulator) {
@@ -115,14 +116,14 @@ extension Ledger {
                 // Rebuilt person-years the store lacks come before this key; a stored key of
                 // another length matches none of them.
                 let key = AccumulatorKey(current.key)
-                while next < rebuilt.count, key.map({ rebuilt[next].key < $0 }) ?? rebuilt[next].key.bytes.lexicographicallyPrecedes(current.key) {
-                    rebuiltDigest.add(rebuilt[next].key, rebuilt[next].value)
-                    differ(rebuilt[next].value)
+                while next < keys.count, key.map({ keys[next] < $0 }) ?? keys[next].bytes.lexicographicallyPrecedes(current.key) {
+                    rebuiltDigest.add(keys[next], rebuilt[keys[next]]!)
+                    differ(rebuilt[keys[next]]!)
                     next += 1
                 }
-                if next < rebuilt.count, rebuilt[next].key == key {
-                    rebuiltDigest.add(rebuilt[next].key, rebuilt[next].value)
-                    if rebuilt[next].value != accumulator { differ(accumulator) }
+                if next < keys.count, keys[next] == key, let value = rebuilt[keys[next]] {
+                    rebuiltDigest.add(keys[next], value)
+                    if value != accumulator { differ(accumulator) }
                     next += 1
                 } else {
                     differ(accumulator)
@@ -130,9 +131,9 @@ extension Ledger {
                 entry = try cursor.next()
             }
         }
-        while next < rebuilt.count {
-            rebuiltDigest.add(rebuilt[next].key, rebuilt[next].value)
-            differ(rebuilt[next].value)
+        while next < keys.count {
+            rebuiltDigest.add(keys[next], rebuilt[keys[next]]!)
+            differ(rebuilt[keys[next]]!)
             next += 1
         }
         report.storedDigest = storedDigest.hex

@@ -252,7 +252,7 @@ import Testing
     @Test func aRebuildStoppedHalfWayResumesAndKeepsServingTheOldProjection() throws {
         let ledger = try city()
         let before = try encoded(ledger)
-        let partial = try ledger.rebuildProjections(chunkEvents: 50, stoppingAfterChunks: 3, progress: nil)
+        let partial = try ledger.rebuildProjections(chunkEvents: 50, stoppingAfterChunks: 3, personYearsInMemory: 0, progress: nil)
         #expect(partial.eventsApplied == 150)
         #expect(try encoded(ledger) == before, "readers still get the live generation")
         // Appends go on meanwhile, into the live generation.
@@ -263,6 +263,36 @@ import Testing
         #expect(resumed.resumedFrom == 150)
         #expect(resumed.eventsApplied == (try ledger.head()).sequence - 150)
         #expect(try encoded(ledger) == withLate)
+    }
+
+    /// From sequence 1 a rebuild folds in memory as far as its bound of person-years allows, writes
+    /// that in key order, and leaves the rest to its chunks; stopped there, it resumes in chunks,
+    /// appends made meanwhile included, to the same bytes as the live projection.
+    @Test func aRebuildFoldedInMemoryStopsAtItsBoundAndItsChunksFinish() throws {
+        let ledger = try city(persons: 400, seed: 5)
+        let head = try ledger.head().sequence
+        #expect(head > 4_096, "the log spans more than one piece of the fold")
+        var seen: [UInt64] = []
+        let partial = try ledger.rebuildProjections(chunkEvents: 300, stoppingAfterChunks: 1, personYearsInMemory: 10) { done, _ in
+            seen.append(done)
+        }
+        #expect(partial.eventsApplied == 4_096, "the fold stops at the end of the piece that passed its bound")
+        #expect(seen == [4_096])
+        let status = try ledger.projectionStatus()
+        #expect(status.rebuild?.generation == partial.generation && status.rebuild?.sequence == 4_096)
+        try ledger.append(lines: [Line.registered("LATE2"), Line.identity("LATE2", "TK", from: "2024-01-01"), Line.enrolled("LATE2"),
+                                  Line.claim("LATE2", "late-claim-2", on: "2024-07-01", inList: "12000", basic: "5000")])
+        let live = try encoded(ledger)
+        let resumed = try ledger.rebuildProjections(chunkEvents: 300)
+        #expect(resumed.resumedFrom == 4_096)
+        #expect(resumed.eventsApplied == (try ledger.head()).sequence - 4_096)
+        #expect(try encoded(ledger) == live)
+        // Unbounded, the fold in memory is the whole rebuild: one write, the same bytes.
+        let whole = try ledger.rebuildProjections(chunkEvents: 300, stoppingAfterChunks: 1, personYearsInMemory: .max, progress: nil)
+        #expect(whole.eventsApplied == (try ledger.head()).sequence)
+        #expect(try ledger.projectionStatus().rebuild == nil, "switched by the fold's own write")
+        #expect(try encoded(ledger) == live)
+        #expect(try ledger.replayVerify().isClean)
     }
 
     @Test func aSecondRebuildAtTheSameTimeIsRefused() throws {

@@ -109,8 +109,10 @@ import Testing
                 ledger = nil  // LMDB: one environment per process, so the old one closes first
                 ledger = try Ledger.open(at: path)
             case .halfRebuild:
+                // Folded in memory from sequence 1 without bound, with a bound of a few person-years, or in chunks only.
+                let inMemory = [Ledger.rebuildPersonYearsInMemory, 1 + random.below(40), 0][random.below(3)]
                 _ = try live(ledger).rebuildProjections(chunkEvents: 1 + random.below(200), stoppingAfterChunks: 1 + random.below(3),
-                                                        progress: nil)
+                                                        personYearsInMemory: inMemory, progress: nil)
             case .rebuild:
                 let accumulators = try live(ledger).accumulators().map(\.encoded)
                 _ = try live(ledger).rebuildProjections(chunkEvents: 1 + random.below(500))

@@ -40,7 +40,8 @@ struct HistoryCache {
         if let index = working.index(forKey: person) { return index }
         guard let ice = frozen.removeValue(forKey: person) else { return nil }
         frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
-        insert(PersonHistory(thawing: ice, person: person), for: person)
+        if working.count >= workingLimit { freezeAll() }
+        working[person] = PersonHistory(thawing: ice, person: person)
         return working.index(forKey: person)
     }
 

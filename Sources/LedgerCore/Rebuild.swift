@@ -117,9 +117,10 @@ extension Ledger {
         try rebuildProjections(chunkEvents: chunkEvents, stoppingAfterChunks: nil, progress: progress)
     }
 
-    /// At most this many accumulators are folded in memory at the start of a rebuild (about 0.4 KB
-    /// each): four million person-years, a city of two million persons over two years.
-    static let rebuildPersonYearsInMemory = 4_000_000
+    /// At most this many accumulators are folded in memory at the start of a rebuild: they fit a
+    /// dictionary of 2^20 slots of about 0.3 KB, so the fold holds at most about 0.3 GB (every
+    /// person-year of a city of 500 000 persons over a year and a half).
+    static let rebuildPersonYearsInMemory = 750_000
 
     /// `stoppingAfterChunks` leaves the rebuild half-done, as a killed process would (for tests); the
     /// fold in memory counts as one chunk. `personYearsInMemory` 0 rebuilds in chunks only.
@@ -223,13 +224,22 @@ final class DecodedLog: @unchecked Sendable {
     private var pieces: [[Event]?]
     private var failure: LedgerError?
     private var stopping = false
+    /// Pieces decoded so far (for tests of the bound on running ahead).
+    private var decoded = 0
     private let finished = DispatchSemaphore(value: 0)
+    /// The pieces the decoding may run ahead of the fold: one more is decoded only once one is taken,
+    /// so a fold of a whole log holds a few pieces, not the log.
+    private let ahead = DispatchSemaphore(value: 0)
+    static let piecesAhead = 4
 
     init(ledger: Ledger, after first: UInt64, through last: UInt64, eventsPerPiece: Int = 4_096) {
         let per = UInt64(max(1, eventsPerPiece))
         count = last > first ? Int((last - first + per - 1) / per) : 0
         done = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         pieces = Array(repeating: nil, count: count)
+        // Signalled up from 0 rather than made with a value: libdispatch refuses to free a semaphore
+        // left below the value it was made with.
+        for _ in 0..<DecodedLog.piecesAhead { ahead.signal() }
         DispatchQueue.global().async { [self] in
             defer { finished.signal() }
             do {
@@ -238,6 +248,7 @@ final class DecodedLog: @unchecked Sendable {
                         var sequence = first
                         var entry = sequence < last ? try cursor.seek(atLeast: Keys.log(sequence + 1)) : nil
                         for piece in 0..<count {
+                            ahead.wait()
                             if lock.withLock({ stopping }) { return }
                             var events: [Event] = []
                             let end = min(last, first + UInt64(piece + 1) * per)
@@ -257,7 +268,7 @@ final class DecodedLog: @unchecked Sendable {
                                 }
                                 entry = try cursor.next()
                             }
-                            lock.withLock { pieces[piece] = events }
+                            lock.withLock { pieces[piece] = events; decoded += 1 }
                             done[piece].signal()
                         }
                     }
@@ -279,14 +290,19 @@ final class DecodedLog: @unchecked Sendable {
             defer { pieces[index] = nil }
             return (pieces[index], self.failure)
         }
+        ahead.signal()
         if let events { return events }
         throw failure ?? .damaged(sequence: nil, reason: "a piece of the log was not decoded")
     }
 
     /// Stops the decoding after the piece under way and waits for it to end: the read snapshot is
     /// over when this returns.
+    /// Pieces decoded so far, taken or not.
+    var decodedCount: Int { lock.withLock { decoded } }
+
     func stop() {
         lock.withLock { stopping = true }
+        ahead.signal()  // a decoding waiting for room wakes to stop
         finished.wait()
     }
 }

@@ -112,6 +112,27 @@ import Testing
         #expect(try DecodedLog(ledger: ledger, after: head, through: head, eventsPerPiece: 3).piece(0) == nil, "an empty range")
     }
 
+    /// The decoding runs at most a few pieces ahead of the fold, so a fold of a whole log holds a
+    /// few pieces of it, not the log.
+    @Test func theDecodedLogRunsAFewPiecesAheadAndNoMore() throws {
+        let ledger = try city(persons: 30, seed: 4)
+        let head = try ledger.head().sequence
+        let decoded = DecodedLog(ledger: ledger, after: 0, through: head, eventsPerPiece: 1)
+        defer { decoded.stop() }
+        func waitFor(_ count: Int) {
+            for _ in 0..<500 where decoded.decodedCount < count { usleep(10_000) }
+        }
+        waitFor(DecodedLog.piecesAhead)
+        usleep(50_000)
+        #expect(decoded.decodedCount == DecodedLog.piecesAhead, "nothing taken: no more than the pieces ahead")
+        _ = try decoded.piece(0)
+        _ = try decoded.piece(1)
+        waitFor(DecodedLog.piecesAhead + 2)
+        usleep(50_000)
+        #expect(decoded.decodedCount == DecodedLog.piecesAhead + 2, "each piece taken lets one more be decoded")
+        #expect(Int(head) > DecodedLog.piecesAhead + 2)
+    }
+
     /// A record of the range that does not decode fails the rebuild with its sequence, and the
     /// projection stays as it was.
     @Test func aRebuildOverARecordThatDoesNotDecodeNamesItsSequence() throws {

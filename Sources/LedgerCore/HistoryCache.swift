@@ -5,11 +5,18 @@ import LedgerRules
 /// (``FrozenHistory``, a few hundred bytes each) until next needed. A city of a million persons is
 /// held in a fraction of the memory its histories take unfrozen.
 ///
+/// With ``workingLimit`` in use, each history put in use freezes the one put in use longest ago
+/// (first in, first out): a cost per history, never a pause to freeze them all in one request.
+///
 /// Which tier a history is in never changes a decision: thawing gives back the history frozen.
 struct HistoryCache {
     /// The histories in use, folded in place as events are written or replayed.
     private(set) var working: [String: PersonHistory] = [:]
     private var frozen: [String: FrozenHistory] = [:]
+    /// The persons in the order their histories were put in use, from `nextOut`; a person removed
+    /// or put in use again since is passed over (or frozen a little early) when its turn comes.
+    private var order: [String] = []
+    private var nextOut = 0
     /// What ``frozen`` holds, by ``FrozenHistory/footprint`` and ``frozenEntryOverhead`` each.
     private(set) var frozenBytes = 0
     /// How many histories stay in use before all are frozen.
@@ -40,8 +47,9 @@ struct HistoryCache {
         if let index = working.index(forKey: person) { return index }
         guard let ice = frozen.removeValue(forKey: person) else { return nil }
         frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
-        if working.count >= workingLimit { freezeAll() }
+        makeRoom()
         working[person] = PersonHistory(thawing: ice, person: person)
+        order.append(person)
         return working.index(forKey: person)
     }
 
@@ -55,11 +63,40 @@ struct HistoryCache {
         body(&working.values[index])
     }
 
-    /// Puts `history` in use for `person`, freezing the others first when ``workingLimit`` are.
+    /// Puts `history` in use for `person`, freezing the one in use longest first when ``workingLimit`` are.
     mutating func insert(_ history: PersonHistory, for person: String) {
-        if working[person] == nil && working.count >= workingLimit { freezeAll() }
         removeFrozen(person)
+        if working[person] == nil {
+            makeRoom()
+            order.append(person)
+        }
         working[person] = history
+    }
+
+    /// Freezes histories in use, longest in use first, until one more fits. Each person in use has
+    /// an entry in `order` from `nextOut` on (put there when it was put in use), so room is found.
+    private mutating func makeRoom() {
+        while working.count >= workingLimit && nextOut < order.count {
+            let person = order[nextOut]
+            nextOut += 1
+            if let history = working.removeValue(forKey: person) { freeze(history, of: person) }
+        }
+        if nextOut > 4_096 && nextOut * 2 > order.count {
+            order.removeFirst(nextOut)
+            nextOut = 0
+        }
+    }
+
+    private mutating func freeze(_ history: PersonHistory, of person: String) {
+        let ice = history.frozen()
+        frozenBytes += ice.footprint + HistoryCache.frozenEntryOverhead
+        if let replaced = frozen.updateValue(ice, forKey: person) {
+            frozenBytes -= replaced.footprint + HistoryCache.frozenEntryOverhead
+        }
+        if frozenBytes > HistoryCache.frozenByteLimit {
+            frozen = [:]
+            frozenBytes = 0
+        }
     }
 
     /// Forgets `person`'s history in both tiers.
@@ -68,21 +105,6 @@ struct HistoryCache {
         removeFrozen(person)
     }
 
-    /// Freezes every history in use. Past ``frozenByteLimit`` the frozen tier starts again empty.
-    mutating func freezeAll() {
-        for (person, history) in working {
-            let ice = history.frozen()
-            frozenBytes += ice.footprint + HistoryCache.frozenEntryOverhead
-            if let replaced = frozen.updateValue(ice, forKey: person) {
-                frozenBytes -= replaced.footprint + HistoryCache.frozenEntryOverhead
-            }
-        }
-        working.removeAll(keepingCapacity: true)
-        if frozenBytes > HistoryCache.frozenByteLimit {
-            frozen = [:]
-            frozenBytes = 0
-        }
-    }
 
     private mutating func removeFrozen(_ person: String) {
         if let ice = frozen.removeValue(forKey: person) { frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead }

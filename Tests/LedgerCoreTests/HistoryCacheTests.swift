@@ -86,20 +86,28 @@ import Testing
         cache.insert(histories[persons[0]]!, for: persons[0])
         cache.insert(histories[persons[1]]!, for: persons[1])
         #expect(cache.working.count == 2 && cache.frozenCount == 0 && cache.frozenBytes == 0)
-        // A third in use freezes the two before it.
+        func footprint(_ number: Int) -> Int { histories[persons[number]]!.frozen().footprint + HistoryCache.frozenEntryOverhead }
+        // A third in use freezes the one in use longest.
         cache.insert(histories[persons[2]]!, for: persons[2])
-        #expect(cache.working.keys.sorted() == [persons[2]] && cache.frozenCount == 2)
-        let expected = [0, 1].map { histories[persons[$0]]!.frozen().footprint + HistoryCache.frozenEntryOverhead }.reduce(0, +)
-        #expect(cache.frozenBytes == expected)
+        #expect(cache.working.keys.sorted() == [persons[1], persons[2]].sorted() && cache.frozenCount == 1)
+        #expect(cache.frozenBytes == footprint(0))
         #expect(cache.contains(persons[0]) && cache.contains(persons[2]) && !cache.contains(persons[3]))
-        // Thawed on use: the same history, in use again, and no longer counted as frozen.
+        // Thawed on use: the same history, in use again, and no longer counted as frozen; the
+        // longest in use after it is frozen to make room.
         #expect(cache.history(of: persons[0]) == histories[persons[0]])
-        #expect(cache.working.count == 2 && cache.frozenCount == 1)
-        #expect(cache.frozenBytes == histories[persons[1]]!.frozen().footprint + HistoryCache.frozenEntryOverhead)
-        // Removed from whichever tier holds it.
-        cache.remove(persons[1])
+        #expect(cache.working.keys.sorted() == [persons[0], persons[2]].sorted() && cache.frozenCount == 1)
+        #expect(cache.frozenBytes == footprint(1))
+        // A person removed is passed over when its turn to be frozen comes.
         cache.remove(persons[2])
-        #expect(cache.frozenBytes == 0 && cache.count == 1 && cache.history(of: persons[1]) == nil)
+        cache.insert(histories[persons[3]]!, for: persons[3])
+        #expect(cache.working.keys.sorted() == [persons[0], persons[3]].sorted())
+        cache.insert(histories[persons[4]]!, for: persons[4])
+        #expect(cache.working.keys.sorted() == [persons[3], persons[4]].sorted() && cache.frozenCount == 2)
+        #expect(cache.frozenBytes == footprint(0) + footprint(1))
+        // Removed from whichever tier holds it.
+        cache.remove(persons[0])
+        cache.remove(persons[1])
+        #expect(cache.frozenBytes == 0 && cache.count == 2 && cache.history(of: persons[1]) == nil)
     }
 
     /// The same city in batches of several sizes, with every history in use and with one or

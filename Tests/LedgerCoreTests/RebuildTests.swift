@@ -277,13 +277,24 @@ import Testing
         #expect(partial.eventsApplied == 150)
         #expect(try encoded(ledger) == before, "readers still get the live generation")
         // Appends go on meanwhile, into the live generation.
-        try ledger.append(lines: [Line.registered("LATE1"), Line.identity("LATE1", "JC", from: "2024-01-01"), Line.enrolled("LATE1"),
-                                  Line.claim("LATE1", "late-claim", on: "2024-06-01", inList: "9000", basic: "4000")])
-        let withLate = try encoded(ledger)
-        let resumed = try ledger.rebuildProjections(chunkEvents: 50)
-        #expect(resumed.resumedFrom == 150)
-        #expect(resumed.eventsApplied == (try ledger.head()).sequence - 150)
-        #expect(try encoded(ledger) == withLate)
+        let withLate = try appendLatePerson("LATE1", to: ledger)
+        try expectResumed(ledger, from: 150, chunkEvents: 50, to: withLate)
+    }
+
+    /// Appends a person with a claim while a rebuild is half done (into the live generation) and
+    /// returns the live accumulators then.
+    func appendLatePerson(_ person: String, to ledger: Ledger) throws -> [[UInt8]] {
+        try ledger.append(lines: [Line.registered(person), Line.identity(person, "JC", from: "2024-01-01"), Line.enrolled(person),
+                                  Line.claim(person, "\(person)-claim", on: "2024-06-01", inList: "9000", basic: "4000")])
+        return try encoded(ledger)
+    }
+
+    /// Resumes a rebuild stopped at `checkpoint`: it goes on from there to the live bytes `live`.
+    func expectResumed(_ ledger: Ledger, from checkpoint: UInt64, chunkEvents: Int, to live: [[UInt8]]) throws {
+        let resumed = try ledger.rebuildProjections(chunkEvents: chunkEvents)
+        #expect(resumed.resumedFrom == checkpoint)
+        #expect(resumed.eventsApplied == (try ledger.head()).sequence - checkpoint)
+        #expect(try encoded(ledger) == live)
     }
 
     /// From sequence 1 a rebuild folds in memory as far as its bound of person-years allows, writes
@@ -301,13 +312,8 @@ import Testing
         #expect(seen == [4_096])
         let status = try ledger.projectionStatus()
         #expect(status.rebuild?.generation == partial.generation && status.rebuild?.sequence == 4_096)
-        try ledger.append(lines: [Line.registered("LATE2"), Line.identity("LATE2", "TK", from: "2024-01-01"), Line.enrolled("LATE2"),
-                                  Line.claim("LATE2", "late-claim-2", on: "2024-07-01", inList: "12000", basic: "5000")])
-        let live = try encoded(ledger)
-        let resumed = try ledger.rebuildProjections(chunkEvents: 300)
-        #expect(resumed.resumedFrom == 4_096)
-        #expect(resumed.eventsApplied == (try ledger.head()).sequence - 4_096)
-        #expect(try encoded(ledger) == live)
+        let live = try appendLatePerson("LATE2", to: ledger)
+        try expectResumed(ledger, from: 4_096, chunkEvents: 300, to: live)
         // Unbounded, the fold in memory is the whole rebuild: one write, the same bytes.
         let whole = try ledger.rebuildProjections(chunkEvents: 300, stoppingAfterChunks: 1, personYearsInMemory: .max, progress: nil)
         #expect(whole.eventsApplied == (try ledger.head()).sequence)

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LedgerCore
 import LedgerQueries
 import LedgerModel
@@ -68,6 +71,19 @@ struct Bench {
 
     mutating func sample() { peakAnonymous = max(peakAnonymous, Bench.anonymousBytes()) }
 
+    /// Hands the heap the phases before have freed back to the system. Each later phase stands for a
+    /// command of its own, which would start in a fresh process; without this, the allocator's cache
+    /// of freed memory from the import and append phases would be counted in their peaks.
+    static func releaseFreedMemory() {
+        #if canImport(Glibc)
+        // glibc's malloc_trim; its header is not in the Glibc module, so it is found by name.
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
+    }
+
     func say(_ text: String) { if options.format != .json { printError(text) } }
 
     /// Runs `body` and returns its result with the nanoseconds it took (timings stay integers).
@@ -98,6 +114,7 @@ struct Bench {
         try importPhase(base: base, input: input, lineCount: lineCount, clock: clock)
         try appendPhases(base: base, input: input, lineCount: lineCount, clock: clock)
         // Rebuild, replay and timelines run on the ledger opened afresh, as their commands would be.
+        Bench.releaseFreedMemory()
         let ledger = try Ledger.open(at: base + "/append")
         sample()
         let openedAnonymous = Bench.anonymousBytes()
@@ -159,9 +176,17 @@ struct Bench {
     /// 6. replay --verify.
     mutating func replayPhase(_ ledger: Ledger, total: UInt64) throws {
         var replayProgress = progress("replay --verify")
+        Bench.releaseFreedMemory()
+        // Sampled as it goes, as the rebuild is: a replay holds the city's histories and
+        // accumulators until it ends.
+        var replayPeak = 0
         let (replay, replaySeconds) = try time {
-            try ledger.replayVerify { done, total in replayProgress?.update(done: done, total: total) }
+            try ledger.replayVerify { done, total in
+                replayPeak = max(replayPeak, Bench.anonymousBytes())
+                replayProgress?.update(done: done, total: total)
+            }
         }
+        peakAnonymous = max(peakAnonymous, replayPeak)
         sample()
         record("replayVerifyEventsPerSecond", rate(Int(total), replaySeconds))
         record("replayClean", replay.isClean ? "true" : "false")

@@ -50,6 +50,12 @@ extension PersonHistory {
             writer.unsigned(enrollment.sequence)
             writer.unsigned(enrollment.isOwn ? 1 : 0)
         }
+        freezeClaims(into: &writer)
+        freezeDecisions(into: &writer)
+        return FrozenHistory(bytes: Array(writer.bytes))
+    }
+
+    private func freezeClaims(into writer: inout FrozenWriter) {
         writer.unsigned(UInt64(claims.count))
         var previous: Claim?
         for position in 0..<claims.count {
@@ -68,6 +74,9 @@ extension PersonHistory {
             if let reversal = claim.reversal { writer.unsigned(reversal) }
             previous = claim
         }
+    }
+
+    private func freezeDecisions(into writer: inout FrozenWriter) {
         writer.unsigned(UInt64(applications.count))
         for application in applications {
             writer.signed(Int64(application.year))
@@ -109,7 +118,6 @@ extension PersonHistory {
             writer.signed(total.granted.fen)
             writer.optional(total.lastSettled.map { Int64($0.daysSinceEpoch) })
         }
-        return FrozenHistory(bytes: Array(writer.bytes))
     }
 
     /// The history `frozen` was made from, for `person`.
@@ -146,60 +154,68 @@ extension PersonHistory {
                 enrollments.append(Enrollment(insuranceYear: year, enrolledOn: on, channel: channel, exemption: exemption,
                                               region: reader.signed(), sequence: reader.unsigned(), isOwn: reader.unsigned() == 1))
             }
-            let claimCount = reader.count()
-            claims.reserveCapacity(claimCount)
-            var previous: Claim?
-            for _ in 0..<claimCount {
-                let id = reader.sharedText(after: previous?.id)
-                let flags = reader.unsigned()
-                let kind = FrozenReader.word(ClaimKind.self, flags & 3)
-                let diseaseCode = (flags >> 2) & 7
-                let disease = diseaseCode == 0 ? nil : FrozenReader.word(Disease.self, diseaseCode - 1)
-                let hospital = flags & (1 << 5) != 0 ? previous?.hospital ?? "" : reader.text()
-                let settled = reader.date()
-                let total = Money(fen: reader.signed()), inList = Money(fen: reader.signed())
-                let basic = Money(fen: reader.signed()), critical = Money(fen: reader.signed())
-                let sequence = reader.unsigned()
-                let reversal = flags & (1 << 6) != 0 ? reader.unsigned() : nil
-                let claim = Claim(id: id, kind: kind, disease: disease, hospital: hospital, settledOn: settled, totalCost: total,
-                                  inListCost: inList, basicPaid: basic, criticalPaid: critical, sequence: sequence, reversal: reversal)
-                claims[id] = claim
-                previous = claim
-            }
-            let applicationCount = reader.count()
-            applications.reserveCapacity(applicationCount)
-            for _ in 0..<applicationCount {
-                let year = Int(reader.signed())
-                applications.append(Application(year: year, appliedOn: reader.date(), sequence: reader.unsigned()))
-            }
-            let decisionCount = reader.count()
-            decisions.reserveCapacity(decisionCount)
-            for _ in 0..<decisionCount {
-                let subject: Subject
-                switch reader.unsigned() {
-                case 0: subject = .claim(claims.entry(at: reader.count()).key)
-                case 1: subject = .claim(reader.text())
-                case 2: subject = .application(reader.unsigned())
-                default: subject = .enrollment(reader.unsigned())
-                }
-                let sequence = reader.unsigned()
-                let grant = Money(fen: reader.signed())
-                let flags = reader.unsigned()
-                decisions[subject] = RecordedDecision(sequence: sequence, grant: grant, counted: flags & 1 == 1,
-                                                      outcome: FrozenReader.word(Outcome.self, flags >> 1),
-                                                      inpatientPart: Money(fen: reader.signed()), outpatientPart: Money(fen: reader.signed()))
-            }
-            let totalCount = reader.count()
-            totals.reserveCapacity(totalCount)
-            for _ in 0..<totalCount {
-                let year = Int(reader.signed())
-                let factCount = Int(reader.signed())
-                let parameters = reader.unsigned()
-                let base = Money(fen: reader.signed()), granted = Money(fen: reader.signed())
-                let last = reader.optional().map { CivilDate(daysSinceEpoch: Int32($0)) }
-                totals[year] = YearTotals(facts: factCount, parameters: parameters, base: base, granted: granted, lastSettled: last)
-            }
+            thawClaims(&reader)
+            thawDecisions(&reader)
             precondition(reader.isAtEnd, "a frozen history has bytes its thawing did not read")
+        }
+    }
+
+    private mutating func thawClaims(_ reader: inout FrozenReader) {
+        let claimCount = reader.count()
+        claims.reserveCapacity(claimCount)
+        var previous: Claim?
+        for _ in 0..<claimCount {
+            let id = reader.sharedText(after: previous?.id)
+            let flags = reader.unsigned()
+            let kind = FrozenReader.word(ClaimKind.self, flags & 3)
+            let diseaseCode = (flags >> 2) & 7
+            let disease = diseaseCode == 0 ? nil : FrozenReader.word(Disease.self, diseaseCode - 1)
+            let hospital = flags & (1 << 5) != 0 ? previous?.hospital ?? "" : reader.text()
+            let settled = reader.date()
+            let total = Money(fen: reader.signed()), inList = Money(fen: reader.signed())
+            let basic = Money(fen: reader.signed()), critical = Money(fen: reader.signed())
+            let sequence = reader.unsigned()
+            let reversal = flags & (1 << 6) != 0 ? reader.unsigned() : nil
+            let claim = Claim(id: id, kind: kind, disease: disease, hospital: hospital, settledOn: settled, totalCost: total,
+                              inListCost: inList, basicPaid: basic, criticalPaid: critical, sequence: sequence, reversal: reversal)
+            claims[id] = claim
+            previous = claim
+        }
+    }
+
+    private mutating func thawDecisions(_ reader: inout FrozenReader) {
+        let applicationCount = reader.count()
+        applications.reserveCapacity(applicationCount)
+        for _ in 0..<applicationCount {
+            let year = Int(reader.signed())
+            applications.append(Application(year: year, appliedOn: reader.date(), sequence: reader.unsigned()))
+        }
+        let decisionCount = reader.count()
+        decisions.reserveCapacity(decisionCount)
+        for _ in 0..<decisionCount {
+            let subject: Subject
+            switch reader.unsigned() {
+            case 0: subject = .claim(claims.entry(at: reader.count()).key)
+            case 1: subject = .claim(reader.text())
+            case 2: subject = .application(reader.unsigned())
+            default: subject = .enrollment(reader.unsigned())
+            }
+            let sequence = reader.unsigned()
+            let grant = Money(fen: reader.signed())
+            let flags = reader.unsigned()
+            decisions[subject] = RecordedDecision(sequence: sequence, grant: grant, counted: flags & 1 == 1,
+                                                  outcome: FrozenReader.word(Outcome.self, flags >> 1),
+                                                  inpatientPart: Money(fen: reader.signed()), outpatientPart: Money(fen: reader.signed()))
+        }
+        let totalCount = reader.count()
+        totals.reserveCapacity(totalCount)
+        for _ in 0..<totalCount {
+            let year = Int(reader.signed())
+            let factCount = Int(reader.signed())
+            let parameters = reader.unsigned()
+            let base = Money(fen: reader.signed()), granted = Money(fen: reader.signed())
+            let last = reader.optional().map { CivilDate(daysSinceEpoch: Int32($0)) }
+            totals[year] = YearTotals(facts: factCount, parameters: parameters, base: base, granted: granted, lastSettled: last)
         }
     }
 }

@@ -25,6 +25,10 @@ struct HistoryCache {
     /// The histories in use before the cache freezes them all: about 0.35 GB of histories of ten
     /// lines a person. Every person of a city of up to this many stays in use.
     static let defaultWorkingLimit = 1 << 17
+    /// The histories in use in a replay from sequence 1 (about 45 MB). A replay holds every
+    /// person-year's accumulator in memory besides, so it keeps fewer histories in use than the
+    /// append path: at a million persons a replay thaws most histories it touches either way.
+    static let replayWorkingLimit = 1 << 14
     /// The bytes of frozen histories past which the cache starts again empty (about three million
     /// persons of ten lines); their histories are folded again from the log when next needed.
     static let frozenByteLimit = 1 << 30
@@ -64,8 +68,9 @@ struct HistoryCache {
     }
 
     /// Puts `history` in use for `person`, freezing the one in use longest first when ``workingLimit`` are.
+    /// The cache must hold no frozen history of `person`: its callers have just found none.
     mutating func insert(_ history: PersonHistory, for person: String) {
-        removeFrozen(person)
+        assert(frozen[person] == nil, "a history put in use over a frozen one")
         if working[person] == nil {
             makeRoom()
             order.append(person)

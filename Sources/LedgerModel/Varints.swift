@@ -18,6 +18,11 @@ public enum Varints {
         WireWriter.appendVarint(EventCodec.zigzag(number), to: &bytes)
     }
 
+    /// Appends `number` as a plain varint (no zigzag), least significant seven bits first.
+    public static func append(unsigned number: UInt64, to bytes: inout [UInt8]) {
+        WireWriter.appendVarint(number, to: &bytes)
+    }
+
     /// Appends `text` length-prefixed, as ``encode(text:)`` writes it.
     public static func append(text: String, to bytes: inout [UInt8]) {
         WireWriter.appendVarint(UInt64(text.utf8.count), to: &bytes)

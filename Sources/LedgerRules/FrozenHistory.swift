@@ -224,16 +224,9 @@ extension PersonHistory {
 private struct FrozenWriter {
     var bytes: [UInt8] = []
 
-    mutating func unsigned(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
+    mutating func unsigned(_ value: UInt64) { Varints.append(unsigned: value, to: &bytes) }
 
-    mutating func signed(_ value: Int64) { unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+    mutating func signed(_ value: Int64) { Varints.append(value, to: &bytes) }
 
     /// 0 for none, else 1 and the value.
     mutating func optional(_ value: Int64?) {
@@ -244,13 +237,7 @@ private struct FrozenWriter {
 
     mutating func date(_ date: CivilDate) { signed(Int64(date.daysSinceEpoch)) }
 
-    mutating func text(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            unsigned(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
-    }
+    mutating func text(_ text: String) { Varints.append(text: text, to: &bytes) }
 
     /// `text` as the count of its first bytes that are `previous`'s, then the rest as a text.
     mutating func sharedText(_ text: String, after previous: String?) {

@@ -152,35 +152,74 @@ struct ChunkAccumulatorStore: AccumulatorStore {
     }
 }
 
-/// Accumulators in memory, for `replay` into scratch space.
+/// Accumulators in memory, for `replay` and the start of a rebuild, into scratch space.
+///
+/// A dictionary maps each person-year to a position, and the accumulators lie in pages of
+/// ``pageSize``: the dictionary's slots are 12 bytes rather than an accumulator's 0.3 KB (at a
+/// million person-years its 2^21 slots were 0.64 GB, half of them empty), and the pages grow one at a
+/// time rather than doubling one array. A removed accumulator's position is used again.
 struct MemoryAccumulatorStore: AccumulatorStore {
-    private(set) var byKey: [AccumulatorKey: Accumulator] = [:]
+    static let pageSize = 4_096
+    private var positions: [AccumulatorKey: UInt32] = [:]
+    private var pages: [[Accumulator]] = []
+    /// Positions of removed accumulators, free for the next new one.
+    private var free: [UInt32] = []
+    /// Positions handed out so far, removed ones included.
+    private var used = 0
     /// The lowest and highest year ever stored, so that one person's keys are found by probing
     /// those few years rather than by walking every accumulator (a merge in a replay of a city).
     private var years: ClosedRange<UInt16>?
 
-    func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { byKey[key] }
+    func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { self[key] }
 
-    /// How many person-years the store holds.
-    var count: Int { byKey.count }
-    /// The person-years held, in no order.
-    var keys: Dictionary<AccumulatorKey, Accumulator>.Keys { byKey.keys }
-
-    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
-        byKey[key] = accumulator
-        years = years.covering(key.year)
+    /// The accumulator of `key`, if the store holds one.
+    subscript(key: AccumulatorKey) -> Accumulator? {
+        positions[key].map { pages[Int($0) / Self.pageSize][Int($0) % Self.pageSize] }
     }
 
-    mutating func remove(_ key: AccumulatorKey) throws { byKey[key] = nil }
+    /// How many person-years the store holds.
+    var count: Int { positions.count }
+    /// The person-years held, in no order.
+    var keys: Dictionary<AccumulatorKey, UInt32>.Keys { positions.keys }
+
+    mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
+        let position = positions[key] ?? place(key, accumulator)
+        pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] = accumulator
+    }
+
+    mutating func remove(_ key: AccumulatorKey) throws {
+        if let position = positions.removeValue(forKey: key) { free.append(position) }
+    }
 
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
-        change(&byKey[key, default: make()])
+        let position = positions[key] ?? place(key, make())
+        change(&pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize])
+    }
+
+    /// Gives `key` a position holding `accumulator`: a freed one, or the next in the last page.
+    private mutating func place(_ key: AccumulatorKey, _ accumulator: Accumulator) -> UInt32 {
         years = years.covering(key.year)
+        let position: UInt32
+        if let reused = free.popLast() {
+            position = reused
+            pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] = accumulator
+        } else {
+            precondition(used < Int(UInt32.max), "more person-years than a store in memory holds")
+            position = UInt32(used)
+            if used % Self.pageSize == 0 {
+                pages.append([])
+                pages[pages.count - 1].reserveCapacity(Self.pageSize)
+            }
+            pages[pages.count - 1].append(accumulator)
+            used += 1
+        }
+        positions[key] = position
+        return position
     }
 
     func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
         guard let years else { return [] }
-        return years.map { AccumulatorKey(person: number, year: Int($0)) }.filter { byKey.index(forKey: $0) != nil }
+        return years.map { AccumulatorKey(person: number, year: Int($0)) }.filter { positions.index(forKey: $0) != nil }
     }
 }
 

@@ -117,10 +117,10 @@ extension Ledger {
         try rebuildProjections(chunkEvents: chunkEvents, stoppingAfterChunks: nil, progress: progress)
     }
 
-    /// At most this many accumulators are folded in memory at the start of a rebuild: they fit a
-    /// dictionary of 2^20 slots of about 0.3 KB, so the fold holds at most about 0.3 GB (every
-    /// person-year of a city of 500 000 persons over a year and a half).
-    static let rebuildPersonYearsInMemory = 750_000
+    /// At most this many accumulators are folded in memory at the start of a rebuild, about 0.4 KB
+    /// each (``MemoryAccumulatorStore``: the accumulator, its person's id, its slot), so the fold
+    /// holds at most about 0.45 GB: every person-year of a city of 1.2 M persons over a year.
+    static let rebuildPersonYearsInMemory = 1_200_000
 
     /// `stoppingAfterChunks` leaves the rebuild half-done, as a killed process would (for tests); the
     /// fold in memory counts as one chunk. `personYearsInMemory` 0 rebuilds in chunks only.

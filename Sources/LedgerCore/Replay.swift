@@ -38,7 +38,8 @@ extension Ledger {
         defer { checked.wait() }
         try read { transaction in
             let head = try head(in: transaction).sequence
-            var engine = try DecisionEngine(ledger: self, transaction: transaction, upTo: 0)
+            let inUse = HistoryCache(workingLimit: min(historiesInUse, HistoryCache.replayWorkingLimit))
+            var engine = try DecisionEngine(ledger: self, transaction: transaction, upTo: 0, histories: inUse)
             engine.registeredPersons = 0
             var projector = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
             var expected: [Event] = []
@@ -86,7 +87,7 @@ extension Ledger {
             case .failure(let error)?: throw error
             case nil: preconditionFailure("the chain check has finished")
             }
-            try compare(storedIn: transaction, rebuilt: projector.store.byKey, into: &report)
+            try compare(storedIn: transaction, rebuilt: projector.store, into: &report)
         }
         return report
     }
@@ -94,7 +95,7 @@ extension Ledger {
     /// The digests of the stored and the re-projected accumulators, and the person-years where they
     /// differ (the first 1 000), in one walk in key order: the stored ones as the cursor gives them,
     /// the rebuilt ones sorted by ``AccumulatorKey``, whose big-endian bytes sort as the stored keys do.
-    func compare(storedIn transaction: Transaction, rebuilt: [AccumulatorKey: Accumulator], into report: inout ReplayReport) throws {
+    func compare(storedIn transaction: Transaction, rebuilt: MemoryAccumulatorStore, into report: inout ReplayReport) throws {
         let database = try liveAccumulators(in: transaction)
         // The keys alone are sorted: a city's accumulators are not copied.
         let keys = rebuilt.keys.sorted()
@@ -162,7 +163,7 @@ extension Ledger {
                 }
             }
             // Person number ‖ year big-endian: the order of the stored keys.
-            return projector.store.byKey.sorted { $0.key < $1.key }.map(\.value)
+            return projector.store.keys.sorted().map { projector.store[$0]! }
         }
     }
 

@@ -25,10 +25,10 @@ struct HistoryCache {
     /// The histories in use before the cache freezes them all: about 0.35 GB of histories of ten
     /// lines a person. Every person of a city of up to this many stays in use.
     static let defaultWorkingLimit = 1 << 17
-    /// The histories in use in a replay from sequence 1 (about 45 MB). A replay holds every
-    /// person-year's accumulator in memory besides, so it keeps fewer histories in use than the
-    /// append path: at a million persons a replay thaws most histories it touches either way.
-    static let replayWorkingLimit = 1 << 14
+    /// The histories in use in a replay from sequence 1: half the append path's. A replay holds
+    /// every person-year's accumulator in memory besides (at a million persons, about 0.1 GB less
+    /// this way); a city of up to this many persons replays without freezing a history.
+    static let replayWorkingLimit = 1 << 16
     /// The bytes of frozen histories past which the cache starts again empty (about three million
     /// persons of ten lines); their histories are folded again from the log when next needed.
     static let frozenByteLimit = 1 << 30

@@ -24,6 +24,8 @@ public struct LedgerStatistics: Sendable {
     public let eventsByType: [(type: EventType, count: UInt64)]
     public let persons: Int
     public let environment: EnvironmentFigures
+    /// Pages on LMDB's free list (``Environment/freePages()``): in the file, holding no data.
+    public let freePages: Int
     public let databases: [DatabaseFigures]
 }
 
@@ -35,11 +37,15 @@ extension Ledger {
         }
         let (head, counts, persons) = snapshot
         let databases: [DatabaseFigures]
-        do { databases = try environment.figures(of: allDatabases) } catch { throw Ledger.wrap(error) }
+        let freePages: Int
+        do {
+            databases = try environment.figures(of: allDatabases)
+            freePages = try environment.freePages()
+        } catch { throw Ledger.wrap(error) }
         let byType = EventType.allCases.map { ($0, counts[Int($0.rawValue) % Appender.countSlots]) }
         return LedgerStatistics(
             head: head, events: counts.reduce(0, +), eventsByType: byType, persons: persons,
-            environment: environment.figures(), databases: databases)
+            environment: environment.figures(), freePages: freePages, databases: databases)
     }
 }
 

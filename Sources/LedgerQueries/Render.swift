@@ -43,7 +43,7 @@ public enum Render {
         }
         let environment = statistics.environment
         lines.append("lmdb      map \(environment.mapSizeBytes) bytes, page \(environment.pageSizeBytes) bytes, "
-            + "\(environment.lastPageNumber + 1) pages used, file \(environment.fileSizeBytes) bytes")
+            + "\(environment.lastPageNumber + 1) pages used (\(statistics.freePages) free), file \(environment.fileSizeBytes) bytes")
         lines.append("  " + column("database", 14) + column("entries", 12, right: true) + column("depth", 7, right: true)
             + column("branch", 9, right: true) + column("leaf", 9, right: true) + column("overflow", 10, right: true))
         for database in statistics.databases {
@@ -80,6 +80,7 @@ public enum Render {
         writer.member("mapSizeBytes", integer: environment.mapSizeBytes)
         writer.member("pageSizeBytes", integer: environment.pageSizeBytes)
         writer.member("pagesUsed", integer: environment.lastPageNumber + 1)
+        writer.member("freePages", integer: statistics.freePages)
         writer.member("fileSizeBytes", integer: environment.fileSizeBytes)
         writer.key("databases")
         writer.beginObject()

@@ -297,6 +297,24 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// The pages on LMDB's free list: pages of earlier snapshots, which later write transactions
+    /// use again once no reader needs them. They count in the file's size but hold no data; a
+    /// compacting copy (``copy(to:compact:)``) leaves them out.
+    public func freePages() throws -> Int {
+        try read { transaction in
+            // LMDB's free list is its database 0: each value an ID list, its count then its page numbers.
+            try transaction.withCursor(Database(name: "free list", handle: 0)) { cursor in
+                var pages = 0
+                var entry = try cursor.first()
+                while let current = entry {
+                    if current.value.count >= MemoryLayout<Int>.size { pages += current.value.loadUnaligned(as: Int.self) }
+                    entry = try cursor.next()
+                }
+                return pages
+            }
+        }
+    }
+
     /// Writes a consistent copy of the environment to directory `target` (which must exist and be empty).
     public func copy(to target: String, compact: Bool = false) throws(StorageError) {
         try check(mdb_env_copy2(handle, target, compact ? UInt32(MDB_CP_COMPACT) : 0), "copy to \(target)")

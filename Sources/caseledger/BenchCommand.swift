@@ -127,8 +127,11 @@ struct Bench {
         record("peakRssAnonBytes", String(peakAnonymous))
         record("rebuildPeakRssAnonBytes", String(rebuildPeak))
         record("rebuildGrowthRssAnonBytes", String(max(0, rebuildPeak - openedAnonymous)))
-        let fileBytes = ledger.environment.figures().fileSizeBytes
-        record("ledgerBytesPerEvent", String(fileBytes / max(1, Int(total))))
+        let lmdb = ledger.environment.figures()
+        record("ledgerBytesPerEvent", String(lmdb.fileSizeBytes / max(1, Int(total))))
+        // Of which pages on LMDB's free list: in the file, holding no data (docs/PERFORMANCE.md).
+        let freeBytes = try ledger.environment.freePages() * lmdb.pageSizeBytes
+        record("ledgerFreeBytesPerEvent", String(freeBytes / max(1, Int(total))))
         printFigures()
     }
 

@@ -170,4 +170,28 @@ import Testing
         try environment.write { try $0.clear(data) }
         #expect(try environment.read { try $0.count(data) } == 0)
     }
+
+    /// Pages a transaction frees go on LMDB's free list and stay in the file; a compacting copy
+    /// holds the same data without them.
+    @Test func theFreeListCountsWhatEarlierSnapshotsLeftAndACompactCopyHasNone() throws {
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
+        let data = environment.database("data")
+        let value = [UInt8](repeating: 7, count: 1_000)
+        // About three entries a page: some 700 leaf pages.
+        try environment.write { transaction in
+            for index in 0..<2_000 { try transaction.put(data, key: key(index), value: value) }
+        }
+        let filled = try environment.freePages()
+        try environment.write { transaction in
+            for index in 0..<1_900 { _ = try transaction.delete(data, key: key(index)) }
+        }
+        let free = try environment.freePages()
+        let used = environment.figures().lastPageNumber + 1
+        #expect(filled < 10 && free > filled + 600 && free < used, "filled \(filled), free \(free), used \(used)")
+        let target = directory()
+        try environment.copy(to: target, compact: true)
+        let copy = try Environment(path: target, databases: [DatabaseSpec("data")])
+        #expect(try copy.freePages() == 0 && copy.figures().lastPageNumber + 1 < used - 600)
+        #expect(try copy.read { try $0.count(copy.database("data")) } == 100)
+    }
 }

@@ -117,9 +117,10 @@ extension Ledger {
         try rebuildProjections(chunkEvents: chunkEvents, stoppingAfterChunks: nil, progress: progress)
     }
 
-    /// At most this many accumulators are folded in memory at the start of a rebuild, about 0.4 KB
-    /// each (``MemoryAccumulatorStore``: the accumulator, its person's id, its slot), so the fold
-    /// holds at most about 0.45 GB: every person-year of a city of 1.2 M persons over a year.
+    /// At most this many accumulators are folded in memory at the start of a rebuild, about 0.3 KB
+    /// each (``MemoryAccumulatorStore``: the accumulator, its slot, and its person's id when that is
+    /// longer than a short string), so the fold holds at most about 0.4 GB: every person-year of a
+    /// city of 1.2 M persons over a year.
     static let rebuildPersonYearsInMemory = 1_200_000
 
     /// `stoppingAfterChunks` leaves the rebuild half-done, as a killed process would (for tests); the

@@ -302,12 +302,14 @@ public final class Environment: @unchecked Sendable {
     /// compacting copy (``copy(to:compact:)``) leaves them out.
     public func freePages() throws -> Int {
         try read { transaction in
-            // LMDB's free list is its database 0: each value an ID list, its count then its page numbers.
+            // LMDB's free list is its database 0: each value an ID list of machine words, its count
+            // then that many page numbers. The pages are counted from the value's size, so a damaged
+            // count cannot make the sum overflow.
             try transaction.withCursor(Database(name: "free list", handle: 0)) { cursor in
                 var pages = 0
                 var entry = try cursor.first()
                 while let current = entry {
-                    if current.value.count >= MemoryLayout<Int>.size { pages += current.value.loadUnaligned(as: Int.self) }
+                    pages += max(0, current.value.count / MemoryLayout<Int>.size - 1)
                     entry = try cursor.next()
                 }
                 return pages

@@ -51,9 +51,7 @@ struct HistoryCache {
         if let index = working.index(forKey: person) { return index }
         guard let ice = frozen.removeValue(forKey: person) else { return nil }
         frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
-        makeRoom()
-        working[person] = PersonHistory(thawing: ice, person: person)
-        order.append(person)
+        putInUse(PersonHistory(thawing: ice, person: person), for: person)
         return working.index(forKey: person)
     }
 
@@ -71,11 +69,14 @@ struct HistoryCache {
     /// The cache must hold no frozen history of `person`: its callers have just found none.
     mutating func insert(_ history: PersonHistory, for person: String) {
         assert(frozen[person] == nil, "a history put in use over a frozen one")
-        if working[person] == nil {
-            makeRoom()
-            order.append(person)
-        }
+        if working[person] == nil { putInUse(history, for: person) } else { working[person] = history }
+    }
+
+    /// Puts the history of a person not in use in use, last in the order of freezing.
+    private mutating func putInUse(_ history: PersonHistory, for person: String) {
+        makeRoom()
         working[person] = history
+        order.append(person)
     }
 
     /// Freezes histories in use, longest in use first, until one more fits. Each person in use has
@@ -109,7 +110,6 @@ struct HistoryCache {
         working[person] = nil
         removeFrozen(person)
     }
-
 
     private mutating func removeFrozen(_ person: String) {
         if let ice = frozen.removeValue(forKey: person) { frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead }

@@ -183,8 +183,11 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     var keys: Dictionary<AccumulatorKey, UInt32>.Keys { positions.keys }
 
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
-        let position = positions[key] ?? place(key, accumulator)
-        pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] = accumulator
+        if let position = positions[key] {
+            pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] = accumulator
+        } else {
+            _ = place(key, accumulator)
+        }
     }
 
     mutating func remove(_ key: AccumulatorKey) throws {

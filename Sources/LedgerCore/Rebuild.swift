@@ -296,11 +296,11 @@ final class DecodedLog: @unchecked Sendable {
         throw failure ?? .damaged(sequence: nil, reason: "a piece of the log was not decoded")
     }
 
-    /// Stops the decoding after the piece under way and waits for it to end: the read snapshot is
-    /// over when this returns.
     /// Pieces decoded so far, taken or not.
     var decodedCount: Int { lock.withLock { decoded } }
 
+    /// Stops the decoding after the piece under way and waits for it to end: the read snapshot is
+    /// over when this returns.
     func stop() {
         lock.withLock { stopping = true }
         ahead.signal()  // a decoding waiting for room wakes to stop

@@ -169,6 +169,9 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     /// The lowest and highest year ever stored, so that one person's keys are found by probing
     /// those few years rather than by walking every accumulator (a merge in a replay of a city).
     private var years: ClosedRange<UInt16>?
+    /// The key updated last and its position: a decision follows the fact it decides, in the same
+    /// person-year, so the next update often finds its accumulator without hashing.
+    private var last: (key: AccumulatorKey, position: UInt32)?
 
     func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { self[key] }
 
@@ -192,10 +195,17 @@ struct MemoryAccumulatorStore: AccumulatorStore {
 
     mutating func remove(_ key: AccumulatorKey) throws {
         if let position = positions.removeValue(forKey: key) { free.append(position) }
+        if last?.key == key { last = nil }
     }
 
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
-        let position = positions[key] ?? place(key, make())
+        let position: UInt32
+        if let last, last.key == key {
+            position = last.position
+        } else {
+            position = positions[key] ?? place(key, make())
+            last = (key, position)
+        }
         change(&pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize])
     }
 
@@ -248,12 +258,6 @@ enum ProjectionInputs {
             return false
         }
     }
-
-    /// The fields no accumulator reads: a rebuild decodes an event without them.
-    static let unread = EventCodec.FieldMask([
-        .idNumber, .name, .household, .hospital, .parameter, .value, .clause, .receivedAt, .reason, .rules, .parameters, .held,
-        .pendingParameter, .pendingDate, .reader, .route,
-    ])
 }
 
 /// Folds events into per person-year accumulators. No rules: the decision events carry them.
@@ -263,6 +267,9 @@ struct Projector<Store: AccumulatorStore> {
     var store: Store
     /// Person numbers already looked up: a person's number never changes, merged or not.
     private var numbers: [String: UInt32] = [:]
+    /// The person of the event before, and its number: a decision follows the fact it decides,
+    /// so the next event is often of the same person, found without hashing.
+    private var lastPerson: (id: String, number: UInt32)?
 
     init(ledger: Ledger, transaction: Transaction, store: Store) {
         self.ledger = ledger
@@ -270,15 +277,22 @@ struct Projector<Store: AccumulatorStore> {
         self.store = store
     }
 
+    mutating func apply(_ event: Event) throws { try apply(FoldedEvent(event)) }
 
-
-    mutating func apply(_ event: Event) throws {
+    mutating func apply(_ event: FoldedEvent) throws {
         guard let person = event.person else { return }
-        if let number = numbers[person] { return try apply(event, person: person, number: number) }
-        guard let entry = try ledger.personEntry(person, in: transaction) else { return }
-        if numbers.count >= Projector.cachedNumbersLimit { numbers.removeAll(keepingCapacity: true) }
-        numbers[person] = entry.number
-        try apply(event, person: person, number: entry.number)
+        if let last = lastPerson, last.id == person { return try apply(event, person: person, number: last.number) }
+        let number: UInt32
+        if let known = numbers[person] {
+            number = known
+        } else {
+            guard let entry = try ledger.personEntry(person, in: transaction) else { return }
+            if numbers.count >= Projector.cachedNumbersLimit { numbers.removeAll(keepingCapacity: true) }
+            numbers[person] = entry.number
+            number = entry.number
+        }
+        lastPerson = (person, number)
+        try apply(event, person: person, number: number)
     }
 
     /// Bounds the number cache: a few tens of bytes a person.
@@ -287,17 +301,21 @@ struct Projector<Store: AccumulatorStore> {
     /// Applies an event of `person`, whose number the caller already knows (the appender has just
     /// indexed it), without looking the person up again.
     mutating func apply(_ event: Event, person: String, number: UInt32) throws {
+        try apply(FoldedEvent(event), person: person, number: number)
+    }
+
+    private mutating func apply(_ event: FoldedEvent, person: String, number: UInt32) throws {
         if event.type == .personMerged {
-            try merge(number, into: event.text(.into))
+            try merge(number, into: event.into)
             return
         }
-        var reversedClaim: Event?
+        var reversedClaim: FoldedEvent?
         let year: Int?
         if event.type == .settlementReversed {
-            reversedClaim = try settlement(of: event.text(.claim))
-            year = reversedClaim?.date(.settledOn)?.year
+            reversedClaim = try settlement(of: event.claim)
+            year = reversedClaim?.settledOn?.year
         } else {
-            year = Accumulator.year(of: event)
+            year = event.year
         }
         guard let year else { return }
         try store.update(AccumulatorKey(person: number, year: year), make: { Accumulator(person: person, year: year) }) {
@@ -305,11 +323,11 @@ struct Projector<Store: AccumulatorStore> {
         }
     }
 
-    private func settlement(of claim: String?) throws -> Event? {
+    private func settlement(of claim: String?) throws -> FoldedEvent? {
         guard let claim, let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)),
             let entry = ClaimEntry(bytes)
         else { return nil }
-        return try ledger.event(at: entry.settlement, in: transaction)?.event
+        return try ledger.event(at: entry.settlement, in: transaction).map { FoldedEvent($0.event) }
     }
 
     /// A merged person's years are added into the survivor's, and leave the merged person.

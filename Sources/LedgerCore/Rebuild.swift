@@ -211,8 +211,8 @@ extension Ledger {
 
 /// The events a projection folds in sequences `after + 1 ... through`, read and decoded on another
 /// core in a read snapshot, in pieces taken in order: a rebuild folds piece k while piece k + 1 is
-/// being decoded. Only what the fold reads is decoded: the types it folds, without the fields it
-/// never reads.
+/// being decoded. Only what the fold reads is decoded: the types it folds, each as a `FoldedEvent`
+/// straight from its record (no `Event`, source or hash is built).
 ///
 /// The snapshot is begun inside the rebuild's write transaction, so it holds exactly the log that
 /// transaction sees: no writer can commit in between, and the rebuild writes no event.
@@ -222,7 +222,7 @@ final class DecodedLog: @unchecked Sendable {
     private let count: Int
     private let done: [DispatchSemaphore]
     private let lock = LedgerStorage.Mutex()
-    private var pieces: [[Event]?]
+    private var pieces: [[FoldedEvent]?]
     private var failure: LedgerError?
     private var stopping = false
     /// Pieces decoded so far (for tests of the bound on running ahead).
@@ -251,18 +251,17 @@ final class DecodedLog: @unchecked Sendable {
                         for piece in 0..<count {
                             ahead.wait()
                             if lock.withLock({ stopping }) { return }
-                            var events: [Event] = []
                             let end = min(last, first + UInt64(piece + 1) * per)
+                            var events: [FoldedEvent] = []
+                            events.reserveCapacity(Int(end - sequence))
                             while sequence < end {
                                 sequence += 1
                                 guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
                                     throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
                                 }
                                 do throws(DecodeError) {
-                                    if let recorded = try EventCodec.decode(
-                                        current.value, skipping: ProjectionInputs.unread, wanted: ProjectionInputs.folds)
-                                    {
-                                        events.append(recorded.event)
+                                    if let (_, folded) = try EventCodec.decodeFolded(current.value, folds: ProjectionInputs.folds) {
+                                        events.append(folded)
                                     }
                                 } catch {
                                     throw LedgerError.damaged(sequence: sequence, reason: error.description)
@@ -284,10 +283,10 @@ final class DecodedLog: @unchecked Sendable {
 
     /// Piece `index` once decoded, or nil past the last. Each piece is taken once, in order.
     /// - Throws: ``LedgerError/damaged(sequence:reason:)`` for a gap or a record that does not decode.
-    func piece(_ index: Int) throws(LedgerError) -> [Event]? {
+    func piece(_ index: Int) throws(LedgerError) -> [FoldedEvent]? {
         guard index < count else { return nil }
         done[index].wait()
-        let (events, failure) = lock.withLock { () -> ([Event]?, LedgerError?) in
+        let (events, failure) = lock.withLock { () -> ([FoldedEvent]?, LedgerError?) in
             defer { pieces[index] = nil }
             return (pieces[index], self.failure)
         }

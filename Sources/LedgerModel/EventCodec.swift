@@ -11,27 +11,19 @@ public enum EventCodec {
     public static let formatVersion: UInt8 = 1
     public static let hashBytes = 32
 
-    enum Header: Int {
-        case sequence = 1
-        case recordedAt = 2
-        case type = 3
-        case sourceSystem = 4
-        case sourceKey = 5
-        case person = 6
-    }
 
     /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
     public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp) -> [UInt8] {
         var writer = WireWriter()
         writer.bytes.append(formatVersion)
-        writer.varint(field: Header.sequence.rawValue, sequence)
-        writer.varint(field: Header.recordedAt.rawValue, UInt64(bitPattern: recordedAt.millisecondsSinceEpoch))
-        writer.varint(field: Header.type.rawValue, UInt64(event.type.rawValue))
+        writer.varint(field: Header.Number.sequence.rawValue, sequence)
+        writer.varint(field: Header.Number.recordedAt.rawValue, UInt64(bitPattern: recordedAt.millisecondsSinceEpoch))
+        writer.varint(field: Header.Number.type.rawValue, UInt64(event.type.rawValue))
         if let source = event.source {
-            writer.text(field: Header.sourceSystem.rawValue, source.system)
-            writer.text(field: Header.sourceKey.rawValue, source.key)
+            writer.text(field: Header.Number.sourceSystem.rawValue, source.system)
+            writer.text(field: Header.Number.sourceKey.rawValue, source.key)
         }
-        if let person = event.person { writer.text(field: Header.person.rawValue, person) }
+        if let person = event.person { writer.text(field: Header.Number.person.rawValue, person) }
         for entry in event.orderedFields {
             let number = entry.field.rawValue
             switch entry.value {
@@ -96,49 +88,161 @@ public enum EventCodec {
     public static func decode(_ record: UnsafeRawBufferPointer, skipping: FieldMask, wanted: (EventType) -> Bool)
         throws(DecodeError) -> RecordedEvent?
     {
+        var fields: [FieldEntry] = []
+        guard let header = try walk(record, readingSource: true, wanted: wanted, header: { type, _ in
+            fields.reserveCapacity(type.storedSchema.count)
+        }, visit: { field, wireType, reader throws(DecodeError) in
+            if skipping.contains(field.rawValue) {
+                try reader.skip(wireType: wireType)
+            } else {
+                fields.append(FieldEntry(field, try decodeValue(of: field, wireType: wireType, from: &reader)))
+            }
+        }) else { return nil }
+        let hash = Array(UnsafeRawBufferPointer(rebasing: record[(record.count - hashBytes)...]))
+        let event = Event(type: header.type, source: header.source, person: header.person, orderedFields: fields)
+        return RecordedEvent(
+            sequence: header.sequence, recordedAt: Timestamp(millisecondsSinceEpoch: header.recordedAt), event: event, hash: hash)
+    }
+
+    /// What a projection reads of a stored record of a type it folds, with the record's sequence;
+    /// nil, after reading only the header, for a type it does not fold (`folds`).
+    ///
+    /// The record is checked as ``decode(_:skipping:wanted:)`` checks it, but for the fields the
+    /// fold does not read (and the source), whose bytes are stepped over unchecked, as `skipping`
+    /// steps over them. For a record both decode, the value is ``FoldedEvent/init(_:)`` of the event.
+    public static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool)
+        throws(DecodeError) -> (sequence: UInt64, folded: FoldedEvent)?
+    {
+        var folded = FoldedEvent(type: .personMerged, person: nil)
+        guard let header = try walk(record, readingSource: false, wanted: folds, header: { type, person in
+            folded = FoldedEvent(type: type, person: person)
+        }, visit: { field, wireType, reader throws(DecodeError) in
+            try take(field, wireType: wireType, from: &reader, into: &folded)
+        }) else { return nil }
+        return (header.sequence, folded)
+    }
+
+    /// Reads field `field` into `folded` when the fold reads it, checked as ``decodeValue(of:wireType:from:)``
+    /// checks it, with no `FieldValue` in between; steps over it when not.
+    @inline(__always)
+    private static func take(_ field: Field, wireType: Int, from reader: inout WireReader, into folded: inout FoldedEvent)
+        throws(DecodeError)
+    {
+        func number() throws(DecodeError) -> Int64 {
+            guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
+            return unzigzag(try reader.varint())
+        }
+        func money() throws(DecodeError) -> Money { Money(fen: try number()) }
+        func date() throws(DecodeError) -> CivilDate {
+            guard let days = Int32(exactly: try number()) else { throw .valueOutOfRange(field.rawValue) }
+            return CivilDate(daysSinceEpoch: days)
+        }
+        func word<Word: StoredWord>(_: Word.Type) throws(DecodeError) -> Word {
+            guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
+            let code = try reader.varint()
+            // A word's code is its index in its list (VocabularyTests), so a code past the list has no word.
+            guard code <= UInt64(UInt8.max), let word = Word(rawValue: UInt8(code)) else {
+                throw .valueOutOfRange(field.rawValue)
+            }
+            return word
+        }
+        func text() throws(DecodeError) -> String {
+            guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
+            return try reader.text(field: field.rawValue)
+        }
+        switch field {
+        case .into: folded.into = try text()
+        case .claim: folded.claim = try text()
+        case .insuranceYear: folded.insuranceYear = try number()
+        case .year: folded.applicationYear = try number()
+        case .subjectSequence: folded.subjectSequence = try number()
+        case .settledOn: folded.settledOn = try date()
+        case .appliedOn: folded.appliedOn = try date()
+        case .claimKind: folded.claimKind = try word(ClaimKind.self)
+        case .subject: folded.subjectKind = try word(SubjectKind.self)
+        case .amount: folded.amount = try money()
+        case .totalCost: folded.totalCost = try money()
+        case .inListCost: folded.inListCost = try money()
+        case .basicPaid: folded.basicPaid = try money()
+        case .criticalPaid: folded.criticalPaid = try money()
+        case .baseDelta: folded.baseDelta = try money()
+        case .inpatientAmount: folded.inpatientAmount = try money()
+        case .outpatientAmount: folded.outpatientAmount = try money()
+        case .remainingGap: folded.remainingGap = try money()
+        case .standard: folded.standard = try money()
+        default: try reader.skip(wireType: wireType)
+        }
+    }
+
+    /// A record's header.
+    private struct Header {
+        /// The header's field numbers.
+        enum Number: Int {
+            case sequence = 1
+            case recordedAt = 2
+            case type = 3
+            case sourceSystem = 4
+            case sourceKey = 5
+            case person = 6
+        }
+
+        let sequence: UInt64
+        let recordedAt: Int64
+        let type: EventType
+        let source: Source?
+        let person: String?
+    }
+
+    /// Reads a record's header, then walks its content fields in ascending order, checking the
+    /// canonical form and the type's schema (the fields it allows and those it requires). `header`
+    /// is told the type and person before the first field; `visit` reads each field's value from
+    /// the reader or steps over it. Nil, after the type, when the type is not `wanted`.
+    @inline(__always)
+    private static func walk(
+        _ record: UnsafeRawBufferPointer, readingSource: Bool, wanted: (EventType) -> Bool,
+        header: (EventType, String?) -> Void,
+        visit: (Field, Int, inout WireReader) throws(DecodeError) -> Void
+    ) throws(DecodeError) -> Header? {
         guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
         guard record[0] == formatVersion else { throw .unknownFormat(record[0]) }
         let bodyEnd = record.count - hashBytes
         var reader = WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<bodyEnd]))
-        let sequence = try reader.expectVarint(field: Header.sequence.rawValue)
-        let recordedAt = Int64(bitPattern: try reader.expectVarint(field: Header.recordedAt.rawValue))
-        let typeCode = try reader.expectVarint(field: Header.type.rawValue)
+        let sequence = try reader.expectVarint(field: Header.Number.sequence.rawValue)
+        let recordedAt = Int64(bitPattern: try reader.expectVarint(field: Header.Number.recordedAt.rawValue))
+        let typeCode = try reader.expectVarint(field: Header.Number.type.rawValue)
         guard typeCode <= UInt64(UInt8.max), let type = EventType(rawValue: UInt8(typeCode)) else {
             throw .unknownType(typeCode)
         }
         guard wanted(type) else { return nil }
         var source: Source?
-        if reader.peekField() == Header.sourceSystem.rawValue {
-            let system = try reader.expectText(field: Header.sourceSystem.rawValue)
-            source = Source(system: system, key: try reader.expectText(field: Header.sourceKey.rawValue))
+        if reader.peekField() == Header.Number.sourceSystem.rawValue {
+            if readingSource {
+                let system = try reader.expectText(field: Header.Number.sourceSystem.rawValue)
+                source = Source(system: system, key: try reader.expectText(field: Header.Number.sourceKey.rawValue))
+            } else {
+                try reader.expectLengthDelimited(field: Header.Number.sourceSystem.rawValue)
+                try reader.expectLengthDelimited(field: Header.Number.sourceKey.rawValue)
+            }
         }
         var person: String?
-        if reader.peekField() == Header.person.rawValue {
-            person = try reader.expectText(field: Header.person.rawValue)
+        if reader.peekField() == Header.Number.person.rawValue {
+            person = try reader.expectText(field: Header.Number.person.rawValue)
         }
-        var fields: [FieldEntry] = []
-        fields.reserveCapacity(type.storedSchema.count)
+        header(type, person)
         let allowed = allowedFields[Int(type.rawValue)]
         var seen = FieldMask([])
-        var lastNumber = Header.person.rawValue
+        var lastNumber = Header.Number.person.rawValue
         while !reader.isAtEnd {
             let (number, wireType) = try reader.tag()
             guard number > lastNumber else { throw .fieldOutOfOrder(number) }
             lastNumber = number
             guard allowed.contains(number), let field = Field(rawValue: number) else { throw .unknownField(number) }
             seen.insert(number)
-            if skipping.contains(number) {
-                try reader.skip(wireType: wireType)
-                continue
-            }
-            fields.append(FieldEntry(field, try decodeValue(of: field, wireType: wireType, from: &reader)))
+            try visit(field, wireType, &reader)
         }
         // The lowest-numbered required field missing, as the schema lists them.
         if let missing = requiredFields[Int(type.rawValue)].firstMissing(from: seen) { throw .missingField(missing) }
-        let hash = Array(UnsafeRawBufferPointer(rebasing: record[bodyEnd...]))
-        let event = Event(type: type, source: source, person: person, orderedFields: fields)
-        return RecordedEvent(
-            sequence: sequence, recordedAt: Timestamp(millisecondsSinceEpoch: recordedAt), event: event, hash: hash)
+        return Header(sequence: sequence, recordedAt: recordedAt, type: type, source: source, person: person)
     }
 
     private static func decodeValue(of field: Field, wireType: Int, from reader: inout WireReader) throws(DecodeError)
@@ -298,6 +402,15 @@ struct WireReader {
         let (_, wireType) = try tag()
         guard wireType == 2 else { throw .wrongWireType(field) }
         return try text(field: field)
+    }
+
+    /// Steps over field `field`'s length-delimited value, unchecked but for its bounds.
+    mutating func expectLengthDelimited(field: Int) throws(DecodeError) {
+        let found = peekField()
+        guard found == field else { throw .unexpectedField(expected: field, found: found) }
+        let (_, wireType) = try tag()
+        guard wireType == 2 else { throw .wrongWireType(field) }
+        _ = try lengthDelimited()
     }
 
     /// Steps over one value of `wireType` (0 varint, 2 length-delimited).

@@ -64,6 +64,12 @@ public struct Accumulator: Hashable, Sendable {
 
     /// Folds one event of this person-year. `reversedClaim` is the settlement a reversal undoes.
     public mutating func apply(_ event: Event, reversedClaim: Event? = nil) {
+        apply(FoldedEvent(event), reversedClaim: reversedClaim.map(FoldedEvent.init))
+    }
+
+    /// Folds what the projection reads of one event of this person-year. `reversedClaim` is the
+    /// settlement a reversal undoes.
+    public mutating func apply(_ event: FoldedEvent, reversedClaim: FoldedEvent? = nil) {
         switch event.type {
         case .settlementRecorded:
             add(claim: event, sign: 1)
@@ -74,9 +80,9 @@ public struct Accumulator: Hashable, Sendable {
         case .assistanceApplied:
             applications += 1
         case .contributionPaid:
-            contributionPaid += event.money(.amount) ?? .zero
+            contributionPaid += event.amount
         case .contributionRefunded:
-            contributionRefunded += event.money(.amount) ?? .zero
+            contributionRefunded += event.amount
         case .contributionSubsidized, .assistanceGranted, .tiltedGranted, .assistanceAdjusted:
             applyDecision(event)
         default:
@@ -84,38 +90,38 @@ public struct Accumulator: Hashable, Sendable {
         }
     }
 
-    private mutating func add(claim: Event, sign: Int64) {
-        func signed(_ field: Field) -> Money { Money(fen: (claim.money(field) ?? .zero).fen * sign) }
-        let total = signed(.totalCost), basic = signed(.basicPaid), critical = signed(.criticalPaid)
+    private mutating func add(claim: FoldedEvent, sign: Int64) {
+        func signed(_ money: Money) -> Money { Money(fen: money.fen * sign) }
+        let total = signed(claim.totalCost), basic = signed(claim.basicPaid), critical = signed(claim.criticalPaid)
         totalCost += total
         basicPaidAll += basic
         criticalPaidAll += critical
-        if let index = Accumulator.kindIndex(claim.word(.claimKind, ClaimKind.self)) {
-            inListCost[index] += signed(.inListCost)
+        if let index = Accumulator.kindIndex(claim.claimKind) {
+            inListCost[index] += signed(claim.inListCost)
             basicPaid[index] += basic
             criticalPaid[index] += critical
         }
-        if let month = claim.date(.settledOn)?.month { monthlyBurden[month - 1] += total - basic - critical }
+        if let month = claim.settledOn?.month { monthlyBurden[month - 1] += total - basic - critical }
     }
 
-    private mutating func applyDecision(_ event: Event) {
-        let amount = event.money(.amount) ?? .zero
-        switch PersonHistory.subject(of: event) {
+    private mutating func applyDecision(_ event: FoldedEvent) {
+        let amount = event.amount
+        switch event.subject {
         case .claim?:
             assistanceGranted += amount
-            assistanceBase += event.money(.baseDelta) ?? .zero
-            if let index = Accumulator.kindIndex(event.word(.claimKind, ClaimKind.self)) { assistancePaid[index] += amount }
-            if let month = event.date(.settledOn)?.month { monthlyBurden[month - 1] -= amount }
+            assistanceBase += event.baseDelta
+            if let index = Accumulator.kindIndex(event.claimKind) { assistancePaid[index] += amount }
+            if let month = event.settledOn?.month { monthlyBurden[month - 1] -= amount }
         case .application?:
             tiltedGranted += amount
-            assistancePaid[0] += event.money(.inpatientAmount) ?? .zero
-            assistancePaid[1] += event.money(.outpatientAmount) ?? .zero
-            tiltedShortfall = event.money(.remainingGap) ?? .zero
-            let applied = event.date(.appliedOn)
+            assistancePaid[0] += event.inpatientAmount
+            assistancePaid[1] += event.outpatientAmount
+            tiltedShortfall = event.remainingGap
+            let applied = event.appliedOn
             let month = applied.map { $0.year == year ? $0.month : 12 } ?? 12
             monthlyBurden[month - 1] -= amount
         case .enrollment?:
-            contributionStandard = event.money(.standard) ?? contributionStandard
+            contributionStandard = event.standard ?? contributionStandard
             contributionSubsidy += amount
         case nil:
             break
@@ -147,17 +153,7 @@ public struct Accumulator: Hashable, Sendable {
     }
 
     /// The year an event of a person belongs to, if it belongs to one.
-    public static func year(of event: Event) -> Int? {
-        switch event.type {
-        case .settlementRecorded, .assistanceGranted: return event.date(.settledOn)?.year
-        case .assistanceApplied, .tiltedGranted: return event.integer(.year).map(Int.init)
-        case .contributionPaid, .contributionRefunded, .contributionSubsidized, .enrollmentRegistered:
-            return event.integer(.insuranceYear).map(Int.init)
-        case .assistanceAdjusted:
-            return event.date(.settledOn)?.year ?? event.integer(.year).map(Int.init) ?? event.integer(.insuranceYear).map(Int.init)
-        default: return nil
-        }
-    }
+    public static func year(of event: Event) -> Int? { FoldedEvent(event).year }
 }
 
 extension Accumulator {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LedgerModel
@@ -154,6 +155,14 @@ func decodeRecord(_ bytes: [UInt8]) -> Result<RecordedEvent, DecodeError> {
     }
 }
 
+func decodeFoldedRecord(_ bytes: [UInt8], folds: (EventType) -> Bool = { _ in true })
+    -> Result<(sequence: UInt64, folded: FoldedEvent)?, DecodeError>
+{
+    bytes.withUnsafeBytes { buffer in
+        do throws(DecodeError) { return .success(try EventCodec.decodeFolded(buffer, folds: folds)) } catch { return .failure(error) }
+    }
+}
+
 /// Writes protobuf wire format by hand (tag = field << 3 | wire type), independently of `WireWriter`.
 struct HandBody {
     var bytes: [UInt8] = [1]  // format version
@@ -226,6 +235,90 @@ struct EventCodecTests {
             // Re-encoding the decoded event gives the same bytes.
             #expect(EventCodec.encode(decoded.event, sequence: 42, recordedAt: decoded.recordedAt) == body)
         }
+    }
+
+    /// A rebuild decodes what the fold reads straight from the record; for every type, with every
+    /// field and with only the required ones, it is what the fold reads of the decoded event, and a
+    /// record cut anywhere is refused by both decodings alike.
+    @Test("the folded decoding is what the fold reads of the event", arguments: EventType.allCases)
+    func foldedDecoding(type: EventType) throws {
+        for event in [Fixtures.full(type), Fixtures.minimal(type)] {
+            let record = EventCodec.encode(event, sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123))
+                + sampleHash
+            let folded = try #require(try decodeFoldedRecord(record).get())
+            #expect(folded.sequence == 42)
+            #expect(folded.folded == FoldedEvent(try decodeRecord(record).get().event))
+            #expect(folded.folded == FoldedEvent(event))
+            #expect(try decodeFoldedRecord(record, folds: { $0 != type }).get() == nil, "a type not folded")
+            for length in 1..<(record.count - EventCodec.hashBytes) {
+                let cut = Array(record.prefix(length)) + sampleHash
+                #expect(decodeFoldedRecord(cut).failure == decodeRecord(cut).failure, "\(type.name) cut at \(length)")
+            }
+        }
+        let claim = FoldedEvent(Fixtures.full(.settlementRecorded))
+        #expect(claim.claim != nil && claim.totalCost != nil && claim.settledOn != nil && claim.claimKind != nil,
+                "the fixture's figures reach the folded event")
+    }
+
+    /// Every byte of every type's full record set to each of a few values: the folded decoding
+    /// reads it as the full decoding does, and refuses it with the same error, but for a wrong wire
+    /// type or value in a field the fold does not read, which it steps over unchecked (as `skipping`
+    /// does). The bytes inside the texts and lists it steps over (and inside the source) are left
+    /// out: only their length is checked.
+    @Test("a damaged record is refused by the folded decoding as by the full one", arguments: EventType.allCases)
+    func foldedDecodingOfDamagedRecords(type: EventType) throws {
+        let read = Set(FoldedEvent.readFields.map(\.rawValue))
+        func steppedOver(_ error: DecodeError) -> Bool {
+            switch error {
+            case .wrongWireType(let number), .valueOutOfRange(let number), .invalidText(let number):
+                return number != 0 && !read.contains(number)
+            default: return false
+            }
+        }
+        let record = EventCodec.encode(Fixtures.full(type), sequence: 300, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123))
+            + sampleHash
+        // The bytes inside the length-delimited values the folded decoding steps over: the source,
+        // and the texts and lists the fold does not read.
+        var steppedOverBytes = IndexSet()
+        var position = 1
+        func varint() -> Int {
+            var value = 0, shift = 0
+            while true {
+                let byte = record[position]
+                position += 1
+                value |= Int(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+        }
+        while position < record.count - EventCodec.hashBytes {
+            let tag = varint()
+            let length = tag & 7 == 2 ? varint() : 0
+            if tag & 7 == 2 && (tag >> 3 == 4 || tag >> 3 == 5 || tag >> 3 > 6 && !read.contains(tag >> 3)) {
+                steppedOverBytes.insert(integersIn: position..<position + length)
+            }
+            if tag & 7 == 2 { position += length } else { _ = varint() }
+        }
+        var refused = 0
+        for position in 1..<(record.count - EventCodec.hashBytes) where !steppedOverBytes.contains(position) {
+            for byte: UInt8 in [0x00, 0x02, 0x05, 0x7F, 0x80, 0xFF] where record[position] != byte {
+                var damaged = record
+                damaged[position] = byte
+                let full = decodeRecord(damaged), folded = decodeFoldedRecord(damaged)
+                switch (full, folded) {
+                case (.success(let recorded), .success(let result)):
+                    #expect(result?.folded == FoldedEvent(recorded.event), "\(type.name) byte \(position) = \(byte)")
+                case (.failure(let error), .failure(let foldedError)):
+                    refused += 1
+                    #expect(error == foldedError || steppedOver(error), "\(type.name) byte \(position) = \(byte)")
+                case (.failure(let error), .success):
+                    #expect(steppedOver(error), "\(type.name) byte \(position) = \(byte): \(error)")
+                case (.success, .failure(let error)):
+                    Issue.record("\(type.name) byte \(position) = \(byte): only the folded decoding refuses it: \(error)")
+                }
+            }
+        }
+        #expect(refused > 0 && !steppedOverBytes.isEmpty)
     }
 
     @Test("extreme header values and an event without a source round-trip")

@@ -28,6 +28,9 @@ struct AccumulatorKey: Hashable, Comparable, Sendable {
     }
 
     static func < (lhs: AccumulatorKey, rhs: AccumulatorKey) -> Bool { (lhs.person, lhs.year) < (rhs.person, rhs.year) }
+
+    /// Both parts as one word: one round of the hasher, not two (a rebuild hashes a key per event).
+    func hash(into hasher: inout Hasher) { hasher.combine(UInt64(person) << 16 | UInt64(year)) }
 }
 
 /// Where a projector keeps accumulators: the live LMDB database, a rebuild's fresh one, or memory.

@@ -25,7 +25,7 @@ extension Ledger {
         defer { decoded.stop() }
         var piece = 0
         while let events = try decoded.piece(piece) {
-            for event in events { try projector.apply(event) }
+            for index in events.indices { try projector.apply(events[index]) }
             piece += 1
         }
         try projector.store.flush()
@@ -68,7 +68,7 @@ extension Ledger {
             var piece = 0
             var last: UInt64 = 0
             while let events = try decoded.piece(piece) {
-                for event in events { try projector.apply(event) }
+                for index in events.indices { try projector.apply(events[index]) }
                 piece += 1
                 last = min(head, UInt64(piece) * perPiece)
                 progress?(last, head)

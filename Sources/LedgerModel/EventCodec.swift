@@ -115,7 +115,8 @@ public enum EventCodec {
     {
         var folded = FoldedEvent(type: .personMerged, person: nil)
         guard let header = try walk(record, readingSource: false, wanted: folds, header: { type, person in
-            folded = FoldedEvent(type: type, person: person)
+            folded.type = type
+            folded.person = person
         }, visit: { field, wireType, reader throws(DecodeError) in
             try take(field, wireType: wireType, from: &reader, into: &folded)
         }) else { return nil }
@@ -359,7 +360,17 @@ struct WireReader {
 
     var isAtEnd: Bool { position >= bytes.count }
 
+    /// A varint; one byte below 0x80 (a tag, a symbol, a small count) without a call.
+    @inline(__always)
     mutating func varint() throws(DecodeError) -> UInt64 {
+        if position < bytes.count, bytes[position] < 0x80 {
+            position += 1
+            return UInt64(bytes[position - 1])
+        }
+        return try longVarint()
+    }
+
+    private mutating func longVarint() throws(DecodeError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -388,28 +399,31 @@ struct WireReader {
         return (Int(key >> 3), Int(key & 7))
     }
 
+    /// Reads the tag of field `field` with `wireType`; the field found instead (nil for none or a
+    /// tag that does not read) is named in the refusal, and the reader stays where it was.
+    private mutating func expectTag(field: Int, wireType: Int) throws(DecodeError) {
+        let start = position
+        let found = try? tag()
+        guard let found, found.number == field else {
+            position = start
+            throw .unexpectedField(expected: field, found: found?.number)
+        }
+        guard found.wireType == wireType else { throw .wrongWireType(field) }
+    }
+
     mutating func expectVarint(field: Int) throws(DecodeError) -> UInt64 {
-        let found = peekField()
-        guard found == field else { throw .unexpectedField(expected: field, found: found) }
-        let (_, wireType) = try tag()
-        guard wireType == 0 else { throw .wrongWireType(field) }
+        try expectTag(field: field, wireType: 0)
         return try varint()
     }
 
     mutating func expectText(field: Int) throws(DecodeError) -> String {
-        let found = peekField()
-        guard found == field else { throw .unexpectedField(expected: field, found: found) }
-        let (_, wireType) = try tag()
-        guard wireType == 2 else { throw .wrongWireType(field) }
+        try expectTag(field: field, wireType: 2)
         return try text(field: field)
     }
 
     /// Steps over field `field`'s length-delimited value, unchecked but for its bounds.
     mutating func expectLengthDelimited(field: Int) throws(DecodeError) {
-        let found = peekField()
-        guard found == field else { throw .unexpectedField(expected: field, found: found) }
-        let (_, wireType) = try tag()
-        guard wireType == 2 else { throw .wrongWireType(field) }
+        try expectTag(field: field, wireType: 2)
         _ = try lengthDelimited()
     }
 

@@ -179,8 +179,12 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { self[key] }
 
     /// The accumulator of `key`, if the store holds one.
-    subscript(key: AccumulatorKey) -> Accumulator? {
-        positions[key].map { pages[Int($0) / Self.pageSize][Int($0) % Self.pageSize] }
+    subscript(key: AccumulatorKey) -> Accumulator? { positions[key].map { self[at: $0] } }
+
+    /// The accumulator at `position`, changed in place.
+    private subscript(at position: UInt32) -> Accumulator {
+        get { pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] }
+        _modify { yield &pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] }
     }
 
     /// How many person-years the store holds.
@@ -190,7 +194,7 @@ struct MemoryAccumulatorStore: AccumulatorStore {
 
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
         if let position = positions[key] {
-            pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] = accumulator
+            self[at: position] = accumulator
         } else {
             _ = place(key, accumulator)
         }
@@ -209,7 +213,7 @@ struct MemoryAccumulatorStore: AccumulatorStore {
             position = positions[key] ?? place(key, make())
             last = (key, position)
         }
-        change(&pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize])
+        change(&self[at: position])
     }
 
     /// Gives `key` a position holding `accumulator`: a freed one, or the next in the last page.
@@ -218,7 +222,7 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         let position: UInt32
         if let reused = free.popLast() {
             position = reused
-            pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] = accumulator
+            self[at: position] = accumulator
         } else {
             precondition(used < Int(UInt32.max), "more person-years than a store in memory holds")
             position = UInt32(used)

@@ -11,7 +11,6 @@ public enum EventCodec {
     public static let formatVersion: UInt8 = 1
     public static let hashBytes = 32
 
-
     /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
     public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp) -> [UInt8] {
         var writer = WireWriter()
@@ -118,27 +117,33 @@ public enum EventCodec {
             folded.type = type
             folded.person = person
         }, visit: { field, wireType, reader throws(DecodeError) in
-            try take(field, wireType: wireType, from: &reader, into: &folded)
+            var value = StoredValueReader(field: field, wireType: wireType, reader: reader)
+            try folded.read(field, from: &value)
+            reader = value.reader
         }) else { return nil }
         return (header.sequence, folded)
     }
 
-    /// Reads field `field` into `folded` when the fold reads it, checked as ``decodeValue(of:wireType:from:)``
-    /// checks it, with no `FieldValue` in between; steps over it when not.
-    @inline(__always)
-    private static func take(_ field: Field, wireType: Int, from reader: inout WireReader, into folded: inout FoldedEvent)
-        throws(DecodeError)
-    {
-        func number() throws(DecodeError) -> Int64 {
+    /// A field's stored value, checked as ``decodeValue(of:wireType:from:)`` checks it, with no
+    /// `FieldValue` in between.
+    private struct StoredValueReader: FoldedFieldReader {
+        let field: Field
+        let wireType: Int
+        var reader: WireReader
+
+        mutating func integer() throws(DecodeError) -> Int64 {
             guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
             return unzigzag(try reader.varint())
         }
-        func money() throws(DecodeError) -> Money { Money(fen: try number()) }
-        func date() throws(DecodeError) -> CivilDate {
-            guard let days = Int32(exactly: try number()) else { throw .valueOutOfRange(field.rawValue) }
+
+        mutating func money() throws(DecodeError) -> Money { Money(fen: try integer()) }
+
+        mutating func date() throws(DecodeError) -> CivilDate {
+            guard let days = Int32(exactly: try integer()) else { throw .valueOutOfRange(field.rawValue) }
             return CivilDate(daysSinceEpoch: days)
         }
-        func word<Word: StoredWord>(_: Word.Type) throws(DecodeError) -> Word {
+
+        mutating func word<Word: StoredWord>(_: Word.Type) throws(DecodeError) -> Word {
             guard wireType == 0 else { throw .wrongWireType(field.rawValue) }
             let code = try reader.varint()
             // A word's code is its index in its list (VocabularyTests), so a code past the list has no word.
@@ -147,32 +152,13 @@ public enum EventCodec {
             }
             return word
         }
-        func text() throws(DecodeError) -> String {
+
+        mutating func text() throws(DecodeError) -> String {
             guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
             return try reader.text(field: field.rawValue)
         }
-        switch field {
-        case .into: folded.into = try text()
-        case .claim: folded.claim = try text()
-        case .insuranceYear: folded.insuranceYear = try number()
-        case .year: folded.applicationYear = try number()
-        case .subjectSequence: folded.subjectSequence = try number()
-        case .settledOn: folded.settledOn = try date()
-        case .appliedOn: folded.appliedOn = try date()
-        case .claimKind: folded.claimKind = try word(ClaimKind.self)
-        case .subject: folded.subjectKind = try word(SubjectKind.self)
-        case .amount: folded.amount = try money()
-        case .totalCost: folded.totalCost = try money()
-        case .inListCost: folded.inListCost = try money()
-        case .basicPaid: folded.basicPaid = try money()
-        case .criticalPaid: folded.criticalPaid = try money()
-        case .baseDelta: folded.baseDelta = try money()
-        case .inpatientAmount: folded.inpatientAmount = try money()
-        case .outpatientAmount: folded.outpatientAmount = try money()
-        case .remainingGap: folded.remainingGap = try money()
-        case .standard: folded.standard = try money()
-        default: try reader.skip(wireType: wireType)
-        }
+
+        mutating func skip() throws(DecodeError) { try reader.skip(wireType: wireType) }
     }
 
     /// A record's header.

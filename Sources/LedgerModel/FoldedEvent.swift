@@ -40,43 +40,40 @@ public struct FoldedEvent: Hashable, Sendable {
         self.person = person
     }
 
-    /// The fields a fold reads; ``EventCodec/decodeFolded(_:)`` steps over every other.
-    public static let readFields: [Field] = [
-        .into, .insuranceYear, .amount, .claim, .claimKind, .settledOn, .totalCost, .inListCost, .basicPaid,
-        .criticalPaid, .year, .appliedOn, .baseDelta, .inpatientAmount, .outpatientAmount, .remainingGap, .standard,
-        .subject, .subjectSequence,
-    ]
-
-    /// The folded fields of `event`.
+    /// The folded fields of `event`; a value of another kind than its field's is left out.
     public init(_ event: Event) {
         self.init(type: event.type, person: event.person)
-        for entry in event.orderedFields { take(entry.field, entry.value) }
+        for entry in event.orderedFields {
+            var value = FieldValueReader(field: entry.field, value: entry.value)
+            try? read(entry.field, from: &value)
+        }
     }
 
-    /// Sets the slot of `field` from its value; a field the fold does not read, or a value of
-    /// another kind than its field's, is left out.
-    mutating func take(_ field: Field, _ value: FieldValue) {
-        switch (field, value) {
-        case (.into, .text(let text)): into = text
-        case (.claim, .text(let text)): claim = text
-        case (.insuranceYear, .integer(let number)): insuranceYear = number
-        case (.year, .integer(let number)): applicationYear = number
-        case (.subjectSequence, .integer(let number)): subjectSequence = number
-        case (.settledOn, .date(let date)): settledOn = date
-        case (.appliedOn, .date(let date)): appliedOn = date
-        case (.claimKind, .symbol(let code)): claimKind = UInt8(exactly: code).flatMap(ClaimKind.init(rawValue:))
-        case (.subject, .symbol(let code)): subjectKind = UInt8(exactly: code).flatMap(SubjectKind.init(rawValue:))
-        case (.amount, .money(let money)): amount = money
-        case (.totalCost, .money(let money)): totalCost = money
-        case (.inListCost, .money(let money)): inListCost = money
-        case (.basicPaid, .money(let money)): basicPaid = money
-        case (.criticalPaid, .money(let money)): criticalPaid = money
-        case (.baseDelta, .money(let money)): baseDelta = money
-        case (.inpatientAmount, .money(let money)): inpatientAmount = money
-        case (.outpatientAmount, .money(let money)): outpatientAmount = money
-        case (.remainingGap, .money(let money)): remainingGap = money
-        case (.standard, .money(let money)): standard = money
-        default: break
+    /// Sets the slot of `field` from `reader` when the fold reads it, and steps over it when not:
+    /// the one list of what the fold reads, for both ways to a folded event.
+    @inline(__always)
+    mutating func read<Reader: FoldedFieldReader>(_ field: Field, from reader: inout Reader) throws(DecodeError) {
+        switch field {
+        case .into: into = try reader.text()
+        case .claim: claim = try reader.text()
+        case .insuranceYear: insuranceYear = try reader.integer()
+        case .year: applicationYear = try reader.integer()
+        case .subjectSequence: subjectSequence = try reader.integer()
+        case .settledOn: settledOn = try reader.date()
+        case .appliedOn: appliedOn = try reader.date()
+        case .claimKind: claimKind = try reader.word(ClaimKind.self)
+        case .subject: subjectKind = try reader.word(SubjectKind.self)
+        case .amount: amount = try reader.money()
+        case .totalCost: totalCost = try reader.money()
+        case .inListCost: inListCost = try reader.money()
+        case .basicPaid: basicPaid = try reader.money()
+        case .criticalPaid: criticalPaid = try reader.money()
+        case .baseDelta: baseDelta = try reader.money()
+        case .inpatientAmount: inpatientAmount = try reader.money()
+        case .outpatientAmount: outpatientAmount = try reader.money()
+        case .remainingGap: remainingGap = try reader.money()
+        case .standard: standard = try reader.money()
+        default: try reader.skip()
         }
     }
 
@@ -110,4 +107,52 @@ public struct FoldedEvent: Hashable, Sendable {
         default: return nil
         }
     }
+}
+
+/// The value of one field as a folded event reads it: from an event's `FieldValue`
+/// (``FieldValueReader``) or from the stored bytes (`EventCodec`'s reader). Each refuses a value of
+/// another kind than asked for.
+protocol FoldedFieldReader {
+    mutating func text() throws(DecodeError) -> String
+    mutating func integer() throws(DecodeError) -> Int64
+    mutating func money() throws(DecodeError) -> Money
+    mutating func date() throws(DecodeError) -> CivilDate
+    mutating func word<Word: StoredWord>(_: Word.Type) throws(DecodeError) -> Word
+    /// Steps over a field the fold does not read.
+    mutating func skip() throws(DecodeError)
+}
+
+/// A field's value in an `Event`.
+struct FieldValueReader: FoldedFieldReader {
+    let field: Field
+    let value: FieldValue
+
+    func text() throws(DecodeError) -> String {
+        guard case .text(let text) = value else { throw .wrongWireType(field.rawValue) }
+        return text
+    }
+
+    func integer() throws(DecodeError) -> Int64 {
+        guard case .integer(let integer) = value else { throw .wrongWireType(field.rawValue) }
+        return integer
+    }
+
+    func money() throws(DecodeError) -> Money {
+        guard case .money(let money) = value else { throw .wrongWireType(field.rawValue) }
+        return money
+    }
+
+    func date() throws(DecodeError) -> CivilDate {
+        guard case .date(let date) = value else { throw .wrongWireType(field.rawValue) }
+        return date
+    }
+
+    func word<Word: StoredWord>(_: Word.Type) throws(DecodeError) -> Word {
+        guard case .symbol(let code) = value, let byte = UInt8(exactly: code), let word = Word(rawValue: byte) else {
+            throw .valueOutOfRange(field.rawValue)
+        }
+        return word
+    }
+
+    func skip() {}
 }

@@ -157,29 +157,49 @@ struct ChunkAccumulatorStore: AccumulatorStore {
 
 /// Accumulators in memory, for `replay` and the start of a rebuild, into scratch space.
 ///
-/// A dictionary maps each person-year to a position, and the accumulators lie in pages of
-/// ``pageSize``: the dictionary's slots are 12 bytes rather than an accumulator's 0.3 KB (at a
-/// million person-years its 2^21 slots were 0.64 GB, half of them empty), and the pages grow one at a
-/// time rather than doubling one array. A removed accumulator's position is used again.
+/// Found by person number without hashing: person numbers are dense (1, 2, 3 … as persons are
+/// registered), so an array by number gives the position of the person's earliest year, and each
+/// position links to the same person's next year. A person has a few years, so a key is found in a
+/// step or two, and the keys come out in their stored order by walking the array. The accumulators
+/// lie in pages of ``pageSize``, so the store grows a page at a time rather than doubling one
+/// array. A removed accumulator's position is used again.
 struct MemoryAccumulatorStore: AccumulatorStore {
     static let pageSize = 4_096
-    private var positions: [AccumulatorKey: UInt32] = [:]
+    /// Person numbers from here up (134 M, more than the insured of any province) are refused as
+    /// damage: the persons index counts from 1, and the array by number takes 8 bytes for each
+    /// number below the largest held.
+    static let personNumberLimit: UInt32 = 1 << 27
+
+    /// A position's key and the position + 1 of the same person's next year (0: none).
+    private struct Link {
+        var key: AccumulatorKey
+        var next: UInt32
+    }
+
+    /// The person's earliest year held and its position + 1 (0: none): its year is here too, so a
+    /// key of that year is found without reading its link.
+    private struct Head {
+        var link: UInt32 = 0
+        var year: UInt16 = 0
+    }
+
+    /// By person number.
+    private var earliest: [Head] = []
+    /// By position.
+    private var links: [Link] = []
     private var pages: [[Accumulator]] = []
     /// Positions of removed accumulators, free for the next new one.
     private var free: [UInt32] = []
-    /// Positions handed out so far, removed ones included.
-    private var used = 0
-    /// The lowest and highest year ever stored, so that one person's keys are found by probing
-    /// those few years rather than by walking every accumulator (a merge in a replay of a city).
-    private var years: ClosedRange<UInt16>?
+    /// How many person-years the store holds.
+    private(set) var count = 0
     /// The key updated last and its position: a decision follows the fact it decides, in the same
-    /// person-year, so the next update often finds its accumulator without hashing.
+    /// person-year, so the next update often finds its accumulator at once.
     private var last: (key: AccumulatorKey, position: UInt32)?
 
     func accumulator(_ key: AccumulatorKey) throws -> Accumulator? { self[key] }
 
     /// The accumulator of `key`, if the store holds one.
-    subscript(key: AccumulatorKey) -> Accumulator? { positions[key].map { self[at: $0] } }
+    subscript(key: AccumulatorKey) -> Accumulator? { position(of: key).map { self[at: $0] } }
 
     /// The accumulator at `position`, changed in place.
     private subscript(at position: UInt32) -> Accumulator {
@@ -187,22 +207,62 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         _modify { yield &pages[Int(position) / Self.pageSize][Int(position) % Self.pageSize] }
     }
 
-    /// How many person-years the store holds.
-    var count: Int { positions.count }
-    /// The person-years held, in no order.
-    var keys: Dictionary<AccumulatorKey, UInt32>.Keys { positions.keys }
+    /// Where `key` is held, or nil.
+    private func position(of key: AccumulatorKey) -> UInt32? {
+        guard Int(key.person) < earliest.count else { return nil }
+        let head = earliest[Int(key.person)]
+        if head.link != 0 && head.year == key.year { return head.link - 1 }
+        var link = head.link
+        while link != 0 {
+            let held = links[Int(link - 1)]
+            if held.key.year == key.year { return link - 1 }
+            if held.key.year > key.year { return nil }
+            link = held.next
+        }
+        return nil
+    }
+
+    /// The person-years held, in key order (person number, then year): the order of the stored keys.
+    var keys: [AccumulatorKey] {
+        var keys: [AccumulatorKey] = []
+        keys.reserveCapacity(count)
+        for head in earliest {
+            var link = head.link
+            while link != 0 {
+                keys.append(links[Int(link - 1)].key)
+                link = links[Int(link - 1)].next
+            }
+        }
+        return keys
+    }
 
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
-        if let position = positions[key] {
+        if let position = position(of: key) {
             self[at: position] = accumulator
         } else {
-            _ = place(key, accumulator)
+            _ = try place(key, accumulator)
         }
     }
 
     mutating func remove(_ key: AccumulatorKey) throws {
-        if let position = positions.removeValue(forKey: key) { free.append(position) }
+        guard Int(key.person) < earliest.count else { return }
         if last?.key == key { last = nil }
+        // The link that leads to the key: the person's entry in `earliest`, or the year before's.
+        var previous: UInt32 = 0
+        var link = earliest[Int(key.person)].link
+        while link != 0, links[Int(link - 1)].key.year < key.year {
+            previous = link
+            link = links[Int(link - 1)].next
+        }
+        guard link != 0, links[Int(link - 1)].key.year == key.year else { return }
+        let next = links[Int(link - 1)].next
+        if previous == 0 {
+            earliest[Int(key.person)] = next == 0 ? Head() : Head(link: next, year: links[Int(next - 1)].key.year)
+        } else {
+            links[Int(previous - 1)].next = next
+        }
+        free.append(link - 1)
+        count -= 1
     }
 
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
@@ -210,36 +270,61 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         if let last, last.key == key {
             position = last.position
         } else {
-            position = positions[key] ?? place(key, make())
+            position = try self.position(of: key) ?? place(key, make())
             last = (key, position)
         }
         change(&self[at: position])
     }
 
-    /// Gives `key` a position holding `accumulator`: a freed one, or the next in the last page.
-    private mutating func place(_ key: AccumulatorKey, _ accumulator: Accumulator) -> UInt32 {
-        years = years.covering(key.year)
+    /// Gives `key`, which the store does not hold, a position holding `accumulator` (a freed one, or
+    /// the next in the last page), linked among its person's years in year order.
+    private mutating func place(_ key: AccumulatorKey, _ accumulator: Accumulator) throws -> UInt32 {
+        guard key.person < Self.personNumberLimit else {
+            throw LedgerError.damaged(sequence: nil, reason: "person number \(key.person) is beyond any the persons index hands out")
+        }
+        if Int(key.person) >= earliest.count {
+            // Doubling, so that a city registered in number order costs amortised constant time.
+            let size = Swift.min(Int(Self.personNumberLimit), Swift.max(Int(key.person) + 1, earliest.count * 2, 1_024))
+            earliest.append(contentsOf: repeatElement(Head(), count: size - earliest.count))
+        }
         let position: UInt32
         if let reused = free.popLast() {
             position = reused
             self[at: position] = accumulator
         } else {
-            precondition(used < Int(UInt32.max), "more person-years than a store in memory holds")
-            position = UInt32(used)
-            if used % Self.pageSize == 0 {
+            precondition(links.count < Int(UInt32.max), "more person-years than a store in memory holds")
+            position = UInt32(links.count)
+            if links.count % Self.pageSize == 0 {
                 pages.append([])
                 pages[pages.count - 1].reserveCapacity(Self.pageSize)
             }
             pages[pages.count - 1].append(accumulator)
-            used += 1
+            links.append(Link(key: key, next: 0))
         }
-        positions[key] = position
+        var previous: UInt32 = 0
+        var link = earliest[Int(key.person)].link
+        while link != 0, links[Int(link - 1)].key.year < key.year {
+            previous = link
+            link = links[Int(link - 1)].next
+        }
+        links[Int(position)] = Link(key: key, next: link)
+        if previous == 0 {
+            earliest[Int(key.person)] = Head(link: position + 1, year: key.year)
+        } else {
+            links[Int(previous - 1)].next = position + 1
+        }
+        count += 1
         return position
     }
 
     func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
-        guard let years else { return [] }
-        return years.map { AccumulatorKey(person: number, year: Int($0)) }.filter { positions.index(forKey: $0) != nil }
+        var keys: [AccumulatorKey] = []
+        var link = Int(number) < earliest.count ? earliest[Int(number)].link : 0
+        while link != 0 {
+            keys.append(links[Int(link - 1)].key)
+            link = links[Int(link - 1)].next
+        }
+        return keys
     }
 }
 
@@ -285,6 +370,14 @@ struct Projector<Store: AccumulatorStore> {
     }
 
     mutating func apply(_ event: Event) throws { try apply(FoldedEvent(event)) }
+
+    /// Folds a piece of decoded events in order, each read where it lies in the piece rather than
+    /// copied out of it.
+    mutating func apply(_ events: [FoldedEvent]) throws {
+        try events.withUnsafeBufferPointer { events in
+            for index in events.indices { try apply(events[index]) }
+        }
+    }
 
     mutating func apply(_ event: FoldedEvent) throws {
         guard let person = event.person else { return }

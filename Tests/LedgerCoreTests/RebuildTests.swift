@@ -98,9 +98,25 @@ import Testing
                 reference[key, default: make()].applications += step
             }
         }
-        #expect(store.count == reference.count && Set(store.keys) == Set(reference.keys))
+        #expect(store.count == reference.count)
+        #expect(store.keys == reference.keys.sorted(), "every key held, in the stored keys' order")
         for (key, accumulator) in reference { #expect(store[key] == accumulator) }
         #expect(store[AccumulatorKey(person: persons, year: 2024)] == nil)
+    }
+
+    /// A person number no persons index hands out is refused as damage, not given an array of
+    /// billions of entries; the store is left as it was.
+    @Test func aMemoryStoreRefusesAPersonNumberBeyondItsLimit() throws {
+        var store = MemoryAccumulatorStore()
+        try store.store(Accumulator(person: "P1", year: 2024), at: AccumulatorKey(person: 1, year: 2024))
+        let beyond = AccumulatorKey(person: MemoryAccumulatorStore.personNumberLimit, year: 2024)
+        #expect(throws: LedgerError.self) {
+            try store.update(beyond, make: { Accumulator(person: "PX", year: 2024) }) { $0.claims += 1 }
+        }
+        #expect(throws: LedgerError.self) { try store.store(Accumulator(person: "PX", year: 2024), at: beyond) }
+        #expect(store.count == 1 && store.keys == [AccumulatorKey(person: 1, year: 2024)])
+        #expect(store[beyond] == nil)
+        #expect(try store.keys(ofPerson: beyond.person) == [])
     }
 
     /// The key written without allocating is the stored key, and sorts as the stored bytes do.
@@ -125,16 +141,23 @@ import Testing
         #expect(Set(expected.map(\.type)).isSuperset(of: [
             .settlementReversed, .personMerged, .assistanceAdjusted, .tiltedGranted, .contributionSubsidized, .contributionRefunded,
         ]), "the corpus has what the fold reads")
+        // Decoded on the second core alone, with the folding thread helping, and by the folding
+        // thread alone: the same events.
         for perPiece in [1, 7, 64, 100_000] {
-            let decoded = DecodedLog(ledger: ledger, after: 7, through: head - 5, eventsPerPiece: perPiece)
-            var events: [FoldedEvent] = []
-            var index = 0
-            while let piece = try decoded.piece(index) {
-                events += piece
-                index += 1
+            for (onSecondCore, helping) in [(true, false), (true, true), (false, true)] {
+                let decoded = DecodedLog(ledger: ledger, after: 7, through: head - 5, eventsPerPiece: perPiece, onSecondCore: onSecondCore)
+                var events: [FoldedEvent] = []
+                try ledger.environment.read { transaction in
+                    var index = 0
+                    while let piece = try decoded.piece(index, helpingIn: helping ? transaction : nil) {
+                        events += piece
+                        index += 1
+                    }
+                }
+                decoded.stop()
+                #expect(events == expected, "\(perPiece) a piece, second core \(onSecondCore), helping \(helping)")
+                #expect(decoded.decodedCount == (Int(head) - 12 + perPiece - 1) / perPiece, "each piece decoded once")
             }
-            decoded.stop()
-            #expect(events == expected, "\(perPiece) a piece")
         }
         let stopped = DecodedLog(ledger: ledger, after: 0, through: head, eventsPerPiece: 3)
         #expect(try stopped.piece(0) != nil)
@@ -179,6 +202,18 @@ import Testing
             guard case LedgerError.damaged(let sequence, _) = error else { return false }
             return sequence == target
         }
+        // The same when the folding thread decodes it, helping.
+        let decoded = DecodedLog(ledger: ledger, after: 0, through: try ledger.head().sequence, eventsPerPiece: 16, onSecondCore: false)
+        #expect {
+            try ledger.environment.read { transaction in
+                var index = 0
+                while try decoded.piece(index, helpingIn: transaction) != nil { index += 1 }
+            }
+        } throws: { error in
+            guard case LedgerError.damaged(let sequence, _) = error else { return false }
+            return sequence == target
+        }
+        decoded.stop()
         try ledger.environment.write { try $0.put(log, key: key, value: original) }
         #expect(try liveProjection(ledger) == before)
         let report = try ledger.rebuildProjections(chunkEvents: 25)

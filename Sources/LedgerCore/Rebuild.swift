@@ -24,8 +24,8 @@ extension Ledger {
         let decoded = DecodedLog(ledger: self, after: checkpoint, through: last)
         defer { decoded.stop() }
         var piece = 0
-        while let events = try decoded.piece(piece) {
-            for index in events.indices { try projector.apply(events[index]) }
+        while let events = try decoded.piece(piece, helpingIn: transaction) {
+            try projector.apply(events)
             piece += 1
         }
         try projector.store.flush()
@@ -67,8 +67,8 @@ extension Ledger {
             defer { decoded.stop() }
             var piece = 0
             var last: UInt64 = 0
-            while let events = try decoded.piece(piece) {
-                for index in events.indices { try projector.apply(events[index]) }
+            while let events = try decoded.piece(piece, helpingIn: transaction) {
+                try projector.apply(events)
                 piece += 1
                 last = min(head, UInt64(piece) * perPiece)
                 progress?(last, head)
@@ -76,7 +76,7 @@ extension Ledger {
             }
             return (last, projector.store)
         }
-        let keys = store.keys.sorted()
+        let keys = store.keys
         return try environment.write(retrySafe: true) { transaction in
             guard try transaction.count(database) == 0 else {
                 throw LedgerError.damaged(sequence: nil, reason: "the spare generation \(database.name) is not empty at the start of a rebuild")
@@ -118,7 +118,7 @@ extension Ledger {
     }
 
     /// At most this many accumulators are folded in memory at the start of a rebuild, about 0.3 KB
-    /// each (``MemoryAccumulatorStore``: the accumulator, its slot, and its person's id when that is
+    /// each (``MemoryAccumulatorStore``: the accumulator, its link, and its person's id when that is
     /// longer than a short string), so the fold holds at most about 0.4 GB: every person-year of a
     /// city of 1.2 M persons over a year.
     static let rebuildPersonYearsInMemory = 1_200_000
@@ -209,68 +209,65 @@ extension Ledger {
     }
 }
 
-/// The events a projection folds in sequences `after + 1 ... through`, read and decoded on another
-/// core in a read snapshot, in pieces taken in order: a rebuild folds piece k while piece k + 1 is
-/// being decoded. Only what the fold reads is decoded: the types it folds, each as a `FoldedEvent`
-/// straight from its record (no `Event`, source or hash is built).
+/// The events a projection folds in sequences `after + 1 ... through`, decoded in pieces taken in
+/// order: a rebuild folds piece k while piece k + 1 is being decoded on the second core. Only what
+/// the fold reads is decoded: the types it folds, each as a `FoldedEvent` straight from its record
+/// (no `Event`, source or hash is built).
 ///
-/// The snapshot is begun inside the rebuild's write transaction, so it holds exactly the log that
-/// transaction sees: no writer can commit in between, and the rebuild writes no event.
+/// The folding thread helps: when the piece it asks for is not ready, it decodes the next piece
+/// nobody has begun, in its own transaction, rather than wait. So the work is shared between the
+/// two cores whichever side is the heavier, rather than bound by the decoding alone.
+///
+/// The second core's snapshot is begun inside the rebuild's transaction, so it holds at least that
+/// transaction's log: no writer can commit in between, and the rebuild writes no event. It reads no
+/// further than `through`.
 final class DecodedLog: @unchecked Sendable {
-    // @unchecked Sendable: `pieces` and `failure` are behind `lock`; each piece's semaphore orders
-    // its write (the decoding thread) before any read.
+    // @unchecked Sendable: `pieces`, `claimed`, `decoded`, `failure` and `stopping` are behind
+    // `lock`; each piece's semaphore orders its write (by whichever thread decoded it) before any read.
+    private let ledger: Ledger
+    private let first: UInt64
+    private let last: UInt64
+    private let perPiece: UInt64
     private let count: Int
     private let done: [DispatchSemaphore]
     private let lock = LedgerStorage.Mutex()
     private var pieces: [[FoldedEvent]?]
     private var failure: LedgerError?
     private var stopping = false
+    /// Pieces begun, by either thread: each is claimed once, in order.
+    private var claimed = 0
     /// Pieces decoded so far (for tests of the bound on running ahead).
     private var decoded = 0
     private let finished = DispatchSemaphore(value: 0)
-    /// The pieces the decoding may run ahead of the fold: one more is decoded only once one is taken,
-    /// so a fold of a whole log holds a few pieces, not the log.
+    /// Room for the pieces decoded ahead of the fold: a piece is begun only with a token, and each
+    /// piece taken gives one back, so a fold of a whole log holds a few pieces, not the log.
     private let ahead = DispatchSemaphore(value: 0)
     static let piecesAhead = 4
 
-    init(ledger: Ledger, after first: UInt64, through last: UInt64, eventsPerPiece: Int = 4_096) {
-        let per = UInt64(max(1, eventsPerPiece))
-        count = last > first ? Int((last - first + per - 1) / per) : 0
+    /// `onSecondCore` false decodes nothing but what the folding thread decodes as it helps (for tests).
+    init(ledger: Ledger, after first: UInt64, through last: UInt64, eventsPerPiece: Int = 4_096, onSecondCore: Bool = true) {
+        self.ledger = ledger
+        self.first = first
+        self.last = last
+        perPiece = UInt64(max(1, eventsPerPiece))
+        count = last > first ? Int((last - first + perPiece - 1) / perPiece) : 0
         done = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         pieces = Array(repeating: nil, count: count)
         // Signalled up from 0 rather than made with a value: libdispatch refuses to free a semaphore
         // left below the value it was made with.
         for _ in 0..<DecodedLog.piecesAhead { ahead.signal() }
+        guard onSecondCore else {
+            finished.signal()
+            return
+        }
         DispatchQueue.global().async { [self] in
             defer { finished.signal() }
             do {
                 try ledger.read { transaction in
-                    try transaction.withCursor(ledger.log) { cursor in
-                        var sequence = first
-                        var entry = sequence < last ? try cursor.seek(atLeast: Keys.log(sequence + 1)) : nil
-                        for piece in 0..<count {
-                            ahead.wait()
-                            if lock.withLock({ stopping }) { return }
-                            let end = min(last, first + UInt64(piece + 1) * per)
-                            var events: [FoldedEvent] = []
-                            events.reserveCapacity(Int(end - sequence))
-                            while sequence < end {
-                                sequence += 1
-                                guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
-                                    throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
-                                }
-                                do throws(DecodeError) {
-                                    if let (_, folded) = try EventCodec.decodeFolded(current.value, folds: ProjectionInputs.folds) {
-                                        events.append(folded)
-                                    }
-                                } catch {
-                                    throw LedgerError.damaged(sequence: sequence, reason: error.description)
-                                }
-                                entry = try cursor.next()
-                            }
-                            lock.withLock { pieces[piece] = events; decoded += 1 }
-                            done[piece].signal()
-                        }
+                    while true {
+                        ahead.wait()
+                        guard let piece = claim() else { return }
+                        try decode(piece, in: transaction)
                     }
                 }
             } catch {
@@ -281,11 +278,64 @@ final class DecodedLog: @unchecked Sendable {
         }
     }
 
+    /// The next piece nobody has begun, now the caller's; nil when there is none or the log is stopping.
+    private func claim() -> Int? {
+        lock.withLock {
+            guard !stopping, claimed < count else { return nil }
+            claimed += 1
+            return claimed - 1
+        }
+    }
+
+    /// Decodes piece `index` with a cursor of `transaction` and hands it over.
+    private func decode(_ index: Int, in transaction: Transaction) throws {
+        let start = first + UInt64(index) * perPiece
+        let end = min(last, start + perPiece)
+        var events: [FoldedEvent] = []
+        events.reserveCapacity(Int(end - start))
+        try transaction.withCursor(ledger.log) { cursor in
+            var entry = try cursor.seek(atLeast: Keys.log(start + 1))
+            var sequence = start
+            while sequence < end {
+                sequence += 1
+                guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
+                    throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
+                }
+                do throws(DecodeError) {
+                    _ = try EventCodec.decodeFolded(current.value, folds: ProjectionInputs.folds, appendingTo: &events)
+                } catch {
+                    throw LedgerError.damaged(sequence: sequence, reason: error.description)
+                }
+                if sequence < end { entry = try cursor.next() }
+            }
+        }
+        lock.withLock { pieces[index] = events; decoded += 1 }
+        done[index].signal()
+    }
+
     /// Piece `index` once decoded, or nil past the last. Each piece is taken once, in order.
+    ///
+    /// With `transaction` (one that holds the range), while the piece is not ready the caller
+    /// decodes pieces nobody has begun, as far as the room ahead allows, instead of waiting.
     /// - Throws: ``LedgerError/damaged(sequence:reason:)`` for a gap or a record that does not decode.
-    func piece(_ index: Int) throws(LedgerError) -> [FoldedEvent]? {
+    func piece(_ index: Int, helpingIn transaction: Transaction? = nil) throws(LedgerError) -> [FoldedEvent]? {
         guard index < count else { return nil }
-        done[index].wait()
+        var signalled = false
+        if let transaction {
+            while true {
+                if done[index].wait(timeout: .now()) == .success {
+                    signalled = true
+                    break
+                }
+                guard ahead.wait(timeout: .now()) == .success else { break }
+                guard let piece = claim() else {
+                    ahead.signal()
+                    break
+                }
+                do { try decode(piece, in: transaction) } catch { throw Ledger.wrap(error) }
+            }
+        }
+        if !signalled { done[index].wait() }
         let (events, failure) = lock.withLock { () -> ([FoldedEvent]?, LedgerError?) in
             defer { pieces[index] = nil }
             return (pieces[index], self.failure)

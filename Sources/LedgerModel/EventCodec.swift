@@ -74,6 +74,10 @@ public enum EventCodec {
         FieldMask(EventType(rawValue: code)?.storedSchema.filter(\.required).map(\.field) ?? [])
     }
 
+    /// The field of each number below 128 (every field's is), looked up once rather than through
+    /// `Field(rawValue:)`'s search of the field numbers for each field of each record.
+    private static let fieldsByNumber: [Field?] = (0..<128).map { Field(rawValue: $0) }
+
     /// Decodes a stored record (`formatVersion ‖ body ‖ hash`), checking that it is canonical.
     /// - Parameter skipping: fields left out of the event (their bytes are stepped over, unchecked):
     ///   what a projection that needs none of them decodes.
@@ -112,16 +116,42 @@ public enum EventCodec {
     public static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool)
         throws(DecodeError) -> (sequence: UInt64, folded: FoldedEvent)?
     {
-        var folded = FoldedEvent(type: .personMerged, person: nil)
-        guard let header = try walk(record, readingSource: false, wanted: folds, header: { type, person in
+        var events: [FoldedEvent] = []
+        guard let sequence = try decodeFolded(record, folds: folds, appendingTo: &events) else { return nil }
+        return (sequence, events[0])
+    }
+
+    /// The same, decoded in place at the end of `events` (a folded event is a few hundred bytes:
+    /// built where it is kept, it is not copied there); the record's sequence, or nil, with nothing
+    /// appended, for a type the projection does not fold. A record that does not decode leaves
+    /// `events` as it was.
+    public static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool,
+                                    appendingTo events: inout [FoldedEvent]) throws(DecodeError) -> UInt64?
+    {
+        events.append(FoldedEvent(type: .personMerged, person: nil))
+        do {
+            guard let sequence = try decodeFolded(record, folds: folds, into: &events[events.count - 1]) else {
+                events.removeLast()
+                return nil
+            }
+            return sequence
+        } catch {
+            events.removeLast()
+            throw error
+        }
+    }
+
+    private static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool,
+                                     into folded: inout FoldedEvent) throws(DecodeError) -> UInt64?
+    {
+        try walk(record, readingSource: false, wanted: folds, header: { type, person in
             folded.type = type
             folded.person = person
         }, visit: { field, wireType, reader throws(DecodeError) in
             var value = StoredValueReader(field: field, wireType: wireType, reader: reader)
             try folded.read(field, from: &value)
             reader = value.reader
-        }) else { return nil }
-        return (header.sequence, folded)
+        })?.sequence
     }
 
     /// A field's stored value, checked as ``decodeValue(of:wireType:from:)`` checks it, with no
@@ -223,7 +253,8 @@ public enum EventCodec {
             let (number, wireType) = try reader.tag()
             guard number > lastNumber else { throw .fieldOutOfOrder(number) }
             lastNumber = number
-            guard allowed.contains(number), let field = Field(rawValue: number) else { throw .unknownField(number) }
+            // `allowed` holds numbers below 128 only.
+            guard allowed.contains(number), let field = fieldsByNumber[number] else { throw .unknownField(number) }
             seen.insert(number)
             try visit(field, wireType, &reader)
         }
@@ -356,7 +387,24 @@ struct WireReader {
         return try longVarint()
     }
 
+    /// A varint whose first byte is not a whole one (or none is left).
     private mutating func longVarint() throws(DecodeError) -> UInt64 {
+        // Two or three bytes (a date, most amounts) without the loop; the last byte may not be 0.
+        let available = bytes.count - position
+        if available >= 2 {
+            let low = UInt64(bytes[position] & 0x7F), second = bytes[position + 1]
+            if second < 0x80 {
+                guard second != 0 else { throw .nonCanonicalVarint }
+                position += 2
+                return low | UInt64(second) << 7
+            }
+            if available >= 3, bytes[position + 2] < 0x80 {
+                let third = bytes[position + 2]
+                guard third != 0 else { throw .nonCanonicalVarint }
+                position += 3
+                return low | UInt64(second & 0x7F) << 7 | UInt64(third) << 14
+            }
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

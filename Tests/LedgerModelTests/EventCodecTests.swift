@@ -620,6 +620,38 @@ struct EventCodecTests {
         overlong.varint(2, 1000)
         overlong.varint(3, 10)
         #expect(decodeRecord(overlong.record).failure == .nonCanonicalVarint)
+        // padded to three and to four bytes: 1 as 0x81 0x80 0x00, and as 0x81 0x80 0x80 0x00
+        for padding in [[0x81, 0x80, 0x00], [0x81, 0x80, 0x80, 0x00]] as [[UInt8]] {
+            var padded = HandBody()
+            padded.tag(1, 0)
+            padded.bytes += padding
+            padded.varint(2, 1000)
+            padded.varint(3, 10)
+            #expect(decodeRecord(padded.record).failure == .nonCanonicalVarint, "\(padding)")
+            #expect(decodeFoldedRecord(padded.record).failure == .nonCanonicalVarint, "\(padding)")
+        }
+    }
+
+    /// Varints of one to five bytes, at each length's edges, read back as written, and a varint cut
+    /// short after each of its bytes is refused as truncated, by both decodings.
+    @Test func varintsAtTheEdgesOfTheirLengths() throws {
+        let edges: [UInt64] = [1, 127, 128, 129, 255, 16_383, 16_384, 16_385, 2_097_151, 2_097_152, 268_435_455, 268_435_456]
+        for sequence in edges {
+            var body = HandBody.header()
+            body.bytes.replaceSubrange(1..<3, with: [0x08] + HandBody.varintBytes(sequence))
+            body.text(36, "c1")
+            body.sint(47, 1)
+            let decoded = try decodeRecord(body.record).get()
+            #expect(decoded.sequence == sequence)
+            #expect(try decodeFoldedRecord(body.record).get()?.sequence == sequence)
+            // The body cut inside the sequence's varint (the hash after it is not read as body).
+            let varint = HandBody.varintBytes(sequence)
+            for kept in 1..<varint.count {
+                let cut = [1, 0x08] + Array(varint.prefix(kept))
+                #expect(decodeRecord(cut + sampleHash).failure == .truncated, "\(sequence) cut after \(kept) bytes")
+                #expect(decodeFoldedRecord(cut + sampleHash).failure == .truncated, "\(sequence) cut after \(kept) bytes")
+            }
+        }
     }
 
     @Test("unknown field numbers, and fields of another type, are refused")

@@ -216,14 +216,16 @@ extension Ledger {
 ///
 /// The folding thread helps: when the piece it asks for is not ready, it decodes the next piece
 /// nobody has begun, in its own transaction, rather than wait. So the work is shared between the
-/// two cores whichever side is the heavier, rather than bound by the decoding alone.
+/// two cores whichever side is the heavier, rather than bound by the decoding alone. Should the
+/// second core stop at a failure (a damaged record, or no reader slot left for its snapshot), the
+/// folding thread decodes what is left itself, and a damaged record fails the fold there.
 ///
-/// The second core's snapshot is begun inside the rebuild's transaction, so it holds at least that
-/// transaction's log: no writer can commit in between, and the rebuild writes no event. It reads no
-/// further than `through`.
+/// The second core's snapshot is begun after the rebuild's transaction, so it holds at least that
+/// transaction's log (the log only grows), and it reads no further than `through`, which that
+/// transaction holds: both decode the same records.
 final class DecodedLog: @unchecked Sendable {
-    // @unchecked Sendable: `pieces`, `claimed`, `decoded`, `failure` and `stopping` are behind
-    // `lock`; each piece's semaphore orders its write (by whichever thread decoded it) before any read.
+    // @unchecked Sendable: `pieces`, `claimed`, `decoded`, `failure`, `stopping` and `stopped` are
+    // behind `lock`; each piece's semaphore orders its write (by whichever thread decoded it) before any read.
     private let ledger: Ledger
     private let first: UInt64
     private let last: UInt64
@@ -239,6 +241,8 @@ final class DecodedLog: @unchecked Sendable {
     /// Pieces decoded so far (for tests of the bound on running ahead).
     private var decoded = 0
     private let finished = DispatchSemaphore(value: 0)
+    private var stopped = false
+    private let onSecondCore: Bool
     /// Room for the pieces decoded ahead of the fold: a piece is begun only with a token, and each
     /// piece taken gives one back, so a fold of a whole log holds a few pieces, not the log.
     private let ahead = DispatchSemaphore(value: 0)
@@ -247,6 +251,7 @@ final class DecodedLog: @unchecked Sendable {
     /// `onSecondCore` false decodes nothing but what the folding thread decodes as it helps (for tests).
     init(ledger: Ledger, after first: UInt64, through last: UInt64, eventsPerPiece: Int = 4_096, onSecondCore: Bool = true) {
         self.ledger = ledger
+        self.onSecondCore = onSecondCore
         self.first = first
         self.last = last
         perPiece = UInt64(max(1, eventsPerPiece))
@@ -262,6 +267,7 @@ final class DecodedLog: @unchecked Sendable {
         }
         DispatchQueue.global().async { [self] in
             defer { finished.signal() }
+            if lock.withLock({ stopping }) { return }
             do {
                 try ledger.read { transaction in
                     while true {
@@ -271,7 +277,8 @@ final class DecodedLog: @unchecked Sendable {
                     }
                 }
             } catch {
-                // Every piece not yet decoded carries the failure to the folding thread.
+                // Every piece not yet decoded carries the failure to the folding thread, which
+                // decodes them itself when it can; this thread does nothing more.
                 lock.withLock { failure = Ledger.wrap(error) }
                 for semaphore in done { semaphore.signal() }
             }
@@ -316,9 +323,12 @@ final class DecodedLog: @unchecked Sendable {
     /// Piece `index` once decoded, or nil past the last. Each piece is taken once, in order.
     ///
     /// With `transaction` (one that holds the range), while the piece is not ready the caller
-    /// decodes pieces nobody has begun, as far as the room ahead allows, instead of waiting.
+    /// decodes pieces nobody has begun, as far as the room ahead allows, instead of waiting, and
+    /// a piece the second core failed to decode. Without one, a log that decodes nothing on the
+    /// second core could never give a piece: that is refused.
     /// - Throws: ``LedgerError/damaged(sequence:reason:)`` for a gap or a record that does not decode.
     func piece(_ index: Int, helpingIn transaction: Transaction? = nil) throws(LedgerError) -> [FoldedEvent]? {
+        precondition(onSecondCore || transaction != nil, "a log decoded by the folding thread alone needs its transaction")
         guard index < count else { return nil }
         var signalled = false
         if let transaction {
@@ -336,9 +346,17 @@ final class DecodedLog: @unchecked Sendable {
             }
         }
         if !signalled { done[index].wait() }
-        let (events, failure) = lock.withLock { () -> ([FoldedEvent]?, LedgerError?) in
-            defer { pieces[index] = nil }
-            return (pieces[index], self.failure)
+        func take() -> ([FoldedEvent]?, LedgerError?) {
+            lock.withLock {
+                defer { pieces[index] = nil }
+                return (pieces[index], self.failure)
+            }
+        }
+        var (events, failure) = take()
+        if events == nil, failure != nil, let transaction {
+            // The second core has stopped: this piece is the folding thread's to decode.
+            do { try decode(index, in: transaction) } catch { throw Ledger.wrap(error) }
+            (events, failure) = take()
         }
         ahead.signal()
         if let events { return events }
@@ -348,10 +366,17 @@ final class DecodedLog: @unchecked Sendable {
     /// Pieces decoded so far, taken or not.
     var decodedCount: Int { lock.withLock { decoded } }
 
+    /// Whether the second core stopped at a failure (for tests).
+    var secondCoreFailed: Bool { lock.withLock { failure != nil } }
+
     /// Stops the decoding after the piece under way and waits for it to end: the read snapshot is
-    /// over when this returns.
+    /// over when this returns. Once; a second call does nothing.
     func stop() {
-        lock.withLock { stopping = true }
+        let first = lock.withLock { () -> Bool in
+            defer { stopping = true; stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         ahead.signal()  // a decoding waiting for room wakes to stop
         finished.wait()
     }

@@ -165,6 +165,39 @@ import Testing
         #expect(try DecodedLog(ledger: ledger, after: head, through: head, eventsPerPiece: 3).piece(0) == nil, "an empty range")
     }
 
+    /// With no reader slot left for the second core's snapshot, the second core stops at once and
+    /// the folding thread decodes the whole range itself: the same events, nothing lost.
+    @Test func theFoldingThreadDecodesWhatTheSecondCoreCannot() throws {
+        let ledger = try city(persons: 30, seed: 4)
+        let head = try ledger.head().sequence
+        var expected: [FoldedEvent] = []
+        try ledger.forEachEvent { recorded in
+            if ProjectionInputs.folds(recorded.event.type) { expected.append(FoldedEvent(recorded.event)) }
+        }
+        // Every reader slot but one is held; the fold's own snapshot takes that one.
+        func holding(_ slots: Int, _ body: () throws -> Void) throws {
+            guard slots > 0 else { return try body() }
+            try ledger.environment.read { _ in try holding(slots - 1, body) }
+        }
+        var events: [FoldedEvent] = []
+        var failed = false
+        try holding(ledger.environment.figures().maxReaders - 1) {
+            try ledger.environment.read { transaction in
+                let decoded = DecodedLog(ledger: ledger, after: 0, through: head, eventsPerPiece: 16)
+                defer { decoded.stop() }
+                var index = 0
+                while let piece = try decoded.piece(index, helpingIn: transaction) {
+                    events += piece
+                    index += 1
+                }
+                failed = decoded.secondCoreFailed
+            }
+        }
+        #expect(failed, "the second core found no reader slot")
+        #expect(events == expected)
+        #expect(try ledger.rebuildProjections(chunkEvents: 25).eventsApplied == head, "with the slots free again, a rebuild runs")
+    }
+
     /// The decoding runs at most a few pieces ahead of the fold, so a fold of a whole log holds a
     /// few pieces of it, not the log.
     @Test func theDecodedLogRunsAFewPiecesAheadAndNoMore() throws {

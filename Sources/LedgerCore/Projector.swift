@@ -212,27 +212,45 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         guard Int(key.person) < earliest.count else { return nil }
         let head = earliest[Int(key.person)]
         if head.link != 0 && head.year == key.year { return head.link - 1 }
-        var link = head.link
-        while link != 0 {
-            let held = links[Int(link - 1)]
-            if held.key.year == key.year { return link - 1 }
-            if held.key.year > key.year { return nil }
-            link = held.next
+        let link = slot(of: key).link
+        return link != 0 && links[Int(link - 1)].key.year == key.year ? link - 1 : nil
+    }
+
+    /// Where `key` stands in its person's years: the link before it (0: the person's head) and the
+    /// first link of its year or a later one (0: none).
+    private func slot(of key: AccumulatorKey) -> (previous: UInt32, link: UInt32) {
+        var previous: UInt32 = 0
+        var link = Int(key.person) < earliest.count ? earliest[Int(key.person)].link : 0
+        while link != 0, links[Int(link - 1)].key.year < key.year {
+            previous = link
+            link = links[Int(link - 1)].next
         }
-        return nil
+        return (previous, link)
+    }
+
+    /// Makes `previous` (0: the head of `person`) lead to `link` (0: nothing).
+    private mutating func connect(_ person: UInt32, after previous: UInt32, to link: UInt32) {
+        if previous != 0 {
+            links[Int(previous - 1)].next = link
+        } else {
+            earliest[Int(person)] = link == 0 ? Head() : Head(link: link, year: links[Int(link - 1)].key.year)
+        }
+    }
+
+    /// Appends the keys of `person`'s years, in year order.
+    private func appendKeys(ofPerson person: Int, to keys: inout [AccumulatorKey]) {
+        var link = person < earliest.count ? earliest[person].link : 0
+        while link != 0 {
+            keys.append(links[Int(link - 1)].key)
+            link = links[Int(link - 1)].next
+        }
     }
 
     /// The person-years held, in key order (person number, then year): the order of the stored keys.
     var keys: [AccumulatorKey] {
         var keys: [AccumulatorKey] = []
         keys.reserveCapacity(count)
-        for head in earliest {
-            var link = head.link
-            while link != 0 {
-                keys.append(links[Int(link - 1)].key)
-                link = links[Int(link - 1)].next
-            }
-        }
+        for person in earliest.indices { appendKeys(ofPerson: person, to: &keys) }
         return keys
     }
 
@@ -245,22 +263,10 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     }
 
     mutating func remove(_ key: AccumulatorKey) throws {
-        guard Int(key.person) < earliest.count else { return }
         if last?.key == key { last = nil }
-        // The link that leads to the key: the person's entry in `earliest`, or the year before's.
-        var previous: UInt32 = 0
-        var link = earliest[Int(key.person)].link
-        while link != 0, links[Int(link - 1)].key.year < key.year {
-            previous = link
-            link = links[Int(link - 1)].next
-        }
+        let (previous, link) = slot(of: key)
         guard link != 0, links[Int(link - 1)].key.year == key.year else { return }
-        let next = links[Int(link - 1)].next
-        if previous == 0 {
-            earliest[Int(key.person)] = next == 0 ? Head() : Head(link: next, year: links[Int(next - 1)].key.year)
-        } else {
-            links[Int(previous - 1)].next = next
-        }
+        connect(key.person, after: previous, to: links[Int(link - 1)].next)
         free.append(link - 1)
         count -= 1
     }
@@ -301,29 +307,16 @@ struct MemoryAccumulatorStore: AccumulatorStore {
             pages[pages.count - 1].append(accumulator)
             links.append(Link(key: key, next: 0))
         }
-        var previous: UInt32 = 0
-        var link = earliest[Int(key.person)].link
-        while link != 0, links[Int(link - 1)].key.year < key.year {
-            previous = link
-            link = links[Int(link - 1)].next
-        }
+        let (previous, link) = slot(of: key)
         links[Int(position)] = Link(key: key, next: link)
-        if previous == 0 {
-            earliest[Int(key.person)] = Head(link: position + 1, year: key.year)
-        } else {
-            links[Int(previous - 1)].next = position + 1
-        }
+        connect(key.person, after: previous, to: position + 1)
         count += 1
         return position
     }
 
     func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
         var keys: [AccumulatorKey] = []
-        var link = Int(number) < earliest.count ? earliest[Int(number)].link : 0
-        while link != 0 {
-            keys.append(links[Int(link - 1)].key)
-            link = links[Int(link - 1)].next
-        }
+        appendKeys(ofPerson: Int(number), to: &keys)
         return keys
     }
 }

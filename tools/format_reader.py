@@ -32,9 +32,10 @@ except ImportError:  # pragma: no cover - depends on the machine
 # The tables of docs/FORMAT.md
 # ----------------------------------------------------------------------------------------------
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # of each record of the log
 HASH_BYTES = 32
-FORMAT_MARKER = b"caseledger 1"
+# The ledger's format (§ The environment): 2 keeps streams as `streamLinks`; 1 kept them in `streams`.
+FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2}
 
 # § Word lists of symbols
 CATEGORIES = ["TK", "GE", "SW", "DB", "DBBY", "JC", "TP"]
@@ -682,7 +683,7 @@ def accumulator_key(number, year):
 # The ledger
 # ----------------------------------------------------------------------------------------------
 
-DATABASES = ["log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies",
+DATABASES = ["log", "persons", "personNumbers", "streamLinks", "streams", "sources", "claims", "merges", "policies",
              "personYears", "idNumbers", "accumulators.0", "accumulators.1", "meta"]
 
 
@@ -714,11 +715,15 @@ class Reader:
                     continue
                 self.tables[name] = list(transaction.cursor(db=database))
         environment.close()
+        self.meta = dict((self.tables["meta"] or []))
+        self.format = FORMAT_MARKERS.get(self.meta.get(b"format"), 2)
+        # Format 2 has no `streams` (or, upgraded from format 1, an empty one); format 1 no `streamLinks`.
+        optional = {"idNumbers", "streams" if self.format == 2 else "streamLinks"}
         for name in DATABASES:
-            if self.tables[name] is None and name != "idNumbers":
+            if self.tables[name] is None and name not in optional:
                 self.problem(name, "the database is missing")
+            if self.tables[name] is None:
                 self.tables[name] = []
-        self.meta = dict(self.tables["meta"])
 
     @staticmethod
     def fatal(message):
@@ -771,8 +776,8 @@ class Reader:
         for key in meta:
             if key not in known:
                 self.problem("meta", "unknown key %r" % key)
-        if meta.get(b"format") != FORMAT_MARKER:
-            self.problem("meta", "format is %r, not %r" % (meta.get(b"format"), FORMAT_MARKER))
+        if meta.get(b"format") not in FORMAT_MARKERS:
+            self.problem("meta", "format is %r, not one of %r" % (meta.get(b"format"), sorted(FORMAT_MARKERS)))
         head = meta.get(b"head")
         if head is None or len(head) != 48:
             self.problem("meta", "head is not 48 bytes")
@@ -825,9 +830,18 @@ class Reader:
         """Every index entry the log implies (§ The environment)."""
         be4 = lambda n: n.to_bytes(4, "big")
         be8 = lambda n: n.to_bytes(8, "big")
-        persons = {}  # id -> [number, version, mergedInto]
+        persons = {}  # id -> [number, version, mergedInto, newest sequence of its stream]
         numbers = {}
         streams, sources, claims, merges, policies, person_years, id_numbers = {}, {}, {}, {}, {}, {}, {}
+
+        def next_in_stream(entry, sequence):
+            entry[1] += 1
+            if self.format == 2:
+                streams[be8(sequence) + be4(entry[0])] = be8(entry[3])
+                entry[3] = sequence
+            else:
+                streams[be4(entry[0]) + be4(entry[1])] = be8(sequence)
+
         for event in self.events:
             sequence = event.sequence
             if event.source is not None:
@@ -852,7 +866,7 @@ class Reader:
                     self.problem("log", "%s is registered twice" % person, sequence)
                 else:
                     number = len(persons) + 1
-                    persons[person] = [number, 0, 0]
+                    persons[person] = [number, 0, 0, 0]
                     numbers[number] = person
             entry = persons.get(person)
             if entry is None:
@@ -860,8 +874,7 @@ class Reader:
                 continue
             if 16 in event.fields:
                 id_numbers.setdefault(event.fields[16].encode() + b"\0" + be4(entry[0]), be8(sequence))
-            entry[1] += 1
-            streams[be4(entry[0]) + be4(entry[1])] = be8(sequence)
+            next_in_stream(entry, sequence)
             year = None
             if event.type == 9:
                 year = civil_from_days(event.fields[42])[0]
@@ -876,8 +889,7 @@ class Reader:
                 if survivor is None:
                     self.problem("log", "merge into unknown person %s" % event.fields[23], sequence)
                 else:
-                    survivor[1] += 1
-                    streams[be4(survivor[0]) + be4(survivor[1])] = be8(sequence)
+                    next_in_stream(survivor, sequence)
                     merges[be4(survivor[0]) + be4(entry[0])] = be8(sequence) + person.encode()
                     entry[2] = survivor[0]
             elif event.type == 9:
@@ -891,9 +903,10 @@ class Reader:
         self.persons = {person: tuple(entry) for person, entry in persons.items()}
         self.person_ids = numbers
         expected = {
-            "persons": {p.encode(): be4(e[0]) + be4(e[1]) + be4(e[2]) for p, e in persons.items()},
+            "persons": {p.encode(): be4(e[0]) + be4(e[1]) + be4(e[2]) + (be8(e[3]) if self.format == 2 else b"")
+                        for p, e in persons.items()},
             "personNumbers": {be4(n): p.encode() for n, p in numbers.items()},
-            "streams": streams,
+            "streamLinks" if self.format == 2 else "streams": streams,
             "sources": sources,
             "claims": {c: be8(s) + be8(r) for c, (s, r) in claims.items()},
             "merges": merges,
@@ -919,6 +932,8 @@ class Reader:
         return len(actual)
 
     def check_indexes(self):
+        if self.format == 2 and self.tables["streams"]:
+            self.problem("streams", "holds entries in a ledger of format 2")
         for name, expected in self.expected_indexes().items():
             count = self.compare(name, expected)
             self.summary.append("index %s ok %d" % (name, count) if not any("[%s]" % name in p for p in self.problems)

@@ -225,13 +225,20 @@ extension Ledger {
     /// `If-Match` ignores it. Looks at most 4 096 entries back; past that the stream has changed.
     func onlyReads(of person: String, after expected: UInt32, upTo actual: UInt32, in transaction: Transaction) throws -> Bool {
         if actual == expected { return true }
-        guard actual > expected, actual - expected <= 4_096, let entry = try personEntry(person, in: transaction) else { return false }
-        for version in (expected + 1)...actual {
-            guard let value = try transaction.get(streams, key: Keys.stream(person: entry.number, version: version)) else { return false }
-            let sequence = try Keys.stored(value, "a streams entry of \(person)")
-            guard try event(at: sequence, in: transaction)?.event.type == .accessRecorded else { return false }
+        guard actual > expected, actual - expected <= 4_096, let entry = try personEntry(person, in: transaction),
+            entry.version == actual
+        else { return false }
+        var newer = actual - expected
+        var onlyReads = true
+        try walkStream(of: entry, in: transaction) { sequence in
+            guard try event(at: sequence, in: transaction)?.event.type == .accessRecorded else {
+                onlyReads = false
+                return false
+            }
+            newer -= 1
+            return newer > 0
         }
-        return true
+        return onlyReads && newer == 0
     }
 }
 
@@ -239,6 +246,7 @@ extension Ledger {
 struct Appender {
     let ledger: Ledger
     let transaction: Transaction
+    let streamLinks: Database
     let recordedAt: Timestamp
     var head: Head
     var counts: [UInt64]
@@ -260,6 +268,11 @@ struct Appender {
     init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: WarmHistories? = nil, raisingToHead: Bool = false) throws {
         self.ledger = ledger
         self.transaction = transaction
+        // A writable open upgrades a ledger of format 1; only one opened read-only is still in it.
+        guard ledger.format == Ledger.formatVersion, let streamLinks = ledger.streamLinks else {
+            throw LedgerError.unsupportedFormat(found: "caseledger \(ledger.format), opened read-only")
+        }
+        self.streamLinks = streamLinks
         let head = try ledger.head(in: transaction)
         self.head = head
         guard recordedAt >= head.recordedAt || raisingToHead else {
@@ -457,7 +470,7 @@ struct Appender {
         guard let person = event.person else { return nil }
         var entry: PersonEntry
         if event.type == .personRegistered {
-            entry = PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0)
+            entry = PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0, last: 0)
             try transaction.put(ledger.personNumbers, key: Keys.bigEndian(nextPersonNumber), value: Array(person.utf8))
             nextPersonNumber += 1
         } else {
@@ -472,8 +485,9 @@ struct Appender {
             let present = event.type == .personRegistered ? false : try transaction.get(idNumbers, key: key) != nil
             if !present { try transaction.put(idNumbers, key: key, value: Keys.bigEndian(sequence)) }
         }
+        let previous = entry.last
         entry.version += 1
-        try transaction.put(ledger.streams, key: Keys.stream(person: entry.number, version: entry.version), value: Keys.bigEndian(sequence))
+        entry.last = sequence
         if let year = Appender.factYear(of: event) {
             // Written once per person-year: a read leaves the page clean where a rewrite would copy it.
             let key = Keys.personYear(year: year, person: entry.number)
@@ -483,17 +497,7 @@ struct Appender {
         }
         switch event.type {
         case .personMerged:
-            guard let survivor = event.text(.into), var survivorEntry = try personEntry(survivor) else { break }
-            survivorEntry.version += 1
-            try transaction.put(
-                ledger.streams, key: Keys.stream(person: survivorEntry.number, version: survivorEntry.version),
-                value: Keys.bigEndian(sequence))
-            try transaction.put(ledger.persons, key: Array(survivor.utf8), value: survivorEntry.bytes)
-            pendingEntries[survivor] = nil
-            try transaction.put(
-                ledger.merges, key: Keys.merge(survivor: survivorEntry.number, merged: entry.number),
-                value: Keys.bigEndian(sequence) + Array(person.utf8))
-            entry.mergedInto = survivorEntry.number
+            try indexMerge(event, of: person, &entry, previous: previous, sequence: sequence)
         case .settlementRecorded:
             if let claim = event.text(.claim) {
                 try transaction.put(ledger.claims, key: Array(claim.utf8), value: ClaimEntry(settlement: sequence, reversal: 0).bytes)
@@ -508,6 +512,7 @@ struct Appender {
         default:
             break
         }
+        if event.type != .personMerged { try link(sequence, ofPerson: entry.number, to: previous) }
         if event.type == .personRegistered || event.type == .personMerged {
             try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
             pendingEntries[person] = nil
@@ -515,6 +520,34 @@ struct Appender {
             pendingEntries[person] = entry
         }
         return entry.number
+    }
+
+    /// Links the event at `sequence` to the one before it in person `number`'s stream (0: none).
+    /// Its key sorts after every stored one, so it goes at the end of the last page.
+    private func link(_ sequence: UInt64, ofPerson number: UInt32, to previous: UInt64) throws {
+        try transaction.put(streamLinks, key: Keys.streamLink(sequence: sequence, person: number), value: Keys.bigEndian(previous),
+                            append: true)
+    }
+
+    /// A merge is the next event of both the merged person's stream and the survivor's: linked in
+    /// each, in person-number order (the order of their keys).
+    private mutating func indexMerge(_ event: Event, of person: String, _ entry: inout PersonEntry, previous: UInt64,
+                                     sequence: UInt64) throws {
+        guard let survivor = event.text(.into), var survivorEntry = try personEntry(survivor) else {
+            try link(sequence, ofPerson: entry.number, to: previous)
+            return
+        }
+        for (number, before) in [(entry.number, previous), (survivorEntry.number, survivorEntry.last)].sorted(by: { $0.0 < $1.0 }) {
+            try link(sequence, ofPerson: number, to: before)
+        }
+        survivorEntry.version += 1
+        survivorEntry.last = sequence
+        try transaction.put(ledger.persons, key: Array(survivor.utf8), value: survivorEntry.bytes)
+        pendingEntries[survivor] = nil
+        try transaction.put(
+            ledger.merges, key: Keys.merge(survivor: survivorEntry.number, merged: entry.number),
+            value: Keys.bigEndian(sequence) + Array(person.utf8))
+        entry.mergedInto = survivorEntry.number
     }
 
     /// A person's entry as this transaction has it: a version moved here and not yet written, or the stored one.

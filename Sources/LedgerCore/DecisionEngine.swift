@@ -180,11 +180,8 @@ struct DecisionEngine {
     func history(of person: String, upTo limit: UInt64) throws -> PersonHistory {
         var history = PersonHistory(person: person)
         guard let entry = try ledger.personEntry(person, in: transaction) else { return history }
-        var sequences = try ledger.streamSequences(of: entry.number, in: transaction)
-        for merged in try ledger.mergedPersons(into: entry.number, upTo: limit, in: transaction) {
-            sequences += try ledger.streamSequences(of: merged.number, in: transaction)
-        }
-        for sequence in Set(sequences).sorted() where sequence <= limit {
+        let merged = try ledger.mergedPersons(into: entry.number, upTo: limit, in: transaction)
+        for sequence in try ledger.streamSequences(of: entry, merged: merged, upTo: limit, in: transaction) {
             guard let recorded = try ledger.event(at: sequence, in: transaction) else {
                 throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
             }

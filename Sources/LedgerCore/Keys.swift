@@ -52,8 +52,16 @@ enum Keys {
     /// `log`: the global sequence.
     static func log(_ sequence: UInt64) -> [UInt8] { bigEndian(sequence) }
 
-    /// `streams`: person number ‖ stream version (1-based).
+    /// `streams` (format 1 only): person number ‖ stream version (1-based).
     static func stream(person: UInt32, version: UInt32) -> [UInt8] { bigEndian(person, version) }
+
+    /// `streamLinks`: sequence ‖ person number. Sequence first, so each append's entries go after
+    /// every stored one.
+    static func streamLink(sequence: UInt64, person: UInt32) -> [UInt8] {
+        var bytes = bigEndian(sequence)
+        withUnsafeBytes(of: person.bigEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
 
     /// `sources`: system ‖ 0x00 ‖ key (neither may hold a NUL).
     static func source(_ source: Source) -> [UInt8] {
@@ -84,31 +92,43 @@ enum Keys {
     static let rebuildProgress: [UInt8] = Array("rebuild.progress".utf8)
 }
 
-/// A person's entry in `persons`: number ‖ stream version ‖ number of the survivor it was merged into (0: none).
+/// A person's entry in `persons`: number ‖ stream version ‖ number of the survivor it was merged
+/// into (0: none) ‖ sequence of the newest event in its stream (format 2; a format-1 entry stops
+/// before it, 12 bytes).
 struct PersonEntry: Equatable {
     var number: UInt32
     var version: UInt32
     var mergedInto: UInt32
+    /// The newest event of the person's stream, where a walk of `streamLinks` starts; 0 before the
+    /// first and in a format-1 ledger.
+    var last: UInt64
 
-    static let byteCount = 12
+    static let byteCount = 20
+    /// The entry of a format-1 ledger, without `last`.
+    static let formatOneByteCount = 12
 
     var bytes: [UInt8] {
         var bytes = Keys.bigEndian(number, version)
+        bytes.reserveCapacity(PersonEntry.byteCount)
         withUnsafeBytes(of: mergedInto.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: last.bigEndian) { bytes.append(contentsOf: $0) }
         return bytes
     }
 
-    init(number: UInt32, version: UInt32, mergedInto: UInt32) {
+    init(number: UInt32, version: UInt32, mergedInto: UInt32, last: UInt64) {
         self.number = number
         self.version = version
         self.mergedInto = mergedInto
+        self.last = last
     }
 
-    init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count == PersonEntry.byteCount else { return nil }
+    /// Reads an entry of `byteCount` bytes, the size of the ledger's format.
+    init?(_ bytes: UnsafeRawBufferPointer, byteCount: Int = PersonEntry.byteCount) {
+        guard bytes.count == byteCount else { return nil }
         number = Keys.uint32(bytes)
         version = Keys.uint32(bytes, at: 4)
         mergedInto = Keys.uint32(bytes, at: 8)
+        last = byteCount == PersonEntry.byteCount ? Keys.uint64(bytes, at: 12) : 0
     }
 }
 

@@ -15,17 +15,26 @@ import Glibc
 /// ```
 /// Databases (docs/FORMAT.md): `log` (sequence → event), `persons` (id → number, version, merge),
 /// `personNumbers` (number → id),
-/// `streams` (person number, version → sequence), `sources` (system, key → sequence),
+/// `streamLinks` (sequence, person number → the person's event before it), `sources` (system, key → sequence),
 /// `claims` (claim → settlement, reversal), `merges` (survivor, merged → merged id),
 /// `policies` (sequence of each policy.published), `personYears` (year, person number → id),
 /// `idNumbers` (ID number, person number → sequence that gave it), `meta`.
-/// Every index is written in the transaction that appends the event it indexes.
+/// Every index is written in the transaction that appends the event it indexes. A ledger of format
+/// 1 kept each person's stream in `streams` (person number, version → sequence) instead of
+/// `streamLinks`: it is read as it is, and a writable open upgrades it to format 2 first.
 public final class Ledger: @unchecked Sendable {
     // @unchecked Sendable: all state is in the Environment, which serialises writers itself.
     public let environment: Environment
     let log: Database
     let persons: Database
-    let streams: Database
+    /// Each person event's link to the event before it in its person's stream. Absent only in a
+    /// format-1 ledger opened read-only.
+    let streamLinks: Database?
+    /// The streams of a format-1 ledger (emptied by the upgrade to format 2); nil in a ledger made
+    /// in format 2.
+    let streams: Database?
+    /// 2, or 1 for a ledger of format 1 opened read-only. Set by `open`, before any other use.
+    private(set) var format: Int = Ledger.formatVersion
     let sources: Database
     let claims: Database
     let merges: Database
@@ -54,17 +63,26 @@ public final class Ledger: @unchecked Sendable {
     /// set it before the first append.
     var historiesInUse = HistoryCache.defaultWorkingLimit
 
+    /// The ledger's format: the index layout and the `persons` entry of docs/FORMAT.md. Version 2
+    /// keeps streams as `streamLinks`; the records of the log are the same in both
+    /// (``EventCodec/formatVersion``).
+    static let formatVersion = 2
+    static func formatMarker(_ version: Int) -> [UInt8] { Array("caseledger \(version)".utf8) }
+
     static let databaseNames = [
-        "log", "persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears", "meta",
-        "accumulators.0", "accumulators.1", "idNumbers",
+        "log", "persons", "personNumbers", "streamLinks", "sources", "claims", "merges", "policies", "personYears", "meta",
+        "accumulators.0", "accumulators.1", "idNumbers", "streams",
     ]
-    static let databaseSpecs = databaseNames.map { DatabaseSpec($0, mayBeAbsent: $0 == "idNumbers") }
+    static let databaseSpecs = databaseNames.map {
+        DatabaseSpec($0, mayBeAbsent: $0 == "idNumbers" || $0 == "streamLinks", retired: $0 == "streams")
+    }
 
     private init(environment: Environment) {
         self.environment = environment
         log = environment.database("log")
         persons = environment.database("persons")
-        streams = environment.database("streams")
+        streamLinks = environment.databaseIfPresent("streamLinks")
+        streams = environment.databaseIfPresent("streams")
         sources = environment.database("sources")
         claims = environment.database("claims")
         merges = environment.database("merges")
@@ -79,7 +97,8 @@ public final class Ledger: @unchecked Sendable {
 
     /// The index databases, in the order `stat` and `verify` report them.
     var allDatabases: [Database] {
-        [log, persons, personNumbers, streams, sources, claims, merges, policies, personYears, meta, accumulators0, accumulators1]
+        [log, persons, personNumbers, format >= 2 ? streamLinks : streams].compactMap { $0 }
+            + [sources, claims, merges, policies, personYears, meta, accumulators0, accumulators1]
             + (idNumbers.map { [$0] } ?? [])
     }
 
@@ -114,7 +133,7 @@ public final class Ledger: @unchecked Sendable {
     }
 
     private func checkFormat(initialise: Bool, createdAt: Timestamp) throws(LedgerError) {
-        let expected = Array("caseledger \(EventCodec.formatVersion)".utf8)
+        let expected = Ledger.formatMarker(Ledger.formatVersion)
         let found: [UInt8]?
         do {
             found = try environment.read { transaction in
@@ -124,7 +143,14 @@ public final class Ledger: @unchecked Sendable {
             throw Ledger.wrap(error)
         }
         if let found {
-            guard found == expected else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
+            if found == Ledger.formatMarker(1) {
+                guard streams != nil else { throw .damaged(sequence: nil, reason: "a ledger of format 1 without its streams database") }
+                format = 1
+                if initialise { try upgradeToStreamLinks() }
+            } else {
+                guard found == expected else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
+                guard streamLinks != nil else { throw .damaged(sequence: nil, reason: "a ledger of format 2 without its streamLinks database") }
+            }
             if initialise { try buildIDNumberIndexIfMissing() }
             return
         }
@@ -144,6 +170,73 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw Ledger.wrap(error)
         }
+    }
+
+    /// A format-1 ledger becomes format 2 here, in one transaction: each person's stream, read from
+    /// `streams`, becomes links from each event to the one before it (written in key order, each
+    /// page filled once), each `persons` entry gains its newest sequence, and `streams` is emptied.
+    /// The log and every other index stay as they are. A stream with a gap, or out of step with
+    /// its person's version, is damage: the upgrade refuses it and leaves the ledger as it was.
+    private func upgradeToStreamLinks() throws(LedgerError) {
+        guard let streams, let streamLinks else { return }
+        do {
+            try environment.write(retrySafe: true) { transaction in
+                guard try transaction.get(meta, key: Keys.format).map(Array.init) == Ledger.formatMarker(1) else { return }
+                var links: [(sequence: UInt64, person: UInt32, previous: UInt64)] = []
+                links.reserveCapacity(try transaction.count(streams))
+                /// Each person number's newest sequence and its stream's length.
+                var newest: [UInt32: (sequence: UInt64, length: UInt32)] = [:]
+                try transaction.withCursor(streams) { cursor in
+                    var entry = try cursor.first()
+                    while let current = entry {
+                        guard current.key.count == 8 else {
+                            throw LedgerError.damaged(sequence: nil, reason: "a streams key of \(current.key.count) bytes")
+                        }
+                        let person = Keys.uint32(current.key)
+                        let sequence = try Keys.stored(current.value, "a streams entry of person number \(person)")
+                        let before = newest[person] ?? (0, 0)
+                        guard Keys.uint32(current.key, at: 4) == before.length + 1, sequence > before.sequence else {
+                            throw LedgerError.damaged(
+                                sequence: sequence, reason: "the stream of person number \(person) has a gap or goes back at its version \(before.length + 1)")
+                        }
+                        links.append((sequence, person, before.sequence))
+                        newest[person] = (sequence, before.length + 1)
+                        entry = try cursor.next()
+                    }
+                }
+                links.sort { ($0.sequence, $0.person) < ($1.sequence, $1.person) }
+                for link in links {
+                    try transaction.put(streamLinks, key: Keys.streamLink(sequence: link.sequence, person: link.person),
+                                        value: Keys.bigEndian(link.previous), append: true)
+                }
+                var entries: [(id: [UInt8], entry: PersonEntry)] = []
+                try transaction.withCursor(persons) { cursor in
+                    var entry = try cursor.first()
+                    while let current = entry {
+                        guard let person = PersonEntry(current.value, byteCount: PersonEntry.formatOneByteCount) else {
+                            throw LedgerError.damaged(sequence: nil, reason: "a persons entry of \(current.value.count) bytes in a ledger of format 1")
+                        }
+                        entries.append((Array(current.key), person))
+                        entry = try cursor.next()
+                    }
+                }
+                for (id, var entry) in entries {
+                    let stream = newest[entry.number] ?? (0, 0)
+                    guard stream.length == entry.version else {
+                        throw LedgerError.damaged(
+                            sequence: nil,
+                            reason: "person \(String(decoding: id, as: UTF8.self)) is at version \(entry.version) with \(stream.length) events in its stream")
+                    }
+                    entry.last = stream.sequence
+                    try transaction.put(persons, key: id, value: entry.bytes)
+                }
+                try transaction.clear(streams)
+                try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
+            }
+        } catch {
+            throw Ledger.wrap(error)
+        }
+        format = Ledger.formatVersion
     }
 
     /// A ledger written before `idNumbers` existed gets it here, from the log, in one transaction.
@@ -230,23 +323,65 @@ public final class Ledger: @unchecked Sendable {
 
     func personEntry(_ person: String, in transaction: Transaction) throws -> PersonEntry? {
         guard let bytes = try transaction.get(persons, key: Array(person.utf8)) else { return nil }
-        guard let entry = PersonEntry(bytes) else {
-            throw LedgerError.damaged(sequence: nil, reason: "persons entry of \(person) is not \(PersonEntry.byteCount) bytes")
+        let size = format >= 2 ? PersonEntry.byteCount : PersonEntry.formatOneByteCount
+        guard let entry = PersonEntry(bytes, byteCount: size) else {
+            throw LedgerError.damaged(sequence: nil, reason: "persons entry of \(person) is \(bytes.count) bytes, not \(size)")
         }
         return entry
     }
 
-    /// The sequences of a person's stream, in version order.
-    func streamSequences(of number: UInt32, in transaction: Transaction) throws -> [UInt64] {
-        try transaction.withCursor(streams) { cursor in
-            var sequences: [UInt64] = []
-            var entry = try cursor.seek(atLeast: Keys.stream(person: number, version: 0))
-            while let current = entry, current.key.count == 8, Keys.uint32(current.key) == number {
-                sequences.append(try Keys.stored(current.value, "a streams entry of person number \(number)"))
-                entry = try cursor.next()
+    /// Calls `body` with the sequences of a person's stream from the newest back, while it returns
+    /// true.
+    func walkStream(of entry: PersonEntry, in transaction: Transaction, _ body: (UInt64) throws -> Bool) throws {
+        guard format >= 2, let streamLinks else {
+            guard let streams else { return }
+            var version = entry.version
+            while version > 0 {
+                guard let value = try transaction.get(streams, key: Keys.stream(person: entry.number, version: version)) else {
+                    throw LedgerError.damaged(sequence: nil, reason: "the stream of person number \(entry.number) has no version \(version)")
+                }
+                guard try body(try Keys.stored(value, "a streams entry of person number \(entry.number)")) else { return }
+                version -= 1
             }
-            return sequences
+            return
         }
+        var sequence = entry.last
+        var steps: UInt32 = 0
+        while sequence != 0 {
+            guard steps < entry.version else {
+                throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(entry.number) is longer than its version \(entry.version)")
+            }
+            guard try body(sequence) else { return }
+            guard let value = try transaction.get(streamLinks, key: Keys.streamLink(sequence: sequence, person: entry.number)) else {
+                throw LedgerError.damaged(sequence: sequence, reason: "no streamLinks entry for person number \(entry.number)")
+            }
+            let previous = try Keys.stored(value, "the streamLinks entry of person number \(entry.number)")
+            guard previous < sequence else {
+                throw LedgerError.damaged(sequence: sequence, reason: "the streamLinks entry of person number \(entry.number) does not lead back")
+            }
+            sequence = previous
+            steps += 1
+        }
+    }
+
+    /// The sequences of `entry`'s stream and of the streams of `merged` (the persons merged into it),
+    /// in order, each once (a merge is in two streams), up to `limit`.
+    func streamSequences(of entry: PersonEntry, merged: [(number: UInt32, id: String)], upTo limit: UInt64,
+                         in transaction: Transaction) throws -> [UInt64] {
+        var sequences: [UInt64] = []
+        sequences.reserveCapacity(Int(entry.version))
+        for person in [entry] + (try merged.map { merged in
+            guard let entry = try personEntry(merged.id, in: transaction), entry.number == merged.number else {
+                throw LedgerError.damaged(sequence: nil, reason: "merged person \(merged.id) has no persons entry of number \(merged.number)")
+            }
+            return entry
+        }) {
+            try walkStream(of: person, in: transaction) { sequence in
+                if sequence <= limit { sequences.append(sequence) }
+                return true
+            }
+        }
+        return merged.isEmpty ? sequences.reversed() : Set(sequences).sorted()
     }
 
     /// The id of person `number`.

@@ -27,10 +27,8 @@ public struct LedgerSnapshot {
             throw LedgerError.refused([LineProblem(line: 0, field: "person", reason: "unknown person \(person)")])
         }
         let merged = try ledger.mergedPersons(into: entry.number, upTo: asOf ?? .max, in: transaction)
-        var sequences = try ledger.streamSequences(of: entry.number, in: transaction)
-        for other in merged { sequences += try ledger.streamSequences(of: other.number, in: transaction) }
-        let limit = asOf ?? UInt64.max
-        let events = try Set(sequences).filter { $0 <= limit }.sorted().map { sequence in
+        let sequences = try ledger.streamSequences(of: entry, merged: merged, upTo: asOf ?? .max, in: transaction)
+        let events = try sequences.map { sequence in
             guard let recorded = try ledger.event(at: sequence, in: transaction) else {
                 throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
             }

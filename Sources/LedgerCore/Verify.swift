@@ -142,7 +142,7 @@ struct Verifier {
         guard let person = event.person else { return }
         if event.type == .personRegistered, persons[person] == nil {
             let number = UInt32(persons.count + 1)
-            persons[person] = PersonEntry(number: number, version: 0, mergedInto: 0)
+            persons[person] = PersonEntry(number: number, version: 0, mergedInto: 0, last: 0)
             personIDs[number] = person
             try expect(ledger.personNumbers, Keys.bigEndian(number), Array(person.utf8), sequence, "number \(number) of \(person)")
         }
@@ -162,17 +162,11 @@ struct Verifier {
                 try expect(ledger.personYears, key, Array(person.utf8), sequence, "person-year \(year) of \(person)")
             }
         }
-        entry.version += 1
-        expectedStreamEntries += 1
-        try expect(ledger.streams, Keys.stream(person: entry.number, version: entry.version), Keys.bigEndian(sequence),
-                   sequence, "stream \(person) version \(entry.version)")
+        try expectStreamEntry(of: person, &entry, at: sequence)
         switch event.type {
         case .personMerged:
             if let survivor = event.text(.into), var survivorEntry = persons[survivor] {
-                survivorEntry.version += 1
-                expectedStreamEntries += 1
-                try expect(ledger.streams, Keys.stream(person: survivorEntry.number, version: survivorEntry.version),
-                           Keys.bigEndian(sequence), sequence, "stream \(survivor) version \(survivorEntry.version)")
+                try expectStreamEntry(of: survivor, &survivorEntry, at: sequence)
                 persons[survivor] = survivorEntry
                 let key = Keys.merge(survivor: survivorEntry.number, merged: entry.number)
                 expectedMerges.insert(key)
@@ -201,6 +195,21 @@ struct Verifier {
         persons[person] = entry
     }
 
+    /// The event at `sequence` is the next of `person`'s stream: its link to the one before (format
+    /// 2) or its version's entry (format 1).
+    private mutating func expectStreamEntry(of person: String, _ entry: inout PersonEntry, at sequence: UInt64) throws {
+        entry.version += 1
+        expectedStreamEntries += 1
+        if ledger.format >= 2, let streamLinks = ledger.streamLinks {
+            try expect(streamLinks, Keys.streamLink(sequence: sequence, person: entry.number), Keys.bigEndian(entry.last),
+                       sequence, "link of \(person)'s stream version \(entry.version)")
+            entry.last = sequence
+        } else if let streams = ledger.streams {
+            try expect(streams, Keys.stream(person: entry.number, version: entry.version), Keys.bigEndian(sequence),
+                       sequence, "stream \(person) version \(entry.version)")
+        }
+    }
+
     private mutating func expect(_ database: Database, _ key: [UInt8], _ value: [UInt8], _ sequence: UInt64, _ what: String) throws {
         guard let stored = try transaction.get(database, key: key) else {
             report.add(sequence, database.name, "\(what) has no index entry")
@@ -221,14 +230,10 @@ struct Verifier {
             guard let expected = persons[person] else {
                 report.add(nil, "persons", "entry for \(person), whom the log never registered"); return
             }
-            if PersonEntry(value) != expected { report.add(nil, "persons", "entry for \(person) differs from the log") }
+            let size = ledger.format >= 2 ? PersonEntry.byteCount : PersonEntry.formatOneByteCount
+            if PersonEntry(value, byteCount: size) != expected { report.add(nil, "persons", "entry for \(person) differs from the log") }
         }
-        try scan(ledger.streams, implied: expectedStreamEntries, into: &report) { key, value, report in
-            let sequence = value.count == 8 ? Keys.uint64(value) : nil
-            guard key.count == 8, let person = personIDs[Keys.uint32(key)], let entry = persons[person],
-                (1...max(entry.version, 1)).contains(Keys.uint32(key, at: 4)), entry.version > 0
-            else { report.add(sequence, "streams", "entry the log does not imply"); return }
-        }
+        try scanStreams(into: &report)
         try scan(ledger.sources, implied: expectedSources, into: &report) { key, value, report in
             guard value.count == 8 else { report.add(nil, "sources", "entry of \(value.count) bytes"); return }
             let sequence = Keys.uint64(value)
@@ -269,13 +274,37 @@ struct Verifier {
                 report.add(nil, "idNumbers", "holds \(actual) entries, the log implies \(expectedIDNumbers.count)")
             }
         }
-        for (database, expected) in [(ledger.streams, expectedStreamEntries), (ledger.sources, expectedSources),
+        let streamIndex = ledger.format >= 2 ? ledger.streamLinks : ledger.streams
+        for (database, expected) in (streamIndex.map { [($0, expectedStreamEntries)] } ?? []) + [(ledger.sources, expectedSources),
                                      (ledger.claims, expectedClaims), (ledger.persons, persons.count),
                                      (ledger.personNumbers, persons.count), (ledger.policies, expectedPolicies),
                                      (ledger.personYears, expectedPersonYears.count), (ledger.merges, expectedMerges.count)] {
             let actual = try transaction.count(database)
             if actual != expected {
                 report.add(nil, database.name, "holds \(actual) entries, the log implies \(expected)")
+            }
+        }
+    }
+
+    /// Index → log for each person's stream: `streamLinks` (format 2) or `streams` (format 1).
+    private func scanStreams(into report: inout VerifyReport) throws {
+        if ledger.format >= 2, let streamLinks = ledger.streamLinks {
+            try scan(streamLinks, implied: expectedStreamEntries, into: &report) { key, value, report in
+                let sequence = key.count == 12 ? Keys.uint64(key) : nil
+                guard let sequence, let person = personIDs[Keys.uint32(key, at: 8)], let entry = persons[person],
+                    sequence <= entry.last
+                else { report.add(sequence, "streamLinks", "entry the log does not imply"); return }
+            }
+            // Emptied by the upgrade from format 1.
+            if let streams = ledger.streams, try transaction.count(streams) != 0 {
+                report.add(nil, "streams", "holds entries in a ledger of format 2")
+            }
+        } else if let streams = ledger.streams {
+            try scan(streams, implied: expectedStreamEntries, into: &report) { key, value, report in
+                let sequence = value.count == 8 ? Keys.uint64(value) : nil
+                guard key.count == 8, let person = personIDs[Keys.uint32(key)], let entry = persons[person],
+                    (1...max(entry.version, 1)).contains(Keys.uint32(key, at: 4)), entry.version > 0
+                else { report.add(sequence, "streams", "entry the log does not imply"); return }
             }
         }
     }

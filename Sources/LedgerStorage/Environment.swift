@@ -19,11 +19,15 @@ public struct DatabaseSpec: Sendable {
     /// A database that a ledger written by an earlier version may lack: a read-only open goes on
     /// without it (``Environment/databaseIfPresent(_:)`` is nil); a writable open creates it.
     public let mayBeAbsent: Bool
+    /// A database only a file of an earlier format holds: opened when the file has it, never
+    /// created (``Environment/databaseIfPresent(_:)`` is nil without it, writable or not).
+    public let retired: Bool
 
-    public init(_ name: String, duplicateSorted: Bool = false, mayBeAbsent: Bool = false) {
+    public init(_ name: String, duplicateSorted: Bool = false, mayBeAbsent: Bool = false, retired: Bool = false) {
         self.name = name
         self.duplicateSorted = duplicateSorted
-        self.mayBeAbsent = mayBeAbsent
+        self.mayBeAbsent = mayBeAbsent || retired
+        self.retired = retired
     }
 }
 
@@ -128,7 +132,7 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_txn_begin(handle, nil, beginFlags, &transaction), "begin transaction")
         guard let transaction else { return }
         for spec in specs {
-            var flags: UInt32 = isReadOnly ? 0 : UInt32(MDB_CREATE)
+            var flags: UInt32 = isReadOnly || spec.retired ? 0 : UInt32(MDB_CREATE)
             if spec.duplicateSorted { flags |= UInt32(MDB_DUPSORT) }
             var dbi: MDB_dbi = 0
             let code = mdb_dbi_open(transaction, spec.name, flags, &dbi)

@@ -41,7 +41,7 @@ import Testing
         """#
 
     /// The indexes the reader rebuilds from the log and compares entry by entry.
-    static let indexes = ["persons", "personNumbers", "streams", "sources", "claims", "merges", "policies", "personYears",
+    static let indexes = ["persons", "personNumbers", "streamLinks", "sources", "claims", "merges", "policies", "personYears",
                           "idNumbers"]
 
     @Test func theIndependentReaderDecodesWhatTheLedgerWrote() throws {

@@ -121,6 +121,32 @@ import Testing
         #expect(summary.appended == 1)
     }
 
+    /// `If-Match` looks back along the person's stream from its newest event: reads recorded since
+    /// the version named change no fact and are passed over; a fact among them is not.
+    @Test func anExpectedVersionPassesOverReadsButNotAFact() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person + [Line.registered("P2")])
+        let claim = submissions([Line.claim("P1", "a1", on: "2024-02-03", inList: "100", basic: "50")])[0].event
+        let read = AccessRecord(person: "P1", reader: "investigator", role: .investigator, route: "GET /persons/P1")
+        let other = AccessRecord(person: "P2", reader: "investigator", role: .investigator, route: "GET /persons/P2")
+        // P1 is at version 4; three reads of P1 (and one of P2 between them) make it 7.
+        _ = try ledger.recordAccesses([read, other, read, read], clock: { fixedTime })
+        #expect(try ledger.timeline(of: "P1").version == 7)
+        let summary = try ledger.append(to: "P1", expectedVersion: 4, events: [claim], recordedAt: fixedTime)
+        #expect(summary.appended == 1)
+
+        // Now a fact (the claim and its decision) lies after version 6: naming 6 is refused.
+        _ = try ledger.recordAccesses([read], clock: { fixedTime })
+        let second = submissions([Line.claim("P1", "a2", on: "2024-03-03", inList: "100", basic: "50")])[0].event
+        #expect {
+            try ledger.append(to: "P1", expectedVersion: 6, events: [second], recordedAt: fixedTime)
+        } throws: { error in
+            guard case LedgerError.wrongStreamVersion(_, let expected, let actual) = error else { return false }
+            return expected == 6 && actual == 10
+        }
+        #expect(try ledger.append(to: "P1", expectedVersion: 9, events: [second], recordedAt: fixedTime).appended == 1)
+    }
+
     /// A live writer's time is read once it holds the ledger, after whatever committed while it
     /// waited: found by the load bench, where ingest waited behind access records and was refused
     /// as earlier than them.

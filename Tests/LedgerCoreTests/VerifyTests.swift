@@ -56,15 +56,18 @@ import Testing
         #expect(report.problems.contains { $0.sequence == settlement && $0.database == "sources" }, "\(report.problems)")
     }
 
-    @Test func aDeletedStreamEntryIsReportedWithItsSequence() throws {
+    @Test func aDeletedStreamLinkIsReportedWithItsSequence() throws {
         let ledger = try populatedLedger()
-        let streams = ledger.environment.database("streams")
-        // Person 1 is P1, version 1 is its registration.
+        let links = ledger.environment.database("streamLinks")
+        // Person 1 is P1; its registration is the first event of its stream.
         let registration = try ledger.timeline(of: "P1").events[0].sequence
-        let deleted = try ledger.environment.write { try $0.delete(streams, key: [0, 0, 0, 1, 0, 0, 0, 1]) }
+        let key = withUnsafeBytes(of: registration.bigEndian, Array.init) + [0, 0, 0, 1]
+        let deleted = try ledger.environment.write { try $0.delete(links, key: key) }
         #expect(deleted)
         let report = try ledger.verify()
-        #expect(report.problems.contains { $0.sequence == registration && $0.database == "streams" }, "\(report.problems)")
+        #expect(report.problems.contains { $0.sequence == registration && $0.database == "streamLinks" }, "\(report.problems)")
+        // A stream that no longer leads back to its first event is damage to a reader, not an empty past.
+        #expect(throws: LedgerError.self) { try ledger.timeline(of: "P1") }
     }
 
     @Test func anExtraIndexEntryIsReported() throws {
@@ -81,7 +84,7 @@ import Testing
     /// it: the entry missing is found from the log, and the walk of that index, which a clean
     /// index with the right count is spared, still names the stray one. A clean ledger counts
     /// every entry of every index as checked, walked or not.
-    @Test(arguments: ["streams", "sources", "claims", "personNumbers"])
+    @Test(arguments: ["streamLinks", "sources", "claims", "personNumbers"])
     func anIndexEntryMovedToAnotherKeyIsReportedBothWays(database name: String) throws {
         let ledger = try populatedLedger()
         let database = ledger.environment.database(name)
@@ -101,7 +104,7 @@ import Testing
         #expect(try ledger.environment.read { try $0.count(database) } == entries)
         let problems = try ledger.verify().problems.filter { $0.database == name }
         #expect(problems.contains { $0.reason.contains("no index entry") }, "\(problems)")
-        let stray = ["streams": "entry the log does not imply", "sources": "does not match the source of the event",
+        let stray = ["streamLinks": "entry the log does not imply", "sources": "does not match the source of the event",
                      "claims": "names no settlement of that claim", "personNumbers": "entry the log does not imply"][name]!
         #expect(problems.contains { $0.reason.contains(stray) }, "the stray entry is named: \(problems)")
     }

@@ -1,0 +1,104 @@
+import Foundation
+import LedgerStorage
+import Testing
+
+/// A ledger of format 1 (docs/FORMAT.md § Format 1), as the build of that format wrote it:
+/// `Fixtures/format-1/data.mdb` is `Snapshots/scenario-7/input.jsonl` imported with
+/// `--recorded-at 2024-06-01T00:00:00.000Z` into a new ledger (LMDB's file, for x86-64 and 4 KiB
+/// pages). This build reads it as it is and upgrades it to format 2 at the first writable open.
+@Suite struct FormatOneTests {
+    static let fixture = CLI.fixtures.appendingPathComponent("format-1/data.mdb")
+    static let input = CLI.packageRoot.appendingPathComponent("Snapshots/scenario-7/input.jsonl")
+    static let recordedAt = "2024-06-01T00:00:00.000Z"
+
+    /// A copy of the fixture, to open and change.
+    static func copy() throws -> String {
+        let ledger = CLI.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: ledger, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixture, to: URL(fileURLWithPath: ledger).appendingPathComponent("data.mdb"))
+        return ledger
+    }
+
+    /// What a reader of the ledger sees: the events, the decisions, the projection, the timelines
+    /// of the merged pair (P0000060 into P0000059) and of a person with claims, and the replay.
+    static func readings(_ ledger: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: String] {
+        var readings: [String: String] = [:]
+        for arguments in [["export"], ["decisions"], ["accumulators"], ["timeline", "P0000059"], ["timeline", "P0000060"],
+                          ["timeline", "P0000003"], ["replay", "--verify"], ["verify"]] {
+            let result = try CLI.run(["--ledger", ledger] + arguments)
+            #expect(result.status == 0, "\(arguments): \(result.standardError)", sourceLocation: sourceLocation)
+            readings[arguments.joined(separator: " ")] = result.standardOutput
+        }
+        return readings
+    }
+
+    static func databases(_ ledger: String) throws -> String {
+        let stat = try CLI.run(["--ledger", ledger, "stat"])
+        try #require(stat.status == 0, "\(stat.standardError)")
+        return stat.standardOutput
+    }
+
+    @Test func aFormatOneLedgerIsReadAsItIsAndUpgradedByTheFirstWrite() throws {
+        let ledger = try FormatOneTests.copy()
+        let before = try FormatOneTests.readings(ledger)
+        #expect(before["verify"]?.hasPrefix("ok: 1153 events") == true, "\(before["verify"] ?? "")")
+        #expect(before["replay --verify"]?.contains("0 differ") == true)
+        #expect(before["timeline P0000059"]?.contains("P0000060") == true, "the survivor's timeline holds the merged person's")
+        let readOnly = try FormatOneTests.databases(ledger)
+        #expect(readOnly.contains("streams ") && !readOnly.contains("streamLinks"), "read as it is, not upgraded: \(readOnly)")
+
+        // The first writable open upgrades it; every reading stays the same, to the byte.
+        let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
+        try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
+        let upgraded = try FormatOneTests.databases(ledger)
+        #expect(upgraded.contains("streamLinks           1105"), "one link per stream entry: \(upgraded)")
+        #expect(!upgraded.contains("streams "), "the emptied streams database is not listed: \(upgraded)")
+        #expect(try FormatOneTests.readings(ledger) == before)
+
+        // The same lines in a ledger of format 2: the same log, hash for hash, and the same readings.
+        let fresh = CLI.temporaryDirectory()
+        let imported = try CLI.run(["--ledger", fresh, "import", "--recorded-at", FormatOneTests.recordedAt, FormatOneTests.input.path])
+        try #require(imported.status == 0, "\(imported.standardError)")
+        #expect(try FormatOneTests.readings(fresh) == before)
+
+        // The upgraded ledger takes appends, and their streams are linked after the upgraded ones.
+        let more = """
+            {"type":"settlement.recorded","source":{"system":"hospital-settlement","key":"f1-extra"},"person":"P0000059","claim":"F1-extra","kind":"inpatient","hospital":"H1","settledOn":"2024-12-31","totalCost":"1000","inListCost":"800","basicPaid":"400","criticalPaid":"0"}
+
+            """
+        for target in [ledger, fresh] {
+            let appended = try CLI.run(["--ledger", target, "import", "--recorded-at", "2024-06-02T00:00:00.000Z", "-"], input: more)
+            try #require(appended.status == 0, "\(appended.standardOutput)\(appended.standardError)")
+        }
+        let after = try FormatOneTests.readings(ledger)
+        #expect(after == (try FormatOneTests.readings(fresh)))
+        #expect(after["timeline P0000059"]?.contains("F1-extra") == true)
+        #expect(after["verify"]?.hasPrefix("ok: 1155 events") == true, "\(after["verify"] ?? "")")
+    }
+
+    /// A stream with a gap is damage: the upgrade refuses it, names it, and leaves the ledger in
+    /// format 1 with its streams as they were, where `verify` names the entry missing.
+    @Test func theUpgradeRefusesADamagedStreamAndLeavesTheLedgerAsItWas() throws {
+        let ledger = try FormatOneTests.copy()
+        let environment = try Environment(path: ledger, databases: [DatabaseSpec("streams")])
+        let streams = environment.database("streams")
+        // Person number 1's second event.
+        #expect(try environment.write { try $0.delete(streams, key: [0, 0, 0, 1, 0, 0, 0, 2]) })
+        let exported = try CLI.run(["--ledger", ledger, "export"])
+
+        let refused = try CLI.run(["--ledger", ledger, "rebuild"])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("the stream of person number 1 has a gap"), "\(refused.standardError)")
+        let databases = try FormatOneTests.databases(ledger)
+        #expect(databases.contains("streams               1104") && !databases.contains("streamLinks"),
+                "still format 1, its streams as they were: \(databases)")
+        #expect(try CLI.run(["--ledger", ledger, "export"]).standardOutput == exported.standardOutput)
+        let verify = try CLI.run(["--ledger", ledger, "verify"])
+        #expect(verify.status != 0)
+        let problems = (verify.standardOutput + verify.standardError).split(separator: "\n").filter { $0.contains("[") }
+        #expect(problems.count == 2 && problems.allSatisfy { $0.contains("[streams]") }, "only the entry deleted: \(problems)")
+        #expect(problems.contains { $0.contains("stream P0000001 version 2 has no index entry") }, "\(problems)")
+        #expect(problems.contains { $0.contains("holds 1104 entries, the log implies 1105") }, "\(problems)")
+        _ = environment
+    }
+}

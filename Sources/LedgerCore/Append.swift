@@ -242,6 +242,13 @@ extension Ledger {
     }
 }
 
+/// The `persons` entries an append transaction has moved and not yet written. A person's stream
+/// is walked back from the newest sequence its entry holds, so a history folded from the log in the
+/// transaction must start from the entry moved here, not from the stored one.
+final class PendingPersonEntries {
+    var entries: [String: PersonEntry] = [:]
+}
+
 /// The state of one write transaction of appends.
 struct Appender {
     let ledger: Ledger
@@ -254,10 +261,11 @@ struct Appender {
     var engine: DecisionEngine
     var projector: Projector<ChunkAccumulatorStore>
     var summary = AppendSummary()
-    /// Persons whose stream version moved in this transaction, not yet written to `persons`: each
-    /// is written once, in key order, by ``finish()``. Only the version waits; a registration or a
-    /// merge, which other readers of the transaction must see (a number, a survivor), is written at once.
-    private var pendingEntries: [String: PersonEntry] = [:]
+    /// Persons whose stream moved in this transaction, not yet written to `persons`: each is
+    /// written once, in key order, by ``finish()``. Only the version and the newest sequence wait; a
+    /// registration or a merge, which other readers of the transaction must see (a number, a
+    /// survivor), is written at once. The decision engine reads them too (``DecisionEngine/pending``).
+    private let pending = PendingPersonEntries()
 
     static let countSlots = 64
 
@@ -283,6 +291,7 @@ struct Appender {
         nextPersonNumber = UInt32(try transaction.count(ledger.persons)) + 1
         let histories = warm.flatMap { $0.head == head ? $0.histories : nil }
         engine = try DecisionEngine(ledger: ledger, transaction: transaction, histories: histories)
+        engine.pending = pending
         // The transaction's accumulators are folded in memory and written once each, in key order,
         // by `finish()`: a claim and its decision read and write their person-year once, not twice.
         projector = Projector(ledger: ledger, transaction: transaction, store: ChunkAccumulatorStore(
@@ -291,10 +300,10 @@ struct Appender {
     }
 
     mutating func finish() throws {
-        for person in pendingEntries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            try transaction.put(ledger.persons, key: Array(person.utf8), value: pendingEntries[person]!.bytes)
+        for person in pending.entries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            try transaction.put(ledger.persons, key: Array(person.utf8), value: pending.entries[person]!.bytes)
         }
-        pendingEntries.removeAll()
+        pending.entries.removeAll()
         try projector.store.flush()
         try transaction.put(ledger.meta, key: Keys.head, value: head.bytes)
         try transaction.put(ledger.meta, key: Keys.counts, value: counts.flatMap { Keys.bigEndian($0) })
@@ -515,9 +524,9 @@ struct Appender {
         if event.type != .personMerged { try link(sequence, ofPerson: entry.number, to: previous) }
         if event.type == .personRegistered || event.type == .personMerged {
             try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
-            pendingEntries[person] = nil
+            pending.entries[person] = nil
         } else {
-            pendingEntries[person] = entry
+            pending.entries[person] = entry
         }
         return entry.number
     }
@@ -543,7 +552,7 @@ struct Appender {
         survivorEntry.version += 1
         survivorEntry.last = sequence
         try transaction.put(ledger.persons, key: Array(survivor.utf8), value: survivorEntry.bytes)
-        pendingEntries[survivor] = nil
+        pending.entries[survivor] = nil
         try transaction.put(
             ledger.merges, key: Keys.merge(survivor: survivorEntry.number, merged: entry.number),
             value: Keys.bigEndian(sequence) + Array(person.utf8))
@@ -552,7 +561,7 @@ struct Appender {
 
     /// A person's entry as this transaction has it: a version moved here and not yet written, or the stored one.
     func personEntry(_ person: String) throws -> PersonEntry? {
-        if let pending = pendingEntries[person] { return pending }
+        if let moved = pending.entries[person] { return moved }
         return try ledger.personEntry(person, in: transaction)
     }
 }

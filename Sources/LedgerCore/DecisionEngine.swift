@@ -24,6 +24,9 @@ struct DecisionEngine {
     /// registration order, so a person-year of a higher number has no fact yet and no decision to
     /// revisit. Nil where the engine starts mid-log (the append path), which filters nothing.
     var registeredPersons: UInt32?
+    /// On the append path, the `persons` entries its transaction has moved and not yet written:
+    /// newer than the stored ones.
+    var pending: PendingPersonEntries?
 
     init(ledger: Ledger, transaction: Transaction, upTo limit: UInt64 = .max, histories: HistoryCache? = nil) throws {
         self.ledger = ledger
@@ -179,9 +182,9 @@ struct DecisionEngine {
     /// The person's history folded from its stream and those merged into it, up to `limit`.
     func history(of person: String, upTo limit: UInt64) throws -> PersonHistory {
         var history = PersonHistory(person: person)
-        guard let entry = try ledger.personEntry(person, in: transaction) else { return history }
+        guard let entry = try pending?.entries[person] ?? ledger.personEntry(person, in: transaction) else { return history }
         let merged = try ledger.mergedPersons(into: entry.number, upTo: limit, in: transaction)
-        for sequence in try ledger.streamSequences(of: entry, merged: merged, upTo: limit, in: transaction) {
+        for sequence in try ledger.streamSequences(of: entry, merged: merged, upTo: limit, in: transaction, pending: pending) {
             guard let recorded = try ledger.event(at: sequence, in: transaction) else {
                 throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
             }

@@ -365,13 +365,14 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// The sequences of `entry`'s stream and of the streams of `merged` (the persons merged into it),
-    /// in order, each once (a merge is in two streams), up to `limit`.
+    /// in order, each once (a merge is in two streams), up to `limit`. In an append transaction,
+    /// `pending` holds the entries it has moved and not yet written.
     func streamSequences(of entry: PersonEntry, merged: [(number: UInt32, id: String)], upTo limit: UInt64,
-                         in transaction: Transaction) throws -> [UInt64] {
+                         in transaction: Transaction, pending: PendingPersonEntries? = nil) throws -> [UInt64] {
         var sequences: [UInt64] = []
         sequences.reserveCapacity(Int(entry.version))
         for person in [entry] + (try merged.map { merged in
-            guard let entry = try personEntry(merged.id, in: transaction), entry.number == merged.number else {
+            guard let entry = try pending?.entries[merged.id] ?? personEntry(merged.id, in: transaction), entry.number == merged.number else {
                 throw LedgerError.damaged(sequence: nil, reason: "merged person \(merged.id) has no persons entry of number \(merged.number)")
             }
             return entry

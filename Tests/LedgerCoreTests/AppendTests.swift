@@ -121,6 +121,34 @@ import Testing
         #expect(summary.appended == 1)
     }
 
+    /// A history folded from the log after the event that needs it was written in the same
+    /// transaction holds that event: a reversal that is the person's first event in a transaction
+    /// with no warm histories re-adjudicates with the claim reversed, and the next batch (in the
+    /// same transaction as an earlier event of the person) sees that event too.
+    @Test func aHistoryFoldedInATransactionHoldsItsOwnEvents() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: person + [Line.registered("P2"), Line.claim("P1", "a1", on: "2024-02-03", inList: "20000", basic: "10000")])
+        let read = AccessRecord(person: "P2", reader: "investigator", role: .investigator, route: "GET /persons/P2")
+        func retireWarmHistories() throws { _ = try ledger.recordAccesses([read], clock: { fixedTime }) }
+        let granted = try ledger.timeline(of: "P1").events.filter { $0.event.type == .assistanceGranted }
+        try #require(granted.count == 1)
+        try #require((granted[0].event.money(.amount) ?? .zero) > .zero, "the claim is granted assistance")
+
+        try retireWarmHistories()
+        try ledger.append(lines: [Line.reversed("P1", "a1", on: "2024-02-10")])
+        let adjusted = try ledger.timeline(of: "P1").events.filter { $0.event.type == .assistanceAdjusted }
+        #expect(adjusted.count == 1, "the reversal takes back the grant")
+        #expect(adjusted.first?.event.money(.amount) == granted[0].event.money(.amount).map { Money(fen: -$0.fen) })
+
+        try retireWarmHistories()
+        try ledger.append(lines: [Line.paid("P1", amount: "100", key: "pay-1"),
+                                  Line.claim("P1", "a2", on: "2024-03-03", inList: "20000", basic: "10000"),
+                                  Line.reversed("P1", "a2", on: "2024-03-10")])
+        let events = try ledger.timeline(of: "P1").events.map(\.event.type)
+        #expect(events.suffix(5) == [.contributionPaid, .settlementRecorded, .assistanceGranted, .settlementReversed, .assistanceAdjusted],
+                "\(events)")
+    }
+
     /// `If-Match` looks back along the person's stream from its newest event: reads recorded since
     /// the version named change no fact and are passed over; a fact among them is not.
     @Test func anExpectedVersionPassesOverReadsButNotAFact() throws {

@@ -278,7 +278,7 @@ struct Appender {
         self.transaction = transaction
         // A writable open upgrades a ledger of format 1; only one opened read-only is still in it.
         guard ledger.format == Ledger.formatVersion, let streamLinks = ledger.streamLinks else {
-            throw LedgerError.unsupportedFormat(found: "caseledger \(ledger.format), opened read-only")
+            throw LedgerError.unsupportedFormat(found: "caseledger \(ledger.format), opened read-only: a writable open upgrades it")
         }
         self.streamLinks = streamLinks
         let head = try ledger.head(in: transaction)

@@ -23,7 +23,8 @@ import Glibc
 /// 1 kept each person's stream in `streams` (person number, version → sequence) instead of
 /// `streamLinks`: it is read as it is, and a writable open upgrades it to format 2 first.
 public final class Ledger: @unchecked Sendable {
-    // @unchecked Sendable: all state is in the Environment, which serialises writers itself.
+    // @unchecked Sendable: all state is in the Environment, which serialises writers itself, but
+    // `format`, which `open` sets before it returns the ledger to anyone.
     public let environment: Environment
     let log: Database
     let persons: Database

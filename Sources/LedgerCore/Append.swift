@@ -277,7 +277,7 @@ struct Appender {
         self.ledger = ledger
         self.transaction = transaction
         // A writable open upgrades a ledger of format 1; only one opened read-only is still in it.
-        guard ledger.format == Ledger.formatVersion, let streamLinks = ledger.streamLinks else {
+        guard case .links(let streamLinks) = ledger.streamIndex else {
             throw LedgerError.unsupportedFormat(found: "caseledger \(ledger.format), opened read-only: a writable open upgrades it")
         }
         self.streamLinks = streamLinks
@@ -561,8 +561,7 @@ struct Appender {
 
     /// A person's entry as this transaction has it: a version moved here and not yet written, or the stored one.
     func personEntry(_ person: String) throws -> PersonEntry? {
-        if let moved = pending.entries[person] { return moved }
-        return try ledger.personEntry(person, in: transaction)
+        try ledger.personEntry(person, in: transaction, pending: pending)
     }
 }
 

@@ -182,7 +182,7 @@ struct DecisionEngine {
     /// The person's history folded from its stream and those merged into it, up to `limit`.
     func history(of person: String, upTo limit: UInt64) throws -> PersonHistory {
         var history = PersonHistory(person: person)
-        guard let entry = try pending?.entries[person] ?? ledger.personEntry(person, in: transaction) else { return history }
+        guard let entry = try ledger.personEntry(person, in: transaction, pending: pending) else { return history }
         let merged = try ledger.mergedPersons(into: entry.number, upTo: limit, in: transaction)
         for sequence in try ledger.streamSequences(of: entry, merged: merged, upTo: limit, in: transaction, pending: pending) {
             guard let recorded = try ledger.event(at: sequence, in: transaction) else {

@@ -57,11 +57,7 @@ enum Keys {
 
     /// `streamLinks`: sequence ‖ person number. Sequence first, so each append's entries go after
     /// every stored one.
-    static func streamLink(sequence: UInt64, person: UInt32) -> [UInt8] {
-        var bytes = bigEndian(sequence)
-        withUnsafeBytes(of: person.bigEndian) { bytes.append(contentsOf: $0) }
-        return bytes
-    }
+    static func streamLink(sequence: UInt64, person: UInt32) -> [UInt8] { bigEndian(sequence, person) }
 
     /// `sources`: system ‖ 0x00 ‖ key (neither may hold a NUL).
     static func source(_ source: Source) -> [UInt8] {
@@ -108,8 +104,10 @@ struct PersonEntry: Equatable {
     static let formatOneByteCount = 12
 
     var bytes: [UInt8] {
-        var bytes = Keys.bigEndian(number, version)
+        var bytes = [UInt8]()
         bytes.reserveCapacity(PersonEntry.byteCount)
+        withUnsafeBytes(of: number.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: version.bigEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: mergedInto.bigEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: last.bigEndian) { bytes.append(contentsOf: $0) }
         return bytes

@@ -24,7 +24,7 @@ import Glibc
 /// `streamLinks`: it is read as it is, and a writable open upgrades it to format 2 first.
 public final class Ledger: @unchecked Sendable {
     // @unchecked Sendable: all state is in the Environment, which serialises writers itself, but
-    // `format`, which `open` sets before it returns the ledger to anyone.
+    // `streamIndex`, which `open` settles before it returns the ledger to anyone.
     public let environment: Environment
     let log: Database
     let persons: Database
@@ -34,8 +34,11 @@ public final class Ledger: @unchecked Sendable {
     /// The streams of a format-1 ledger (emptied by the upgrade to format 2); nil in a ledger made
     /// in format 2.
     let streams: Database?
-    /// 2, or 1 for a ledger of format 1 opened read-only. Set by `open`, before any other use.
-    private(set) var format: Int = Ledger.formatVersion
+    /// Where each person's stream is: format 2's links, or, in a ledger of format 1 opened
+    /// read-only, its versions. Settled by `open` from the ledger's format marker.
+    private(set) var streamIndex: StreamIndex
+    /// 2, or 1 for a ledger of format 1 opened read-only.
+    var format: Int { streamIndex.format }
     let sources: Database
     let claims: Database
     let merges: Database
@@ -78,12 +81,14 @@ public final class Ledger: @unchecked Sendable {
         DatabaseSpec($0, mayBeAbsent: $0 == "idNumbers" || $0 == "streamLinks", retired: $0 == "streams")
     }
 
-    private init(environment: Environment) {
+    private init(environment: Environment) throws(LedgerError) {
         self.environment = environment
         log = environment.database("log")
         persons = environment.database("persons")
-        streamLinks = environment.databaseIfPresent("streamLinks")
-        streams = environment.databaseIfPresent("streams")
+        let streamLinks = environment.databaseIfPresent("streamLinks")
+        let streams = environment.databaseIfPresent("streams")
+        self.streamLinks = streamLinks
+        self.streams = streams
         sources = environment.database("sources")
         claims = environment.database("claims")
         merges = environment.database("merges")
@@ -94,12 +99,18 @@ public final class Ledger: @unchecked Sendable {
         idNumbers = environment.databaseIfPresent("idNumbers")
         accumulators0 = environment.database("accumulators.0")
         accumulators1 = environment.database("accumulators.1")
+        // Which of the two the format marker asks for, `checkFormat` says; a file with neither is
+        // no ledger of any format.
+        guard let index = streamLinks.map(StreamIndex.links) ?? streams.map(StreamIndex.versions) else {
+            throw .unsupportedFormat(found: "neither streamLinks nor streams")
+        }
+        streamIndex = index
     }
 
     /// The index databases, in the order `stat` and `verify` report them.
     var allDatabases: [Database] {
-        [log, persons, personNumbers, format >= 2 ? streamLinks : streams].compactMap { $0 }
-            + [sources, claims, merges, policies, personYears, meta, accumulators0, accumulators1]
+        [log, persons, personNumbers, streamIndex.database, sources, claims, merges, policies, personYears, meta,
+         accumulators0, accumulators1]
             + (idNumbers.map { [$0] } ?? [])
     }
 
@@ -128,7 +139,7 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw .storage(error)
         }
-        let ledger = Ledger(environment: environment)
+        let ledger = try Ledger(environment: environment)
         try ledger.checkFormat(initialise: !readOnly, createdAt: createdAt)
         return ledger
     }
@@ -145,12 +156,13 @@ public final class Ledger: @unchecked Sendable {
         }
         if let found {
             if found == Ledger.formatMarker(1) {
-                guard streams != nil else { throw .damaged(sequence: nil, reason: "a ledger of format 1 without its streams database") }
-                format = 1
+                guard let streams else { throw .damaged(sequence: nil, reason: "a ledger of format 1 without its streams database") }
+                streamIndex = .versions(streams)
                 if initialise { try upgradeToStreamLinks() }
             } else {
                 guard found == expected else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
-                guard streamLinks != nil else { throw .damaged(sequence: nil, reason: "a ledger of format 2 without its streamLinks database") }
+                guard let streamLinks else { throw .damaged(sequence: nil, reason: "a ledger of format 2 without its streamLinks database") }
+                streamIndex = .links(streamLinks)
             }
             if initialise { try buildIDNumberIndexIfMissing() }
             return
@@ -237,7 +249,7 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw Ledger.wrap(error)
         }
-        format = Ledger.formatVersion
+        streamIndex = .links(streamLinks)
     }
 
     /// A ledger written before `idNumbers` existed gets it here, from the log, in one transaction.
@@ -322,9 +334,12 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    func personEntry(_ person: String, in transaction: Transaction) throws -> PersonEntry? {
+    /// `person`'s entry; in an append transaction, as `pending` holds it when the transaction has
+    /// moved it and not yet written it.
+    func personEntry(_ person: String, in transaction: Transaction, pending: PendingPersonEntries? = nil) throws -> PersonEntry? {
+        if let moved = pending?.entries[person] { return moved }
         guard let bytes = try transaction.get(persons, key: Array(person.utf8)) else { return nil }
-        let size = format >= 2 ? PersonEntry.byteCount : PersonEntry.formatOneByteCount
+        let size = streamIndex.personEntryBytes
         guard let entry = PersonEntry(bytes, byteCount: size) else {
             throw LedgerError.damaged(sequence: nil, reason: "persons entry of \(person) is \(bytes.count) bytes, not \(size)")
         }
@@ -334,11 +349,10 @@ public final class Ledger: @unchecked Sendable {
     /// Calls `body` with the sequences of a person's stream from the newest back, while it returns
     /// true.
     func walkStream(of entry: PersonEntry, in transaction: Transaction, _ body: (UInt64) throws -> Bool) throws {
-        guard format >= 2, let streamLinks else {
-            guard let streams else { return }
+        guard case .links(let streamLinks) = streamIndex else {
             var version = entry.version
             while version > 0 {
-                guard let value = try transaction.get(streams, key: Keys.stream(person: entry.number, version: version)) else {
+                guard let value = try transaction.get(streamIndex.database, key: Keys.stream(person: entry.number, version: version)) else {
                     throw LedgerError.damaged(sequence: nil, reason: "the stream of person number \(entry.number) has no version \(version)")
                 }
                 guard try body(try Keys.stored(value, "a streams entry of person number \(entry.number)")) else { return }
@@ -373,7 +387,7 @@ public final class Ledger: @unchecked Sendable {
         var sequences: [UInt64] = []
         sequences.reserveCapacity(Int(entry.version))
         for person in [entry] + (try merged.map { merged in
-            guard let entry = try pending?.entries[merged.id] ?? personEntry(merged.id, in: transaction), entry.number == merged.number else {
+            guard let entry = try personEntry(merged.id, in: transaction, pending: pending), entry.number == merged.number else {
                 throw LedgerError.damaged(sequence: nil, reason: "merged person \(merged.id) has no persons entry of number \(merged.number)")
             }
             return entry
@@ -427,6 +441,36 @@ public final class Ledger: @unchecked Sendable {
             pending.append(contentsOf: direct.map(\.0))
         }
         return result
+    }
+}
+
+/// Where a ledger keeps each person's stream (docs/FORMAT.md).
+enum StreamIndex {
+    /// Format 2: `streamLinks`, each event's link to the one before it in its person's stream.
+    case links(Database)
+    /// Format 1: `streams`, each person's events by version; read as it is until a writable open
+    /// upgrades the ledger.
+    case versions(Database)
+
+    var database: Database {
+        switch self {
+        case .links(let database), .versions(let database): return database
+        }
+    }
+
+    var format: Int {
+        switch self {
+        case .links: return Ledger.formatVersion
+        case .versions: return 1
+        }
+    }
+
+    /// The size of a `persons` entry in this format: format 1's stops before the newest sequence.
+    var personEntryBytes: Int {
+        switch self {
+        case .links: return PersonEntry.byteCount
+        case .versions: return PersonEntry.formatOneByteCount
+        }
     }
 }
 

@@ -200,11 +200,12 @@ struct Verifier {
     private mutating func expectStreamEntry(of person: String, _ entry: inout PersonEntry, at sequence: UInt64) throws {
         entry.version += 1
         expectedStreamEntries += 1
-        if ledger.format >= 2, let streamLinks = ledger.streamLinks {
+        switch ledger.streamIndex {
+        case .links(let streamLinks):
             try expect(streamLinks, Keys.streamLink(sequence: sequence, person: entry.number), Keys.bigEndian(entry.last),
                        sequence, "link of \(person)'s stream version \(entry.version)")
             entry.last = sequence
-        } else if let streams = ledger.streams {
+        case .versions(let streams):
             try expect(streams, Keys.stream(person: entry.number, version: entry.version), Keys.bigEndian(sequence),
                        sequence, "stream \(person) version \(entry.version)")
         }
@@ -230,8 +231,7 @@ struct Verifier {
             guard let expected = persons[person] else {
                 report.add(nil, "persons", "entry for \(person), whom the log never registered"); return
             }
-            let size = ledger.format >= 2 ? PersonEntry.byteCount : PersonEntry.formatOneByteCount
-            if PersonEntry(value, byteCount: size) != expected { report.add(nil, "persons", "entry for \(person) differs from the log") }
+            if PersonEntry(value, byteCount: ledger.streamIndex.personEntryBytes) != expected { report.add(nil, "persons", "entry for \(person) differs from the log") }
         }
         try scanStreams(into: &report)
         try scan(ledger.sources, implied: expectedSources, into: &report) { key, value, report in
@@ -274,8 +274,7 @@ struct Verifier {
                 report.add(nil, "idNumbers", "holds \(actual) entries, the log implies \(expectedIDNumbers.count)")
             }
         }
-        let streamIndex = ledger.format >= 2 ? ledger.streamLinks : ledger.streams
-        for (database, expected) in (streamIndex.map { [($0, expectedStreamEntries)] } ?? []) + [(ledger.sources, expectedSources),
+        for (database, expected) in [(ledger.streamIndex.database, expectedStreamEntries), (ledger.sources, expectedSources),
                                      (ledger.claims, expectedClaims), (ledger.persons, persons.count),
                                      (ledger.personNumbers, persons.count), (ledger.policies, expectedPolicies),
                                      (ledger.personYears, expectedPersonYears.count), (ledger.merges, expectedMerges.count)] {
@@ -288,8 +287,9 @@ struct Verifier {
 
     /// Index → log for each person's stream: `streamLinks` (format 2) or `streams` (format 1).
     private func scanStreams(into report: inout VerifyReport) throws {
-        if ledger.format >= 2, let streamLinks = ledger.streamLinks {
-            try scan(streamLinks, implied: expectedStreamEntries, into: &report) { key, value, report in
+        switch ledger.streamIndex {
+        case .links(let streamLinks):
+            try scan(streamLinks, implied: expectedStreamEntries, into: &report) { key, _, report in
                 let sequence = key.count == 12 ? Keys.uint64(key) : nil
                 guard let sequence, let person = personIDs[Keys.uint32(key, at: 8)], let entry = persons[person],
                     sequence <= entry.last
@@ -299,7 +299,7 @@ struct Verifier {
             if let streams = ledger.streams, try transaction.count(streams) != 0 {
                 report.add(nil, "streams", "holds entries in a ledger of format 2")
             }
-        } else if let streams = ledger.streams {
+        case .versions(let streams):
             try scan(streams, implied: expectedStreamEntries, into: &report) { key, value, report in
                 let sequence = value.count == 8 ? Keys.uint64(value) : nil
                 guard key.count == 8, let person = personIDs[Keys.uint32(key)], let entry = persons[person],

@@ -80,10 +80,12 @@ import Testing
     /// format 1 with its streams as they were, where `verify` names the entry missing.
     @Test func theUpgradeRefusesADamagedStreamAndLeavesTheLedgerAsItWas() throws {
         let ledger = try FormatOneTests.copy()
-        let environment = try Environment(path: ledger, databases: [DatabaseSpec("streams")])
-        let streams = environment.database("streams")
-        // Person number 1's second event.
-        #expect(try environment.write { try $0.delete(streams, key: [0, 0, 0, 1, 0, 0, 0, 2]) })
+        do {  // closed before the commands below open the ledger
+            let environment = try Environment(path: ledger, databases: [DatabaseSpec("streams")])
+            let streams = environment.database("streams")
+            // Person number 1's second event.
+            #expect(try environment.write { try $0.delete(streams, key: [0, 0, 0, 1, 0, 0, 0, 2]) })
+        }
         let exported = try CLI.run(["--ledger", ledger, "export"])
 
         let refused = try CLI.run(["--ledger", ledger, "rebuild"])
@@ -99,6 +101,5 @@ import Testing
         #expect(problems.count == 2 && problems.allSatisfy { $0.contains("[streams]") }, "only the entry deleted: \(problems)")
         #expect(problems.contains { $0.contains("stream P0000001 version 2 has no index entry") }, "\(problems)")
         #expect(problems.contains { $0.contains("holds 1104 entries, the log implies 1105") }, "\(problems)")
-        _ = environment
     }
 }

@@ -254,6 +254,11 @@ struct Appender {
     let ledger: Ledger
     let transaction: Transaction
     let streamLinks: Database
+    /// `sources`, `claims` and `personYears` are each looked up at a key and then written at it: through
+    /// a cursor, the write starts where the look-up ended rather than searching the tree again.
+    let sourceIndex: Cursor
+    let claimIndex: Cursor
+    let personYearIndex: Cursor
     let recordedAt: Timestamp
     var head: Head
     var counts: [UInt64]
@@ -281,6 +286,9 @@ struct Appender {
             throw LedgerError.unsupportedFormat(found: "caseledger \(ledger.format), opened read-only: a writable open upgrades it")
         }
         self.streamLinks = streamLinks
+        sourceIndex = try transaction.cursorForTransaction(ledger.sources)
+        claimIndex = try transaction.cursorForTransaction(ledger.claims)
+        personYearIndex = try transaction.cursorForTransaction(ledger.personYears)
         let head = try ledger.head(in: transaction)
         self.head = head
         guard recordedAt >= head.recordedAt || raisingToHead else {
@@ -375,7 +383,7 @@ struct Appender {
     /// content (a duplicate, skipped); a conflict when with other content.
     func seenBefore(_ submission: Submission) throws -> [LineProblem]? {
         let event = submission.event
-        guard let source = event.source, let existing = try transaction.get(ledger.sources, key: Keys.source(source)) else { return nil }
+        guard let source = event.source, let existing = try sourceIndex.find(Keys.source(source)) else { return nil }
         let sequence = try Keys.stored(existing, "the sources entry of \(source.system)/\(source.key)")
         guard let stored = try ledger.event(at: sequence, in: transaction) else {
             throw LedgerError.damaged(sequence: sequence, reason: "sources index names a missing event")
@@ -410,7 +418,7 @@ struct Appender {
             }
             if survivorEntry.mergedInto != 0 { return problem("into", "\(survivor) was itself merged into another person") }
         case .settlementRecorded:
-            if let claim = event.text(.claim), let existing = try transaction.get(ledger.claims, key: Array(claim.utf8)) {
+            if let claim = event.text(.claim), let existing = try claimIndex.find(Array(claim.utf8)) {
                 return [LineProblem(line: line, field: "claim",
                                     reason: "claim \(claim) is already recorded at sequence \(try Keys.stored(existing, "the claims entry of \(claim)"))",
                                     withheld: "claim \(claim) is already recorded")]
@@ -432,7 +440,7 @@ struct Appender {
         guard let claim = event.text(.claim) else { return [] }
         // To a caller who may not read, a claim of another person looks like no claim at all.
         let unknown = "no claim \(claim) is recorded for \(person)"
-        guard let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)), let claimEntry = ClaimEntry(bytes) else {
+        guard let bytes = try claimIndex.find(Array(claim.utf8)), let claimEntry = ClaimEntry(bytes) else {
             return problem("claim", unknown)
         }
         guard let settlement = try ledger.event(at: claimEntry.settlement, in: transaction)?.event else { return [] }
@@ -459,7 +467,7 @@ struct Appender {
         stored.append(contentsOf: hash)
         try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)
         if let source = event.source {
-            try transaction.put(ledger.sources, key: Keys.source(source), value: Keys.bigEndian(sequence))
+            try sourceIndex.put(Keys.source(source), value: Keys.bigEndian(sequence))
         }
         if let number = try index(event, sequence: sequence), let person = event.person {
             try projector.apply(event, person: person, number: number)
@@ -500,8 +508,8 @@ struct Appender {
         if let year = Appender.factYear(of: event) {
             // Written once per person-year: a read leaves the page clean where a rewrite would copy it.
             let key = Keys.personYear(year: year, person: entry.number)
-            if try transaction.get(ledger.personYears, key: key) == nil {
-                try transaction.put(ledger.personYears, key: key, value: Array(person.utf8))
+            if try personYearIndex.find(key) == nil {
+                try personYearIndex.put(key, value: Array(person.utf8))
             }
         }
         switch event.type {
@@ -509,14 +517,14 @@ struct Appender {
             try indexMerge(event, of: person, &entry, previous: previous, sequence: sequence)
         case .settlementRecorded:
             if let claim = event.text(.claim) {
-                try transaction.put(ledger.claims, key: Array(claim.utf8), value: ClaimEntry(settlement: sequence, reversal: 0).bytes)
+                try claimIndex.put(Array(claim.utf8), value: ClaimEntry(settlement: sequence, reversal: 0).bytes)
             }
         case .settlementReversed:
-            if let claim = event.text(.claim), let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)),
+            if let claim = event.text(.claim), let bytes = try claimIndex.find(Array(claim.utf8)),
                 var claimEntry = ClaimEntry(bytes)
             {
                 claimEntry.reversal = sequence
-                try transaction.put(ledger.claims, key: Array(claim.utf8), value: claimEntry.bytes)
+                try claimIndex.put(Array(claim.utf8), value: claimEntry.bytes)
             }
         default:
             break

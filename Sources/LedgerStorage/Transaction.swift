@@ -92,6 +92,21 @@ public struct Transaction {
         defer { mdb_cursor_close(pointer) }
         return try body(Cursor(handle: pointer, database: database))
     }
+
+    /// A cursor over `database` for the rest of this write transaction, which frees it when it
+    /// commits or aborts (LMDB closes a write transaction's cursors at its end): it must not be
+    /// used after the transaction.
+    ///
+    /// For an index looked up and then written at the same key (``Cursor/find(_:)``, then
+    /// ``Cursor/put(_:value:)``): the write starts from the page the look-up found instead of
+    /// searching the tree again from its root.
+    public func cursorForTransaction(_ database: Database) throws(StorageError) -> Cursor {
+        precondition(!isReadOnly, "a read-only transaction does not free its cursors")
+        var pointer: OpaquePointer?
+        try check(mdb_cursor_open(handle, database.handle, &pointer), "open cursor on \(database.name)")
+        guard let pointer else { throw StorageError(code: EINVAL, operation: "open cursor") }
+        return Cursor(handle: pointer, database: database)
+    }
 }
 
 /// A key and value read through a cursor; both buffers die with the transaction.
@@ -120,6 +135,27 @@ public struct Cursor {
     public func last() throws(StorageError) -> Entry? { try move(MDB_LAST) }
     public func next() throws(StorageError) -> Entry? { try move(MDB_NEXT) }
     public func previous() throws(StorageError) -> Entry? { try move(MDB_PREV) }
+
+    /// The value stored under `key`, or nil; either way the cursor stands where `key` is or would
+    /// go, so that a ``put(_:value:)`` of it next does not search the tree again.
+    public func find(_ key: [UInt8]) throws(StorageError) -> UnsafeRawBufferPointer? {
+        guard let entry = try seek(atLeast: key) else { return nil }
+        return entry.key.elementsEqual(key) ? entry.value : nil
+    }
+
+    /// Stores `value` under `key`. LMDB starts from the cursor's page when `key` falls inside it
+    /// (as after ``find(_:)`` of the same key) and searches from the root otherwise.
+    public func put(_ key: [UInt8], value: [UInt8]) throws(StorageError) {
+        var code: Int32 = 0
+        key.withUnsafeBytes { keyBuffer in
+            value.withUnsafeBytes { valueBuffer in
+                var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
+                var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
+                code = mdb_cursor_put(handle, &keyValue, &dataValue, 0)
+            }
+        }
+        try check(code, "put into \(database.name)")
+    }
 
     /// Positions at the first key greater than or equal to `key`.
     public func seek(atLeast key: [UInt8]) throws(StorageError) -> Entry? {

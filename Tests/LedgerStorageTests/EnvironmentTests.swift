@@ -144,6 +144,56 @@ import Testing
         #expect(last == 5)
     }
 
+    /// A transaction's cursor finds only the exact key, writes where it found, and elsewhere too
+    /// (keys over many pages, in random order, mixed with plain puts); the transaction's end frees it,
+    /// committed or abandoned.
+    @Test func aTransactionsCursorFindsExactlyAndWritesAnywhere() throws {
+        struct Abandon: Error {}
+        let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
+        let data = environment.database("data")
+        var generator = SystemRandomNumberGenerator()
+        let keys = (0..<5_000).map { $0 * 2 }.shuffled(using: &generator)
+        let found: [Bool] = try environment.write { transaction in
+            let cursor = try transaction.cursorForTransaction(data)
+            var found: [Bool] = []
+            for (position, index) in keys.enumerated() {
+                found.append(try cursor.find(key(index)) != nil)
+                if position % 3 == 0 {
+                    try transaction.put(data, key: key(index), value: [UInt8(index % 251)])
+                } else {
+                    try cursor.put(key(index), value: [UInt8(index % 251)])
+                }
+            }
+            // Between two stored keys, and past the last: not found, though the cursor stands on the next.
+            found.append(try cursor.find(key(3)) != nil)
+            found.append(try cursor.find(key(20_001)) != nil)
+            try cursor.put(key(4), value: [9])
+            return found
+        }
+        #expect(found.allSatisfy { !$0 }, "no key was there before its own put, and no odd key at all")
+        #expect(throws: Abandon.self) {
+            try environment.write { transaction in
+                let cursor = try transaction.cursorForTransaction(data)
+                try cursor.put(key(1), value: [1])
+                throw Abandon()
+            }
+        }
+        let stored: [Int: UInt8] = try environment.read { transaction in
+            try transaction.withCursor(data) { cursor in
+                var stored: [Int: UInt8] = [:]
+                var entry = try cursor.first()
+                while let current = entry {
+                    stored[current.key.reduce(0) { $0 << 8 | Int($1) }] = current.value[0]
+                    entry = try cursor.next()
+                }
+                return stored
+            }
+        }
+        var expected = Dictionary(uniqueKeysWithValues: keys.map { ($0, UInt8($0 % 251)) })
+        expected[4] = 9
+        #expect(stored == expected, "every put is there, the abandoned one is not")
+    }
+
     @Test func anAppendOutOfOrderIsRefused() throws {
         let environment = try Environment(path: directory(), databases: [DatabaseSpec("data")])
         let data = environment.database("data")

@@ -64,7 +64,9 @@ let package = Package(
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerRulesTests", dependencies: ["LedgerRules", "LedgerModel"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel", "LedgerQueries", "LedgerRules", "LedgerSimulation"]),
-        .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger", "LedgerSimulation", "LedgerStorage"]),
+        // The fixtures are read from the package's directory by path, not as bundle resources.
+        .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger", "LedgerSimulation", "LedgerStorage"],
+                    exclude: ["Fixtures"]),
         .testTarget(
             name: "LedgerServerTests",
             dependencies: [

@@ -38,8 +38,12 @@ public final class Metrics: Sendable {
         duplicates = CoreMetrics.Counter(label: "caseledger_duplicates_total", factory: factory)
         refusals = CoreMetrics.Counter(label: "caseledger_refusals_total", factory: factory)
         accessRecords = CoreMetrics.Counter(label: "caseledger_access_records_queued_total", factory: factory)
-        head = registry.makeGauge(name: "caseledger_head_sequence", help: "The ledger's last sequence.")
-        checkpoint = registry.makeGauge(name: "caseledger_projection_checkpoint", help: "The last sequence the live projection applied.")
+        // The names are the gauges' whole names; they measure sequences, which have no unit suffix.
+        head = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "caseledger", metricName: "head_sequence", unitName: "", helpText: "The ledger's last sequence."))
+        checkpoint = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "caseledger", metricName: "projection_checkpoint", unitName: "",
+            helpText: "The last sequence the live projection applied."))
     }
 
     func recordAppend(appended: Int, decisions: Int, duplicates: Int) {

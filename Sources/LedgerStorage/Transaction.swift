@@ -41,19 +41,9 @@ public struct Transaction {
     ///   fills pages completely and skips the search; a key out of order fails with `MDB_KEYEXIST`.
     public func put(_ database: Database, key: [UInt8], value: [UInt8], append: Bool = false) throws(StorageError) {
         precondition(!isReadOnly, "put in a read-only transaction")
-        var failure: StorageError?
-        key.withUnsafeBytes { keyBuffer in
-            value.withUnsafeBytes { valueBuffer in
-                var keyValue = MDB_val(
-                    mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
-                var dataValue = MDB_val(
-                    mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
-                let flags: UInt32 = append ? UInt32(MDB_APPEND) : 0
-                let code = mdb_put(handle, database.handle, &keyValue, &dataValue, flags)
-                if code != MDB_SUCCESS { failure = StorageError(code: code, operation: "put into \(database.name)") }
-            }
-        }
-        if let failure { throw failure }
+        let flags: UInt32 = append ? UInt32(MDB_APPEND) : 0
+        let code = withValues(key, value) { mdb_put(handle, database.handle, &$0, &$1, flags) }
+        try check(code, "put into \(database.name)")
     }
 
     /// Deletes `key`; returns whether it was there.
@@ -146,14 +136,7 @@ public struct Cursor {
     /// Stores `value` under `key`. LMDB starts from the cursor's page when `key` falls inside it
     /// (as after ``find(_:)`` of the same key) and searches from the root otherwise.
     public func put(_ key: [UInt8], value: [UInt8]) throws(StorageError) {
-        var code: Int32 = 0
-        key.withUnsafeBytes { keyBuffer in
-            value.withUnsafeBytes { valueBuffer in
-                var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
-                var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
-                code = mdb_cursor_put(handle, &keyValue, &dataValue, 0)
-            }
-        }
+        let code = withValues(key, value) { mdb_cursor_put(handle, &$0, &$1, 0) }
         try check(code, "put into \(database.name)")
     }
 
@@ -166,5 +149,16 @@ public struct Cursor {
         }
         if let failure { throw failure }
         return result
+    }
+}
+
+/// Calls `put` with LMDB's views of `key` and `value`, valid for the call; returns its result code.
+private func withValues(_ key: [UInt8], _ value: [UInt8], _ put: (inout MDB_val, inout MDB_val) -> Int32) -> Int32 {
+    key.withUnsafeBytes { keyBuffer in
+        value.withUnsafeBytes { valueBuffer in
+            var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
+            var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
+            return put(&keyValue, &dataValue)
+        }
     }
 }

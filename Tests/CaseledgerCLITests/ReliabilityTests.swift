@@ -120,7 +120,7 @@ import Testing
         let importer = Process()
         importer.executableURL = URL(fileURLWithPath: "/bin/sh")
         importer.arguments = ["-c", "for f in \"$@\"; do \"\(CLI.binary.path)\" --ledger \"\(ledger)\" import \"$f\" || exit 1; done", "sh"] + chunks
-        FileManager.default.createFile(atPath: summaries, contents: nil)
+        _ = FileManager.default.createFile(atPath: summaries, contents: nil)
         importer.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: summaries))
         importer.standardError = FileHandle.nullDevice
         try importer.run()

@@ -210,7 +210,7 @@ import Testing
 
     @Test func recordedTimeNeverGoesBackwardsAndIsNeverMovedSilently() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
-        try ledger.append(submissions([Line.registered("P1")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
+        _ = try ledger.append(submissions([Line.registered("P1")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
         let head = try ledger.head()
         #expect {
             try ledger.append(submissions([Line.registered("P2")]), recordedAt: Timestamp(millisecondsSinceEpoch: 1_000))
@@ -220,7 +220,7 @@ import Testing
         }
         #expect(try ledger.head() == head)
         // The same time as the head's is fine.
-        try ledger.append(submissions([Line.registered("P2")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
+        _ = try ledger.append(submissions([Line.registered("P2")]), recordedAt: Timestamp(millisecondsSinceEpoch: 2_000_000_000_000))
     }
 
     @Test func aMergedPersonsEventsShowUnderTheSurvivor() throws {

@@ -46,7 +46,7 @@ import Testing
         var generator = ScenarioGenerator(.init(persons: 40, seed: 5))
         let valid = generator.events().map { Interchange.render($0) }
         // The unmutated city goes in first, so that mutations meet known persons and claims.
-        try ledger.append(submissions(valid), recordedAt: fixedTime)
+        _ = try ledger.append(submissions(valid), recordedAt: fixedTime)
         var mutator = Mutator(random: SeededRandom(seed: 2026))
         var refusedLines = 0
         var refusedBatches = 0

@@ -17,7 +17,7 @@ import Testing
     /// The histories a ledger's engine left in use after appending `lines`, with their year totals.
     static func warmHistories(_ lines: [String]) throws -> [String: PersonHistory] {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
-        try ledger.append(submissions(lines), recordedAt: fixedTime)
+        _ = try ledger.append(submissions(lines), recordedAt: fixedTime)
         return ledger.warmHistories.withLock { $0?.histories.working } ?? [:]
     }
 

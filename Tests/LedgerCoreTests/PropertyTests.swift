@@ -178,7 +178,7 @@ import Testing
 
     static func append(_ events: [Event], to ledger: Ledger) throws {
         guard !events.isEmpty else { return }
-        try ledger.append(try submissions(events), recordedAt: fixedTime)
+        _ = try ledger.append(try submissions(events), recordedAt: fixedTime)
     }
 
     /// Net grant per subject, keyed so that different ledgers compare: a claim by its id, an
@@ -208,9 +208,9 @@ import Testing
         #expect(replay.isClean, "\(label): replay --verify \(replay.decisionProblems.prefix(3)) \(replay.projectionDifferences.prefix(3))")
         let before = try accumulatorBytes(ledger)
         #expect(!before.isEmpty)
-        try ledger.rebuildProjections()
+        _ = try ledger.rebuildProjections()
         let first = try accumulatorBytes(ledger)
-        try ledger.rebuildProjections()
+        _ = try ledger.rebuildProjections()
         let second = try accumulatorBytes(ledger)
         #expect(first == second, "\(label): two rebuilds give byte-identical accumulators")
         #expect(first == before, "\(label): the rebuild gives the accumulators the appends kept")

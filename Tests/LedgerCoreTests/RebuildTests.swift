@@ -11,7 +11,7 @@ import Testing
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
         var generator = ScenarioGenerator(.init(persons: persons, seed: seed))
         let lines = generator.events().map { Interchange.render($0) }
-        try ledger.append(submissions(lines), recordedAt: fixedTime)
+        _ = try ledger.append(submissions(lines), recordedAt: fixedTime)
         return ledger
     }
 
@@ -316,7 +316,7 @@ import Testing
         do {
             let ledger = try Ledger.open(at: path, create: true)
             var generator = ScenarioGenerator(.init(persons: 300, seed: 5))
-            try ledger.append(submissions(generator.events().map { Interchange.render($0) }), recordedAt: fixedTime)
+            _ = try ledger.append(submissions(generator.events().map { Interchange.render($0) }), recordedAt: fixedTime)
             before = try liveProjection(ledger)
         }
         // LMDB raises a map smaller than the file to the file's size: the first new page fills it.
@@ -463,8 +463,8 @@ import Testing
     /// The city in two batches into a ledger with room from the start.
     static func roomy(_ first: [String], _ rest: [String]) throws -> Ledger {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
-        try ledger.append(submissions(first), recordedAt: fixedTime)
-        try ledger.append(submissions(rest), recordedAt: fixedTime)
+        _ = try ledger.append(submissions(first), recordedAt: fixedTime)
+        _ = try ledger.append(submissions(rest), recordedAt: fixedTime)
         return ledger
     }
 
@@ -476,11 +476,11 @@ import Testing
         let first = Array(lines.prefix(lines.count * 2 / 5)), rest = Array(lines.dropFirst(lines.count * 2 / 5))
         let roomy = try WarmHistoryTests.roomy(first, rest)
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
-        try ledger.append(submissions(first), recordedAt: fixedTime)
+        _ = try ledger.append(submissions(first), recordedAt: fixedTime)
         #expect(throws: LedgerError.self) {
             try ledger.append(submissions(rest + [Line.reversed("P0000001", "no-such-claim", on: "2024-12-30")]), recordedAt: fixedTime)
         }
-        try ledger.append(submissions(rest), recordedAt: fixedTime)
+        _ = try ledger.append(submissions(rest), recordedAt: fixedTime)
         #expect(try ledger.head() == roomy.head())
         #expect(try ledger.decisionEvents().map(\.hash) == roomy.decisionEvents().map(\.hash))
         #expect(try ledger.replayVerify().isClean)
@@ -495,10 +495,10 @@ import Testing
         let roomy = try WarmHistoryTests.roomy(first, rest)
         let small = try Ledger.open(at: temporaryDirectory(), create: true, initialMapSizeBytes: 1 << 20)
         small.environment.growsAhead = false
-        try small.append(submissions(first), recordedAt: fixedTime)
+        _ = try small.append(submissions(first), recordedAt: fixedTime)
         let mapBefore = small.environment.figures().mapSizeBytes
         #expect(mapBefore == 1 << 20, "the first batch fits the map it started with")
-        try small.append(submissions(rest), recordedAt: fixedTime)
+        _ = try small.append(submissions(rest), recordedAt: fixedTime)
         #expect(small.environment.figures().mapSizeBytes > mapBefore, "the second batch did not fill the map")
         #expect(try small.head() == roomy.head())
         #expect(try small.decisionEvents().map(\.hash) == roomy.decisionEvents().map(\.hash))

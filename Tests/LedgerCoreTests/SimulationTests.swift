@@ -85,7 +85,7 @@ import Testing
             let time = Timestamp(millisecondsSinceEpoch: fixedTime.millisecondsSinceEpoch + Int64(number) * 1_000)
             switch step {
             case .append:
-                try live(ledger).append(submissions(batch), recordedAt: time)
+                _ = try live(ledger).append(submissions(batch), recordedAt: time)
                 model.commit(batch)
             case .duplicate:
                 guard !model.committed.isEmpty else { continue }
@@ -190,7 +190,7 @@ import Testing
         let path = temporaryDirectory("reference")
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
         let reference = try Ledger.open(at: path, create: true)
-        if !model.committed.isEmpty { try reference.append(submissions(model.committed), recordedAt: fixedTime) }
+        if !model.committed.isEmpty { _ = try reference.append(submissions(model.committed), recordedAt: fixedTime) }
         var simulated: [Event] = [], expected: [Event] = []
         try ledger.forEachEvent { simulated.append($0.event) }
         try reference.forEachEvent { expected.append($0.event) }

@@ -83,7 +83,7 @@ func appendInBatchesOfSeveralSizes(_ lines: [String], to ledgers: [Ledger]) thro
     var start = 0
     for size in [1, 37, 400, 1_000, 5_000, Int.max] where start < lines.count {
         let batch = submissions(Array(lines[start..<min(lines.count, start + min(size, lines.count - start))]))
-        for ledger in ledgers { try ledger.append(batch, recordedAt: fixedTime) }
+        for ledger in ledgers { _ = try ledger.append(batch, recordedAt: fixedTime) }
         start += batch.count
     }
 }

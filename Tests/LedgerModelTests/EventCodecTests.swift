@@ -266,9 +266,12 @@ struct EventCodecTests {
                 #expect(decodeFoldedRecord(cut).failure == decodeRecord(cut).failure, "\(type.name) cut at \(length)")
             }
         }
-        let claim = FoldedEvent(Fixtures.full(.settlementRecorded))
-        #expect(claim.claim != nil && claim.totalCost != nil && claim.settledOn != nil && claim.claimKind != nil,
-                "the fixture's figures reach the folded event")
+        let settlement = Fixtures.full(.settlementRecorded)
+        let claim = FoldedEvent(settlement)
+        #expect(claim.claim != nil && claim.claim == settlement.text(.claim) && claim.settledOn == settlement.date(.settledOn)
+                    && claim.claimKind == settlement.word(.claimKind, ClaimKind.self),
+                "the fixture's claim reaches the folded event")
+        #expect(claim.totalCost != .zero && claim.totalCost == settlement.money(.totalCost), "the fixture's total reaches the folded event")
     }
 
     /// Every byte of every type's full record set to each of a few values: the folded decoding

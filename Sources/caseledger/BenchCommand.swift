@@ -69,6 +69,16 @@ struct Bench {
         return 0
     }
 
+    /// Bytes this process has caused to be written to storage so far (`write_bytes` of
+    /// /proc/self/io, counted as pages of the page cache are dirtied), 0 where the system has no such count.
+    static func writtenBytes() -> Int {
+        guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+        for line in io.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+
     mutating func sample() { peakAnonymous = max(peakAnonymous, Bench.anonymousBytes()) }
 
     /// Hands the heap the phases before have freed back to the system. Each later phase stands for a
@@ -140,6 +150,7 @@ struct Bench {
         var importLedger: Ledger? = try Ledger.open(at: base + "/import", create: true)
         var importProgress = progress("import")
         var batches = try LineBatches(path: input, size: options.batch)
+        let writtenBefore = Bench.writtenBytes()
         let (_, importSeconds) = try time {
             while let batch = try batches.next() {
                 // As `import` reads a batch into a ledger that exists: checked piece by piece on the
@@ -155,8 +166,10 @@ struct Bench {
         }
         sample()
         importLedger = nil  // closed: its warm histories are not the other phases' memory
+        let written = Bench.writtenBytes() - writtenBefore
         record("importLinesPerSecond", rate(lineCount, importSeconds))
         say("import: \(figures.last!.1) lines/s")
+        record("importWrittenBytesPerLine", String(written / max(1, lineCount)))
     }
 
     /// 5. Rebuild of every projection from sequence 1; returns the peak anonymous memory during it.
@@ -262,19 +275,20 @@ struct Bench {
         record("ledgerEvents", String(head))
         record("appendEventsPerSecond", rate(lineCount, appendSeconds))
         say("append: \(figures.last!.1) events/s (\(head) events in the log with decisions)")
-        try rawAppendPhase(base: base, from: ledger, head: head)
+        try rawAppendPhase(base: base, from: ledger, head: head, lineCount: lineCount)
         try settlePhase(ledger, clock: clock)
         try giveTheBusyPersonHundredEvents(ledger, clock: clock)
     }
 
     /// 3. The floor: the same stored records into a log database alone, same transaction size; each
     /// batch is copied out of the ledger untimed, only its write is timed.
-    mutating func rawAppendPhase(base: String, from ledger: Ledger, head: UInt64) throws {
+    mutating func rawAppendPhase(base: String, from ledger: Ledger, head: UInt64, lineCount: Int) throws {
         try FileManager.default.createDirectory(atPath: base + "/raw", withIntermediateDirectories: true)
         let raw = try Environment(path: base + "/raw", databases: [DatabaseSpec("log")])
         let rawLog = raw.database("log")
         let log = ledger.environment.database("log")
         var rawSeconds: UInt64 = 0
+        var rawWritten = 0
         var copied: UInt64 = 0
         while copied < head {
             var records: [[UInt8]] = []
@@ -289,6 +303,8 @@ struct Bench {
                 }
             }
             guard !records.isEmpty else { break }
+            let writtenBefore = Bench.writtenBytes()
+            defer { rawWritten += Bench.writtenBytes() - writtenBefore }
             rawSeconds += try time {
                 // Retry-safe: the keys restart from the same `first` on a second run.
                 let first = copied
@@ -302,6 +318,8 @@ struct Bench {
         }
         record("rawAppendEventsPerSecond", rate(Int(copied), rawSeconds))
         say("raw append: \(figures.last!.1) events/s")
+        // Per input line, as the import's: the same events, with their decisions, in the log alone.
+        record("rawAppendWrittenBytesPerLine", String(rawWritten / max(1, lineCount)))
     }
 
     /// 4. One claim per durable commit, as a single API append.

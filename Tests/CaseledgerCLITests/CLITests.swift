@@ -12,6 +12,28 @@ import Testing
         return ledger
     }
 
+    /// A small bench prints every figure docs/PERFORMANCE.md explains, in JSON; the bytes written per
+    /// input line are counted, and the ledger's (log, indexes, projections) exceed the log's alone.
+    @Test func benchPrintsEveryFigureWithTheBytesWritten() throws {
+        let result = try CLI.run(["bench", "--persons", "200", "--events", "2000", "--settles", "5", "--timelines", "5",
+                                  "--seed", "3", "--format", "json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let names = [
+            "persons", "inputLines", "importLinesPerSecond", "importWrittenBytesPerLine", "ledgerEvents", "appendEventsPerSecond",
+            "rawAppendEventsPerSecond", "rawAppendWrittenBytesPerLine", "settleMicrosecondsP50", "settleMicrosecondsP99",
+            "rebuildEventsPerSecond", "replayVerifyEventsPerSecond", "replayClean", "rawScanEventsPerSecond",
+            "timelineMicrosecondsP50", "timelineMicrosecondsP99", "timelineLongestEvents", "busyTimelineEvents",
+            "busyTimelineMicrosecondsP50", "busyTimelineMicrosecondsP99", "peakRssAnonBytes", "rebuildPeakRssAnonBytes",
+            "rebuildGrowthRssAnonBytes", "ledgerBytesPerEvent", "ledgerFreeBytesPerEvent",
+        ]
+        #expect(Set(figures.keys) == Set(names))
+        #expect(figures["replayClean"] as? Bool == true)
+        let ledger = try #require(figures["importWrittenBytesPerLine"] as? Int)
+        let log = try #require(figures["rawAppendWrittenBytesPerLine"] as? Int)
+        #expect(log > 0 && ledger > log, "the ledger wrote \(ledger) bytes a line, the log alone \(log)")
+    }
+
     @Test func importPrintsTheSummaryAndTheHead() throws {
         let ledger = CLI.temporaryDirectory()
         let path = CLI.fixtures.appendingPathComponent("worked-example.jsonl").path

@@ -61,19 +61,18 @@ struct Bench {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    static func anonymousBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
-            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-        }
-        return 0
-    }
+    static func anonymousBytes() -> Int { procFigure("/proc/self/status", "RssAnon:") * 1024 }  // in kB there
 
-    /// Bytes this process has caused to be written to storage so far (`write_bytes` of
-    /// /proc/self/io, counted as pages of the page cache are dirtied), 0 where the system has no such count.
-    static func writtenBytes() -> Int {
-        guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
-        for line in io.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+    /// Bytes this process has handed to the kernel to write so far (`wchar` of /proc/self/io), 0
+    /// where the system has no such count. Not `write_bytes`: that counts each page-cache folio a
+    /// write dirties whole, so the same writes count up to several times more when the file's
+    /// pages were read into the cache in large folios (docs/PERFORMANCE.md, item 33).
+    static func writtenBytes() -> Int { procFigure("/proc/self/io", "wchar:") }
+
+    /// The number after `key` on its line of the /proc file at `path`; 0 if there is none.
+    static func procFigure(_ path: String, _ key: String) -> Int {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
             return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
         }
         return 0
@@ -304,7 +303,6 @@ struct Bench {
             }
             guard !records.isEmpty else { break }
             let writtenBefore = Bench.writtenBytes()
-            defer { rawWritten += Bench.writtenBytes() - writtenBefore }
             rawSeconds += try time {
                 // Retry-safe: the keys restart from the same `first` on a second run.
                 let first = copied
@@ -315,6 +313,7 @@ struct Bench {
                 }
                 copied = first + UInt64(records.count)
             }.1
+            rawWritten += Bench.writtenBytes() - writtenBefore
         }
         record("rawAppendEventsPerSecond", rate(Int(copied), rawSeconds))
         say("raw append: \(figures.last!.1) events/s")

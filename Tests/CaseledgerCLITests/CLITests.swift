@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import caseledger
+
 @Suite struct CLITests {
     let recordedAt = "2026-01-01T00:00:00.000Z"
 
@@ -39,20 +41,15 @@ import Testing
         }
     }
 
-    /// Whether /proc/self/io counts this process's writes: a file of 64 KiB shows in `wchar`.
+    /// Whether /proc/self/io counts this process's writes (as the bench reads it): a file of 64 KiB shows.
     static func systemCountsWrittenBytes() -> Bool {
-        func written() -> Int {
-            guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
-            let line = io.split(separator: "\n").first { $0.hasPrefix("wchar:") }
-            return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-        }
-        let before = written()
+        let before = Bench.writtenBytes()
         let path = CLI.temporaryDirectory() + ".probe"
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
         else { return false }
         handle.write(Data(repeating: 1, count: 1 << 16))
         try? handle.close()
-        return written() > before
+        return Bench.writtenBytes() > before
     }
 
     @Test func importPrintsTheSummaryAndTheHead() throws {

@@ -32,10 +32,13 @@ except ImportError:  # pragma: no cover - depends on the machine
 # The tables of docs/FORMAT.md
 # ----------------------------------------------------------------------------------------------
 
-FORMAT_VERSION = 1  # of each record of the log
+# Of each record of the log: 1 holds a decision's reason as words, 2 as a code (§ Reasons).
+FORMAT_VERSIONS = (1, 2)
 HASH_BYTES = 32
-# The ledger's format (§ The environment): 2 keeps streams as `streamLinks`; 1 kept them in `streams`.
-FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2}
+# The ledger's format (§ The environment): 2 and 3 keep streams as `streamLinks` (3 may hold records
+# of version 2); 1 kept them in `streams`. A format of 3 is read as 2: the databases are the same.
+FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2, b"caseledger 3": 2}
+REASON_FIELD = 66
 
 # § Word lists of symbols
 CATEGORIES = ["TK", "GE", "SW", "DB", "DBBY", "JC", "TP"]
@@ -314,8 +317,9 @@ def decode_record(record):
     """formatVersion ‖ body ‖ hash -> Event, refusing anything not canonical."""
     if len(record) <= 1 + HASH_BYTES:
         raise DecodeError("record of %d bytes is shorter than a header and a hash" % len(record))
-    if record[0] != FORMAT_VERSION:
+    if record[0] not in FORMAT_VERSIONS:
         raise DecodeError("unknown format version %d" % record[0])
+    coded_reasons = record[0] == 2
     body = Body(record, 1, len(record) - HASH_BYTES)
     body.expect(1, 0)
     sequence = body.varint()
@@ -348,7 +352,9 @@ def decode_record(record):
         kind = FIELDS[number][1]
         if wire != WIRE_TYPE[kind]:
             raise DecodeError("field %d has the wrong wire type" % number)
-        if kind in ("text", "identifier", "residentID"):
+        if number == REASON_FIELD and coded_reasons:
+            value = reason_text(body.chunk())
+        elif kind in ("text", "identifier", "residentID"):
             value = body.text(number)
         elif kind == "counts":
             packed = body.chunk()
@@ -412,6 +418,94 @@ def time_text(milliseconds):
 def money_text(fen):
     magnitude = abs(fen)
     return "%s%d.%02d" % ("-" if fen < 0 else "", magnitude // 100, magnitude % 100)
+
+
+# § Reasons: each code's words, with {0}, {1}… for its arguments, and the arguments' kinds.
+REASONS = {
+    0: ("{0}", "t"),
+    1: ("the settlement was reversed at sequence {0}; a reversed claim neither accumulates nor gets assistance (RULES.md § 9)", "u"),
+    2: ("an ordinary outpatient claim gets no medical assistance; only inpatient and the five outpatient special chronic "
+        "diseases do (002 § 三(二); I-2)", ""),
+    3: ("no medical assistance policy in force on {0}: the claim is recorded, it neither accumulates nor gets assistance "
+        "(002 § 三(二), in force from 2022-08-01; I-3)", "d"),
+    4: ("not JC or TP on the settlement date {0} (held: {1}); medical assistance under 002 § 三(二) is for JC and TP", "dc"),
+    5: ("not enrolled for insurance year {0}: a claim outside coverage gets no assistance (RULES.md § 5)", "y"),
+    6: ("settled on {0}, before coverage starts on {1} (enrolled {2}, {3}; RULES.md § 5)", "dddf"),
+    7: ("pending: the waiting period needs parameter {0} in force on {1}, which no published value gives (RULES.md § 6)", "td"),
+    8: ("pending: parameter {0} has no published value on {1}", "td"),
+    9: ("the year's base {0} has not passed the threshold {1} (annual cumulative, 002 § 三(二))", "mm"),
+    10: ("the annual cap {0} was already reached (002 § 三(二))", "m"),
+    11: ("capped: the annual cap {0} was reached inside this claim", "m"),
+    12: ("no tilted assistance policy in force on the application date {0} (002 § 三(三))", "d"),
+    13: ("not JC on the application date {0}: tilted assistance is for monitoring objects (002 § 三(三); I-8)", "d"),
+    14: ("in-list self-pay after three tiers is {0}, below {1} (002 § 三(三))", "mm"),
+    15: ("the year's reimbursement already reaches 90% inpatient and 80% special chronic (002 § 三(三))", ""),
+    16: ("the tilted assistance cap {0} was already reached (002 § 三(三); I-4)", "m"),
+    17: ("capped at {0}: {1} of the gap to target remains; listed for social assistance referral (002 § 三(三))", "mm"),
+    18: ("a second enrolment for insurance year {0}; the first is sequence {1} (重复参保, 000 § 七(二))", "yu"),
+    19: ("pending: no contribution standard is published for insurance year {0} (RULES.md § 4)", "y"),
+    20: ("pending: parameter {0} has no published value for insurance year {1}", "ty"),
+    21: ("no subsidised identity on {0}, when the enrolment takes effect", "d"),
+}
+
+
+def reason_text(stored):
+    """The words of a reason stored as its code and arguments (a record of version 2)."""
+    def bad():
+        return DecodeError("field %d holds a value out of range" % REASON_FIELD)
+    try:
+        code, position = read_varint(stored, 0, len(stored))
+        if code not in REASONS:
+            raise bad()
+        template, kinds = REASONS[code]
+        arguments = []
+        for kind in kinds:
+            if kind == "t":
+                length, position = read_varint(stored, position, len(stored))
+                if position + length > len(stored):
+                    raise bad()
+                try:
+                    arguments.append(bytes(stored[position:position + length]).decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise DecodeError("field %d is not valid UTF-8" % REASON_FIELD)
+                position += length
+                continue
+            raw, position = read_varint(stored, position, len(stored))
+            if kind == "u":
+                arguments.append(str(raw))
+            elif kind == "d":
+                days = unzigzag(raw)
+                if not -(1 << 31) <= days < (1 << 31):
+                    raise bad()
+                arguments.append(date_text(days))
+            elif kind == "y":
+                year = unzigzag(raw)
+                if not 0 <= year <= 9999:
+                    raise bad()
+                arguments.append(str(year))
+            elif kind == "m":
+                arguments.append(money_text(unzigzag(raw)))
+            elif kind == "f":
+                if raw > 1:
+                    raise bad()
+                arguments.append("no waiting period" if raw else "waiting period applies")
+            elif kind == "c":
+                if raw > len(CATEGORIES):
+                    raise bad()
+                held = []
+                for _ in range(raw):
+                    category, position = read_varint(stored, position, len(stored))
+                    if category >= len(CATEGORIES):
+                        raise bad()
+                    held.append(CATEGORIES[category])
+                arguments.append(", ".join(held) if held else "no identity")
+        if position != len(stored):
+            raise bad()
+    except DecodeError as error:
+        if "UTF-8" in str(error):
+            raise
+        raise bad()
+    return template.format(*arguments)
 
 
 def json_string(text):

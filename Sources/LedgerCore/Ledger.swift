@@ -21,7 +21,7 @@ import Glibc
 /// `idNumbers` (ID number, person number → sequence that gave it), `meta`.
 /// Every index is written in the transaction that appends the event it indexes. A ledger of format
 /// 1 kept each person's stream in `streams` (person number, version → sequence) instead of
-/// `streamLinks`: it is read as it is, and a writable open upgrades it to format 2 first.
+/// `streamLinks`: it is read as it is, and a writable open upgrades it to format 3 first.
 public final class Ledger: @unchecked Sendable {
     // @unchecked Sendable: all state is in the Environment, which serialises writers itself, but
     // `streamIndex`, which `open` settles before it returns the ledger to anyone.
@@ -31,8 +31,8 @@ public final class Ledger: @unchecked Sendable {
     /// Each person event's link to the event before it in its person's stream. Absent only in a
     /// format-1 ledger opened read-only.
     let streamLinks: Database?
-    /// The streams of a format-1 ledger (emptied by the upgrade to format 2); nil in a ledger made
-    /// in format 2.
+    /// The streams of a format-1 ledger (emptied by the upgrade); nil in a ledger made
+    /// in format 2 or 3.
     let streams: Database?
     /// Where each person's stream is: format 2's links, or, in a ledger of format 1 opened
     /// read-only, its versions. Settled by `open` from the ledger's format marker.
@@ -67,10 +67,11 @@ public final class Ledger: @unchecked Sendable {
     /// set it before the first append.
     var historiesInUse = HistoryCache.defaultWorkingLimit
 
-    /// The ledger's format: the index layout and the `persons` entry of docs/FORMAT.md. Version 2
-    /// keeps streams as `streamLinks`; the records of the log are the same in both
-    /// (``EventCodec/formatVersion``).
-    static let formatVersion = 2
+    /// The ledger's format (docs/FORMAT.md). Version 2 keeps streams as `streamLinks`; version 3
+    /// has the same databases, and its log may hold records of version 2 (``EventCodec/formatVersion``,
+    /// reasons stored as codes) beside those of version 1, so a build of format 2 refuses it by its
+    /// marker rather than failing on such a record.
+    static let formatVersion = 3
     static func formatMarker(_ version: Int) -> [UInt8] { Array("caseledger \(version)".utf8) }
 
     static let databaseNames = [
@@ -160,9 +161,12 @@ public final class Ledger: @unchecked Sendable {
                 streamIndex = .versions(streams)
                 if initialise { try upgradeToStreamLinks() }
             } else {
-                guard found == expected else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
+                let formatTwo = found == Ledger.formatMarker(2)
+                guard found == expected || formatTwo else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
                 guard let streamLinks else { throw .damaged(sequence: nil, reason: "a ledger of format 2 without its streamLinks database") }
                 streamIndex = .links(streamLinks)
+                // Format 2 becomes 3 by its marker alone: its records are all of version 1, which format 3 reads.
+                if formatTwo && initialise { try markCurrentFormat() }
             }
             if initialise { try buildIDNumberIndexIfMissing() }
             return
@@ -250,6 +254,17 @@ public final class Ledger: @unchecked Sendable {
             throw Ledger.wrap(error)
         }
         streamIndex = .links(streamLinks)
+    }
+
+    /// Sets the format marker to this build's, before anything of the newer format is written.
+    private func markCurrentFormat() throws(LedgerError) {
+        do {
+            try environment.write(retrySafe: true) { transaction in
+                try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
+            }
+        } catch {
+            throw Ledger.wrap(error)
+        }
     }
 
     /// A ledger written before `idNumbers` existed gets it here, from the log, in one transaction.

@@ -31,7 +31,7 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
         case .noLedger(let path):
             return "no ledger at \(path) (create one with `caseledger --ledger \(path) init` or by importing)"
         case .unsupportedFormat(let found):
-            return "the ledger's format is \(found); this build reads formats 1 and \(Ledger.formatVersion)"
+            return "the ledger's format is \(found); this build reads formats 1 to \(Ledger.formatVersion)"
         case .damaged(let sequence, let reason):
             return "the ledger is damaged" + (sequence.map { " at sequence \($0)" } ?? "") + ": \(reason); run `verify`"
         case .busy(let reason):

@@ -68,9 +68,13 @@ public struct Event: Hashable, Sendable {
         return nil
     }
 
+    /// The text of a field; a reason's words, whether it is stored as words or as a code.
     public func text(_ field: Field) -> String? {
-        if case .text(let text)? = self[field] { return text }
-        return nil
+        switch self[field] {
+        case .text(let text)?: return text
+        case .reason(let reason)?: return reason.text
+        default: return nil
+        }
     }
 
     public func integer(_ field: Field) -> Int64? {

@@ -8,7 +8,11 @@
 /// Canonical: fields in ascending number, each at most once, varints minimal, no unknown fields,
 /// so one event has exactly one byte string and any protobuf decoder (`protoc --decode_raw`) reads it.
 public enum EventCodec {
-    public static let formatVersion: UInt8 = 1
+    /// The version this build writes: 2, whose decisions store their reason as a code and its
+    /// numbers (``Reason``). A record of version 1 holds the reason's words; both are read.
+    public static let formatVersion: UInt8 = 2
+    /// The versions this build reads.
+    public static let readableVersions: ClosedRange<UInt8> = 1...2
     public static let hashBytes = 32
 
     /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
@@ -26,7 +30,10 @@ public enum EventCodec {
         for entry in event.orderedFields {
             let number = entry.field.rawValue
             switch entry.value {
+            // A reason given as words is stored as the words' reason, so every version-2 record codes it.
+            case .text(let text) where entry.field == .reason: writer.bytes(field: number, Reason.words(text).stored)
             case .text(let text): writer.text(field: number, text)
+            case .reason(let reason): writer.bytes(field: number, reason.stored)
             case .date(let date): writer.varint(field: number, zigzag(Int64(date.daysSinceEpoch)))
             case .money(let money): writer.varint(field: number, zigzag(money.fen))
             case .integer(let integer): writer.varint(field: number, zigzag(integer))
@@ -92,13 +99,20 @@ public enum EventCodec {
         throws(DecodeError) -> RecordedEvent?
     {
         var fields: [FieldEntry] = []
+        // Version 2 stores a reason as its code; `walk` refuses any version but 1 and 2.
+        let codedReasons = record.count > 0 && record[0] == 2
         guard let header = try walk(record, readingSource: true, wanted: wanted, header: { type, _ in
             fields.reserveCapacity(type.storedSchema.count)
         }, visit: { field, wireType, reader throws(DecodeError) in
             if skipping.contains(field.rawValue) {
                 try reader.skip(wireType: wireType)
             } else {
-                fields.append(FieldEntry(field, try decodeValue(of: field, wireType: wireType, from: &reader)))
+                if codedReasons && field == .reason {
+                    guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
+                    fields.append(FieldEntry(field, .reason(try Reason(stored: try reader.lengthDelimited(), field: field.rawValue))))
+                } else {
+                    fields.append(FieldEntry(field, try decodeValue(of: field, wireType: wireType, from: &reader)))
+                }
             }
         }) else { return nil }
         let hash = Array(UnsafeRawBufferPointer(rebasing: record[(record.count - hashBytes)...]))
@@ -221,7 +235,7 @@ public enum EventCodec {
         visit: (Field, Int, inout WireReader) throws(DecodeError) -> Void
     ) throws(DecodeError) -> Header? {
         guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
-        guard record[0] == formatVersion else { throw .unknownFormat(record[0]) }
+        guard readableVersions.contains(record[0]) else { throw .unknownFormat(record[0]) }
         let bodyEnd = record.count - hashBytes
         var reader = WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<bodyEnd]))
         let sequence = try reader.expectVarint(field: Header.Number.sequence.rawValue)
@@ -357,6 +371,12 @@ struct WireWriter {
         rawVarint(UInt64(field << 3 | 2))
         rawVarint(UInt64(text.utf8.count))
         bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func bytes(field: Int, _ value: [UInt8]) {
+        rawVarint(UInt64(field << 3 | 2))
+        rawVarint(UInt64(value.count))
+        bytes.append(contentsOf: value)
     }
 
     mutating func packed(field: Int, _ values: [UInt64]) {

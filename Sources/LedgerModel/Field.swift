@@ -32,6 +32,36 @@ public enum FieldValue: Hashable, Sendable {
     /// The index of a word in the field's ``FieldKind/symbol(_:)`` list.
     case symbol(Int)
     case integers([Int64])
+    /// A decision's reason as its code and numbers (a record of format version 2); its words are
+    /// ``Reason/text``. It equals `.text` of the same words, which is how a version-1 record holds it.
+    case reason(Reason)
+
+    public static func == (lhs: FieldValue, rhs: FieldValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.text(let left), .text(let right)): left == right
+        case (.date(let left), .date(let right)): left == right
+        case (.money(let left), .money(let right)): left == right
+        case (.integer(let left), .integer(let right)): left == right
+        case (.symbol(let left), .symbol(let right)): left == right
+        case (.integers(let left), .integers(let right)): left == right
+        case (.reason(let left), .reason(let right)): left == right
+        case (.reason(let reason), .text(let words)), (.text(let words), .reason(let reason)): reason == .words(words)
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        // A reason hashes as its words, which it equals.
+        case .text(let text): hasher.combine(0); hasher.combine(text)
+        case .reason(let reason): hasher.combine(0); hasher.combine(reason.text)
+        case .date(let date): hasher.combine(1); hasher.combine(date)
+        case .money(let money): hasher.combine(2); hasher.combine(money)
+        case .integer(let integer): hasher.combine(3); hasher.combine(integer)
+        case .symbol(let index): hasher.combine(4); hasher.combine(index)
+        case .integers(let integers): hasher.combine(5); hasher.combine(integers)
+        }
+    }
 }
 
 /// Every field of every event, with its number in the stored encoding (docs/FORMAT.md).

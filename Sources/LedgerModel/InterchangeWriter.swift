@@ -40,6 +40,7 @@ extension Interchange {
             if case .symbol(let words) = field.kind { return words[index] }
             return String(index)
         case .integers(let integers): return integers.map(String.init).joined(separator: ",")
+        case .reason(let reason): return reason.text
         }
     }
 

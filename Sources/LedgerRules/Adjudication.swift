@@ -4,7 +4,10 @@ import LedgerModel
 public struct ClaimDecision: Hashable, Sendable {
     public let claim: Claim
     public var outcome = Outcome.none
-    public var reason: String?
+    /// Why it grants nothing, is capped or waits; nil when none of these.
+    public var why: Reason?
+    /// ``why`` in words.
+    public var reason: String? { why?.text }
     /// The judgement calls of RULES.md this decision rests on, e.g. [.I1, .I6].
     public var rules: [JudgementCall] = []
     /// Sequences of the `policy.published` events used.
@@ -30,7 +33,7 @@ public struct ClaimDecision: Hashable, Sendable {
 
     public static func == (lhs: ClaimDecision, rhs: ClaimDecision) -> Bool {
         lhs.claim == rhs.claim && lhs.outcome == rhs.outcome && lhs.grant == rhs.grant && lhs.counted == rhs.counted
-            && lhs.reason == rhs.reason
+            && lhs.why == rhs.why
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(claim.id) }
@@ -40,7 +43,10 @@ public struct ClaimDecision: Hashable, Sendable {
 public struct TiltedDecision: Hashable, Sendable {
     public let application: Application
     public var outcome = Outcome.none
-    public var reason: String?
+    /// Why it grants nothing, is capped or waits; nil when none of these.
+    public var why: Reason?
+    /// ``why`` in words.
+    public var reason: String? { why?.text }
     public var rules: [JudgementCall] = []
     public var parameters: [UInt64] = []
     public var identityEvent: UInt64?
@@ -61,7 +67,10 @@ public struct TiltedDecision: Hashable, Sendable {
 public struct SubsidyDecision: Hashable, Sendable {
     public let enrollment: Enrollment
     public var outcome = Outcome.none
-    public var reason: String?
+    /// Why it grants nothing, is capped or waits; nil when none of these.
+    public var why: Reason?
+    /// ``why`` in words.
+    public var reason: String? { why?.text }
     public var rules: [JudgementCall] = []
     public var parameters: [UInt64] = []
     public var identityEvent: UInt64?
@@ -74,7 +83,7 @@ public struct SubsidyDecision: Hashable, Sendable {
     public var pending: (parameter: ParameterName, date: CivilDate)?
 
     public static func == (lhs: SubsidyDecision, rhs: SubsidyDecision) -> Bool {
-        lhs.enrollment == rhs.enrollment && lhs.outcome == rhs.outcome && lhs.subsidy == rhs.subsidy && lhs.reason == rhs.reason
+        lhs.enrollment == rhs.enrollment && lhs.outcome == rhs.outcome && lhs.subsidy == rhs.subsidy && lhs.why == rhs.why
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(enrollment.sequence) }
@@ -173,12 +182,12 @@ public enum Adjudicator {
         decision.grantedBefore = granted
         decision.grantedAfter = granted
         if let reversal = claim.reversal {
-            decision.reason = "the settlement was reversed at sequence \(reversal); a reversed claim neither accumulates nor gets assistance (RULES.md § 9)"
+            decision.why = .reversed(reversal: reversal)
             return decision
         }
         guard claim.qualifies else {
             decision.rules.append(.I2)
-            decision.reason = "an ordinary outpatient claim gets no medical assistance; only inpatient and the five outpatient special chronic diseases do (002 § 三(二); I-2)"
+            decision.why = .ordinaryOutpatient
             return decision
         }
         if claim.kind == .outpatientSpecialChronic { decision.rules.append(.I2) }
@@ -187,12 +196,11 @@ public enum Adjudicator {
             let cap = parameters.find(.assistanceCap, on: date, region: region)
         else {
             decision.rules.append(.I3)
-            decision.reason = "no medical assistance policy in force on \(date): the claim is recorded, it neither accumulates nor gets assistance (002 § 三(二), in force from 2022-08-01; I-3)"
+            decision.why = .noAssistancePolicy(on: date)
             return decision
         }
         guard let interval = history.assistanceCategory(on: date) else {
-            let held = decision.held.isEmpty ? "no identity" : decision.held.map(\.word).joined(separator: ", ")
-            decision.reason = "not JC or TP on the settlement date \(date) (held: \(held)); medical assistance under 002 § 三(二) is for JC and TP"
+            decision.why = .notAssisted(on: date, held: decision.held)
             return decision
         }
         decision.category = interval.category
@@ -204,12 +212,12 @@ public enum Adjudicator {
             decision.parameters += used
         case .notCovered(let reason):
             decision.rules.append(.I9)
-            decision.reason = reason
+            decision.why = reason
             return decision
         case .pending(let parameter, let on):
             decision.outcome = .pending
             decision.pending = (parameter, on)
-            decision.reason = "pending: the waiting period needs parameter \(parameter) in force on \(on), which no published value gives (RULES.md § 6)"
+            decision.why = .pendingWaiting(parameter: parameter.rawValue, on: on)
             return decision
         }
         // assistanceCategory gives JC or TP, each of which has its rate.
@@ -217,7 +225,7 @@ public enum Adjudicator {
         guard let rate = parameters.find(rateName, on: date, region: region) else {
             decision.outcome = .pending
             decision.pending = (rateName, date)
-            decision.reason = "pending: parameter \(rateName) has no published value on \(date)"
+            decision.why = .pendingParameter(parameter: rateName.rawValue, on: date)
             return decision
         }
         decision.rules.append(.I6)
@@ -247,18 +255,18 @@ public enum Adjudicator {
         decision.outcome = grant > .zero ? .granted : .none
         if grant == .zero {
             if eligible == .zero {
-                decision.reason = "the year's base \(base) has not passed the threshold \(threshold) (annual cumulative, 002 § 三(二))"
+                decision.why = .belowThreshold(base: base, threshold: threshold)
             } else {
-                decision.reason = "the annual cap \(cap) was already reached (002 § 三(二))"
+                decision.why = .capReached(cap: cap)
             }
         } else if grant < pct(eligible, rate) {
-            decision.reason = "capped: the annual cap \(cap) was reached inside this claim"
+            decision.why = .cappedInsideClaim(cap: cap)
         }
     }
 
     enum Coverage {
         case covered(rules: [JudgementCall], parameters: [UInt64])
-        case notCovered(String)
+        case notCovered(Reason)
         case pending(ParameterName, CivilDate)
     }
 
@@ -269,7 +277,7 @@ public enum Adjudicator {
     /// Coverage and waiting period (RULES.md § 5). Coverage follows enrolment, not payment (I-9).
     static func coverage(of claim: Claim, history: PersonHistory, parameters: ParameterSet) -> Coverage {
         guard let enrollment = enrollment(for: claim, in: history) else {
-            return .notCovered("not enrolled for insurance year \(claim.year): a claim outside coverage gets no assistance (RULES.md § 5)")
+            return .notCovered(.notEnrolled(year: claim.year))
         }
         let heldOnEnrolment = history.identities(on: enrollment.enrolledOn).map(\.category)
         let exempt = enrollment.channel == .concentrated || enrollment.exemption != nil
@@ -287,7 +295,7 @@ public enum Adjudicator {
         }
         start = max(start, CivilDate.firstOf(year: claim.year))
         guard claim.settledOn >= start else {
-            return .notCovered("settled on \(claim.settledOn), before coverage starts on \(start) (enrolled \(on), \(exempt ? "no waiting period" : "waiting period applies"); RULES.md § 5)")
+            return .notCovered(.beforeCoverage(settledOn: claim.settledOn, start: start, enrolledOn: on, exempt: exempt))
         }
         return .covered(rules: [.I9], parameters: used)
     }
@@ -307,14 +315,14 @@ public enum Adjudicator {
             let targetIn = parameters.find(.tiltedTargetInpatient, on: date, region: region),
             let targetOut = parameters.find(.tiltedTargetOutpatient, on: date, region: region)
         else {
-            decision.reason = "no tilted assistance policy in force on the application date \(date) (002 § 三(三))"
+            decision.why = .noTiltedPolicy(on: date)
             return decision
         }
         decision.parameters = [eligibility.sequence, cap.sequence, targetIn.sequence, targetOut.sequence]
         decision.eligibility = eligibility.money
         decision.cap = cap.money
         guard let jc = history.identities(on: date).last(where: { $0.category == .JC }) else {
-            decision.reason = "not JC on the application date \(date): tilted assistance is for monitoring objects (002 § 三(三); I-8)"
+            decision.why = .tiltedNotJC(on: date)
             return decision
         }
         decision.identityEvent = jc.sequence
@@ -336,7 +344,7 @@ public enum Adjudicator {
         decision.selfPay = selfPay
         let eligibilityAmount = eligibility.money ?? .zero
         guard selfPay >= eligibilityAmount else {
-            decision.reason = "in-list self-pay after three tiers is \(selfPay), below \(eligibilityAmount) (002 § 三(三))"
+            decision.why = .selfPayBelow(selfPay: selfPay, eligibility: eligibilityAmount)
             return decision
         }
         let gapIn = max(.zero, pct(costIn, targetIn.rate ?? BasisPoints(0)) - paidIn)
@@ -354,11 +362,9 @@ public enum Adjudicator {
         decision.remainingGap = gapIn + gapOut - grant
         decision.outcome = grant > .zero ? .granted : .none
         if grant == .zero {
-            decision.reason = gapIn + gapOut == .zero
-                ? "the year's reimbursement already reaches 90% inpatient and 80% special chronic (002 § 三(三))"
-                : "the tilted assistance cap \(cap.money ?? .zero) was already reached (002 § 三(三); I-4)"
+            decision.why = gapIn + gapOut == .zero ? .targetsReached : .tiltedCapReached(cap: cap.money ?? .zero)
         } else if decision.remainingGap > .zero {
-            decision.reason = "capped at \(cap.money ?? .zero): \(decision.remainingGap) of the gap to target remains; listed for social assistance referral (002 § 三(三))"
+            decision.why = .tiltedCapped(cap: cap.money ?? .zero, remaining: decision.remainingGap)
         }
         return decision
     }
@@ -406,7 +412,7 @@ public enum Adjudicator {
                               duplicateOf first: UInt64?) -> SubsidyDecision {
         var decision = SubsidyDecision(enrollment: enrollment)
         if let first {
-            decision.reason = "a second enrolment for insurance year \(enrollment.insuranceYear); the first is sequence \(first) (重复参保, 000 § 七(二))"
+            decision.why = .secondEnrolment(year: enrollment.insuranceYear, first: first)
             return decision
         }
         let yearStart = CivilDate.firstOf(year: enrollment.insuranceYear)
@@ -415,7 +421,7 @@ public enum Adjudicator {
         else {
             decision.outcome = .pending
             decision.pending = (.contributionStandard, yearStart)
-            decision.reason = "pending: no contribution standard is published for insurance year \(enrollment.insuranceYear) (RULES.md § 4)"
+            decision.why = .pendingStandard(year: enrollment.insuranceYear)
             return decision
         }
         decision.standard = standardAmount
@@ -428,12 +434,12 @@ public enum Adjudicator {
         if let missing, (best?.amount ?? .zero) < standardAmount {
             decision.outcome = .pending
             decision.pending = missing
-            decision.reason = "pending: parameter \(missing.0) has no published value for insurance year \(enrollment.insuranceYear)"
+            decision.why = .pendingSubsidy(parameter: missing.0.rawValue, year: enrollment.insuranceYear)
             return decision
         }
         guard let best else {
             decision.owed = standardAmount
-            decision.reason = "no subsidised identity on \(identityDate), when the enrolment takes effect"
+            decision.why = .noSubsidisedIdentity(on: identityDate)
             return decision
         }
         decision.category = best.category

@@ -63,10 +63,10 @@ public enum DecisionEvents {
         return Event(type: .assistanceAdjusted, source: nil, person: person, orderedFields: fields.ordered)
     }
 
-    static func common(reason: String?, rules: [JudgementCall], parameters: [UInt64], identityEvent: UInt64?,
+    static func common(reason: Reason?, rules: [JudgementCall], parameters: [UInt64], identityEvent: UInt64?,
                        pending: (parameter: ParameterName, date: CivilDate)?) -> DecisionFields {
         var fields = DecisionFields()
-        if let reason { fields[.reason] = .text(reason) }
+        if let reason { fields[.reason] = .reason(reason) }
         if !rules.isEmpty { fields[.rules] = .text(JudgementCall.text(rules)) }
         if !parameters.isEmpty { fields[.parameters] = .integers(parameters.map { Int64($0) }) }
         if let identityEvent { fields[.identityEvent] = .integer(Int64(identityEvent)) }
@@ -78,7 +78,7 @@ public enum DecisionEvents {
     }
 
     static func claimFields(_ decision: ClaimDecision) -> DecisionFields {
-        var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
+        var fields = common(reason: decision.why, rules: decision.rules, parameters: decision.parameters,
                             identityEvent: decision.identityEvent, pending: decision.pending)
         let claim = decision.claim
         fields[.claim] = .text(claim.id)
@@ -101,7 +101,7 @@ public enum DecisionEvents {
     }
 
     static func tiltedFields(_ decision: TiltedDecision) -> DecisionFields {
-        var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
+        var fields = common(reason: decision.why, rules: decision.rules, parameters: decision.parameters,
                             identityEvent: decision.identityEvent, pending: nil)
         fields[.subjectSequence] = .integer(Int64(decision.application.sequence))
         fields[.year] = .integer(Int64(decision.application.year))
@@ -120,7 +120,7 @@ public enum DecisionEvents {
     }
 
     static func subsidyFields(_ decision: SubsidyDecision) -> DecisionFields {
-        var fields = common(reason: decision.reason, rules: decision.rules, parameters: decision.parameters,
+        var fields = common(reason: decision.why, rules: decision.rules, parameters: decision.parameters,
                             identityEvent: decision.identityEvent, pending: decision.pending)
         fields[.subjectSequence] = .integer(Int64(decision.enrollment.sequence))
         fields[.insuranceYear] = .integer(Int64(decision.enrollment.insuranceYear))

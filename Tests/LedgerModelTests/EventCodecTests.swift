@@ -378,8 +378,8 @@ struct EventCodecTests {
             let first = EventCodec.encode(event, sequence: 7, recordedAt: time)
             let second = EventCodec.encode(event, sequence: 7, recordedAt: time)
             #expect(first == second)
-            #expect(first.first == 1)
-            #expect(EventCodec.formatVersion == 1)
+            #expect(first.first == 2)
+            #expect(EventCodec.formatVersion == 2)
             // The same fields inserted in the reverse order.
             var reversed: [Field: FieldValue] = [:]
             for entry in event.orderedFields.reversed() { reversed[entry.field] = entry.value }
@@ -409,7 +409,7 @@ struct EventCodecTests {
             .claim: .text("c1"), .reversedOn: Fixtures.date("2024-03-01"),
         ])
         let expected: [UInt8] = [
-            0x01,  // format version
+            0x02,  // format version
             0x08, 0x01,  // 1 sequence: 1
             0x10, 0xE8, 0x07,  // 2 recordedAt: 1000 = 0b111_1101000
             0x18, 0x0A,  // 3 type: 10
@@ -429,7 +429,7 @@ struct EventCodecTests {
             .paidOn: Fixtures.date("1969-12-31"), .amount: Fixtures.money(32_000), .insuranceYear: .integer(2024),
         ])
         let expected: [UInt8] = [
-            0x01,
+            0x02,
             0x08, 0x2A,  // sequence 42
             0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,  // recordedAt -1 as 64-bit two's complement
             0x18, 0x07,  // type 7
@@ -451,7 +451,7 @@ struct EventCodecTests {
             .idNumber: .text("11010519491231002X"), .name: .text("张"), .birthDate: Fixtures.date("1949-12-31"),
             .region: .integer(450_100), .residence: Fixtures.symbol(.residence, "urban"),
         ])
-        var expected: [UInt8] = [0x01, 0x08, 0x00, 0x10, 0x00, 0x18, 0x01, 0x32, 0x01, 0x71]
+        var expected: [UInt8] = [0x02, 0x08, 0x00, 0x10, 0x00, 0x18, 0x01, 0x32, 0x01, 0x71]
         expected += [0x82, 0x01, 0x12] + Array("11010519491231002X".utf8)  // 16 idNumber (130), 18 bytes
         expected += [0x8A, 0x01, 0x03, 0xE5, 0xBC, 0xA0]  // 17 name (138): "张" in UTF-8
         expected += [0x90, 0x01, 0x93, 0x72]  // 18 birthDate (144): day -7306, zigzag 14 611
@@ -468,7 +468,7 @@ struct EventCodecTests {
             .parameters: .integers([1, 300]), .grant: Fixtures.money(0),
         ])
         let expected: [UInt8] = [
-            0x01, 0x08, 0x02, 0x10, 0x00,
+            0x02, 0x08, 0x02, 0x10, 0x00,
             0x18, 0x21,  // type 33
             0x32, 0x01, 0x70,  // person "p"; no source
             0x88, 0x02, 0xE9, 0x12,  // 33 amount: -1205 fen, zigzag 2409
@@ -499,7 +499,7 @@ struct EventCodecTests {
     @Test("an unknown format byte is refused")
     func unknownFormat() {
         let body = EventCodec.encode(Fixtures.full(.contributionPaid), sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0))
-        for version: UInt8 in [0, 2, 0xFF] {
+        for version: UInt8 in [0, 3, 0xFF] {
             var record = body + sampleHash
             record[0] = version
             #expect(decodeRecord(record).failure == .unknownFormat(version))

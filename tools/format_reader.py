@@ -431,8 +431,8 @@ REASONS = {
     4: ("not JC or TP on the settlement date {0} (held: {1}); medical assistance under 002 § 三(二) is for JC and TP", "dc"),
     5: ("not enrolled for insurance year {0}: a claim outside coverage gets no assistance (RULES.md § 5)", "y"),
     6: ("settled on {0}, before coverage starts on {1} (enrolled {2}, {3}; RULES.md § 5)", "dddf"),
-    7: ("pending: the waiting period needs parameter {0} in force on {1}, which no published value gives (RULES.md § 6)", "td"),
-    8: ("pending: parameter {0} has no published value on {1}", "td"),
+    7: ("pending: the waiting period needs parameter {0} in force on {1}, which no published value gives (RULES.md § 6)", "pd"),
+    8: ("pending: parameter {0} has no published value on {1}", "pd"),
     9: ("the year's base {0} has not passed the threshold {1} (annual cumulative, 002 § 三(二))", "mm"),
     10: ("the annual cap {0} was already reached (002 § 三(二))", "m"),
     11: ("capped: the annual cap {0} was reached inside this claim", "m"),
@@ -444,7 +444,7 @@ REASONS = {
     17: ("capped at {0}: {1} of the gap to target remains; listed for social assistance referral (002 § 三(三))", "mm"),
     18: ("a second enrolment for insurance year {0}; the first is sequence {1} (重复参保, 000 § 七(二))", "yu"),
     19: ("pending: no contribution standard is published for insurance year {0} (RULES.md § 4)", "y"),
-    20: ("pending: parameter {0} has no published value for insurance year {1}", "ty"),
+    20: ("pending: parameter {0} has no published value for insurance year {1}", "py"),
     21: ("no subsidised identity on {0}, when the enrolment takes effect", "d"),
 }
 
@@ -460,7 +460,7 @@ def reason_text(stored):
         template, kinds = REASONS[code]
         arguments = []
         for kind in kinds:
-            if kind == "t":
+            if kind in "tp":  # a parameter name (p) is not checked against RULES.md § 8 here
                 length, position = read_varint(stored, position, len(stored))
                 if position + length > len(stored):
                     raise bad()

@@ -23,9 +23,9 @@ public enum Reason: Sendable, CustomStringConvertible {
     /// Settled before coverage starts (RULES.md § 5).
     case beforeCoverage(settledOn: CivilDate, start: CivilDate, enrolledOn: CivilDate, exempt: Bool)
     /// The waiting period needs a parameter no published value gives (RULES.md § 6).
-    case pendingWaiting(parameter: String, on: CivilDate)
+    case pendingWaiting(parameter: ParameterName, on: CivilDate)
     /// A rate parameter with no published value on the settlement date.
-    case pendingParameter(parameter: String, on: CivilDate)
+    case pendingParameter(parameter: ParameterName, on: CivilDate)
     /// The year's base after the claim has not passed the threshold.
     case belowThreshold(base: Money, threshold: Money)
     /// The annual cap was reached before the claim.
@@ -49,7 +49,7 @@ public enum Reason: Sendable, CustomStringConvertible {
     /// No contribution standard published for the insurance year (RULES.md § 4).
     case pendingStandard(year: Int)
     /// A subsidy parameter with no published value for the insurance year.
-    case pendingSubsidy(parameter: String, year: Int)
+    case pendingSubsidy(parameter: ParameterName, year: Int)
     /// No subsidised identity on the date the enrolment takes effect.
     case noSubsidisedIdentity(on: CivilDate)
 
@@ -156,7 +156,7 @@ extension Reason: Hashable {
 extension Reason {
     /// code ‖ its arguments in the order of the case: sequences as varints, dates (days since
     /// 1970-01-01), amounts (fen), years and the flag as zigzag varints, categories as a count and
-    /// their codes, a parameter's name and ``words(_:)``'s text as a length and UTF-8.
+    /// their codes, a parameter's name (one of the catalogue's) and ``words(_:)``'s text as a length and UTF-8.
     public var stored: [UInt8] {
         var bytes: [UInt8] = [code]
         func unsigned(_ value: UInt64) { WireWriter.appendVarint(value, to: &bytes) }
@@ -182,7 +182,7 @@ extension Reason {
             date(enrolledOn)
             unsigned(exempt ? 1 : 0)
         case .pendingWaiting(let parameter, let on), .pendingParameter(let parameter, let on):
-            text(parameter)
+            text(parameter.rawValue)
             date(on)
         case .belowThreshold(let first, let second), .selfPayBelow(let first, let second), .tiltedCapped(let first, let second):
             signed(first.fen)
@@ -192,7 +192,7 @@ extension Reason {
             signed(Int64(year))
             unsigned(first)
         case .pendingSubsidy(let parameter, let year):
-            text(parameter)
+            text(parameter.rawValue)
             signed(Int64(year))
         }
         return bytes
@@ -232,7 +232,7 @@ extension Reason {
             let settledOn = try a.date(), start = try a.date(), enrolledOn = try a.date()
             return .beforeCoverage(settledOn: settledOn, start: start, enrolledOn: enrolledOn, exempt: try a.flag())
         case 7, 8:
-            let parameter = try a.text()
+            let parameter = try a.parameter()
             let on = try a.date()
             return code == 7 ? .pendingWaiting(parameter: parameter, on: on) : .pendingParameter(parameter: parameter, on: on)
         case 9, 14, 17:
@@ -253,7 +253,7 @@ extension Reason {
             return .secondEnrolment(year: year, first: try a.unsigned())
         case 19: return .pendingStandard(year: try a.year())
         case 20:
-            let parameter = try a.text()
+            let parameter = try a.parameter()
             return .pendingSubsidy(parameter: parameter, year: try a.year())
         case 21: return .noSubsidisedIdentity(on: try a.date())
         default: throw .valueOutOfRange(a.field)
@@ -269,6 +269,12 @@ extension Reason {
         mutating func signed() throws(DecodeError) -> Int64 { EventCodec.unzigzag(try reader.varint()) }
         mutating func money() throws(DecodeError) -> Money { Money(fen: try signed()) }
         mutating func text() throws(DecodeError) -> String { try reader.text(field: field) }
+
+        /// A parameter's name, which must be one of the catalogue's.
+        mutating func parameter() throws(DecodeError) -> ParameterName {
+            guard let name = ParameterName(rawValue: try text()) else { throw .valueOutOfRange(field) }
+            return name
+        }
 
         mutating func year() throws(DecodeError) -> Int {
             guard let year = Int(exactly: try signed()), (0...9999).contains(year) else { throw .valueOutOfRange(field) }

@@ -217,7 +217,7 @@ public enum Adjudicator {
         case .pending(let parameter, let on):
             decision.outcome = .pending
             decision.pending = (parameter, on)
-            decision.why = .pendingWaiting(parameter: parameter.rawValue, on: on)
+            decision.why = .pendingWaiting(parameter: parameter, on: on)
             return decision
         }
         // assistanceCategory gives JC or TP, each of which has its rate.
@@ -225,7 +225,7 @@ public enum Adjudicator {
         guard let rate = parameters.find(rateName, on: date, region: region) else {
             decision.outcome = .pending
             decision.pending = (rateName, date)
-            decision.why = .pendingParameter(parameter: rateName.rawValue, on: date)
+            decision.why = .pendingParameter(parameter: rateName, on: date)
             return decision
         }
         decision.rules.append(.I6)
@@ -434,7 +434,7 @@ public enum Adjudicator {
         if let missing, (best?.amount ?? .zero) < standardAmount {
             decision.outcome = .pending
             decision.pending = missing
-            decision.why = .pendingSubsidy(parameter: missing.0.rawValue, year: enrollment.insuranceYear)
+            decision.why = .pendingSubsidy(parameter: missing.0, year: enrollment.insuranceYear)
             return decision
         }
         guard let best else {

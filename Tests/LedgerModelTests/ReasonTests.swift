@@ -28,9 +28,9 @@ import Testing
          "settled on 2024-05-20, before coverage starts on 2024-06-01 (enrolled 2024-03-10, waiting period applies; RULES.md § 5)"),
         (.beforeCoverage(settledOn: date("2023-12-31"), start: date("2024-01-01"), enrolledOn: date("2023-11-02"), exempt: true), 6,
          "settled on 2023-12-31, before coverage starts on 2024-01-01 (enrolled 2023-11-02, no waiting period; RULES.md § 5)"),
-        (.pendingWaiting(parameter: "waiting.months", on: date("2024-03-10")), 7,
+        (.pendingWaiting(parameter: .waitingMonths, on: date("2024-03-10")), 7,
          "pending: the waiting period needs parameter waiting.months in force on 2024-03-10, which no published value gives (RULES.md § 6)"),
-        (.pendingParameter(parameter: "assistance.rate.TP", on: date("2024-08-01")), 8,
+        (.pendingParameter(parameter: .assistanceRateTP, on: date("2024-08-01")), 8,
          "pending: parameter assistance.rate.TP has no published value on 2024-08-01"),
         (.belowThreshold(base: yuan(150_000), threshold: yuan(300_000)), 9,
          "the year's base 1500.00 has not passed the threshold 3000.00 (annual cumulative, 002 § 三(二))"),
@@ -52,7 +52,7 @@ import Testing
          "a second enrolment for insurance year 2025; the first is sequence 17 (重复参保, 000 § 七(二))"),
         (.pendingStandard(year: 2026), 19,
          "pending: no contribution standard is published for insurance year 2026 (RULES.md § 4)"),
-        (.pendingSubsidy(parameter: "contribution.subsidy.TK", year: 2026), 20,
+        (.pendingSubsidy(parameter: .contributionSubsidyTK, year: 2026), 20,
          "pending: parameter contribution.subsidy.TK has no published value for insurance year 2026"),
         (.noSubsidisedIdentity(on: date("2025-01-01")), 21,
          "no subsidised identity on 2025-01-01, when the enrolment takes effect"),
@@ -62,6 +62,12 @@ import Testing
         bytes.withUnsafeBytes { buffer in
             do throws(DecodeError) { return .success(try Reason(stored: buffer, field: 66)) } catch { return .failure(error) }
         }
+    }
+
+    /// A reason is held in every decoded decision's fields: it is no larger than a field's other values.
+    @Test func aReasonIsNoLargerThanAText() {
+        #expect(MemoryLayout<Reason>.size <= MemoryLayout<String>.size + 1)
+        #expect(MemoryLayout<FieldValue>.stride == MemoryLayout<String>.stride + 8)
     }
 
     @Test func everyCaseKeepsItsCodeAndItsWords() {
@@ -114,6 +120,7 @@ import Testing
             ([5, 0xA0, 0x9C, 0x01], .valueOutOfRange(66)),  // year 10 000
             ([0, 2, 0xC3, 0x28], .invalidText(66)),  // words that are not UTF-8
             ([0, 3, 0x61], .valueOutOfRange(66)),  // words longer than the bytes
+            ([8, 1, 0x78, 2], .valueOutOfRange(66)),  // a parameter the catalogue does not name
         ]
         for (bytes, error) in cases {
             #expect(Self.decode(bytes).failure == error, "\(bytes)")

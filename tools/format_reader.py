@@ -246,9 +246,10 @@ def to_int64(value):
 
 
 class Event:
-    __slots__ = ("sequence", "recorded_at", "type", "source", "person", "fields", "hash")
+    __slots__ = ("sequence", "recorded_at", "type", "source", "person", "fields", "hash", "person_number")
 
-    def __init__(self, sequence, recorded_at, type_code, source, person, fields, hash_bytes):
+    def __init__(self, sequence, recorded_at, type_code, source, person, fields, hash_bytes, person_number=None):
+        self.person_number = person_number  # header field 7 of a record of version 2, if present
         self.sequence = sequence
         self.recorded_at = recorded_at
         self.type = type_code
@@ -339,6 +340,12 @@ def decode_record(record):
     if body.peek_number() == 6:
         body.expect(6, 2)
         person = body.text(6)
+    person_number = None
+    if coded_reasons and person is not None and body.peek_number() == 7:
+        body.expect(7, 0)
+        person_number = body.varint()
+        if person_number >= 1 << 32:
+            raise DecodeError("field 7 holds a value out of range")
     schema = TYPES[code][2]
     fields = {}
     last = 6
@@ -374,7 +381,7 @@ def decode_record(record):
     for number, required in schema.items():
         if required and number not in fields:
             raise DecodeError("required field %d is missing" % number)
-    return Event(sequence, recorded_at, code, source, person, fields, bytes(record[-HASH_BYTES:]))
+    return Event(sequence, recorded_at, code, source, person, fields, bytes(record[-HASH_BYTES:]), person_number)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -966,6 +973,9 @@ class Reader:
             if entry is None:
                 self.problem("log", "event of unregistered person %s" % person, sequence)
                 continue
+            if event.person_number is not None and event.person_number != entry[0]:
+                self.problem("log", "holds person number %d where %s is number %d" % (event.person_number, person, entry[0]),
+                             sequence)
             if 16 in event.fields:
                 id_numbers.setdefault(event.fields[16].encode() + b"\0" + be4(entry[0]), be8(sequence))
             next_in_stream(entry, sequence)

@@ -462,14 +462,15 @@ struct Appender {
     @discardableResult
     mutating func write(_ event: Event, sequence: UInt64, recordedAt: Timestamp) throws -> [UInt8] {
         precondition(sequence == head.sequence + 1, "the log has no gaps")
-        var stored = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt)
+        let entry = try entryBefore(event)
+        var stored = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt, personNumber: entry?.number)
         let hash = Ledger.chainHash(previous: head.hash, stored: stored)
         stored.append(contentsOf: hash)
         try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)
         if let source = event.source {
             try sourceIndex.put(Keys.source(source), value: Keys.bigEndian(sequence))
         }
-        if let number = try index(event, sequence: sequence), let person = event.person {
+        if let number = try index(event, sequence: sequence, entry: entry), let person = event.person {
             try projector.apply(event, person: person, number: number)
         }
         engine.observe(event, sequence: sequence)
@@ -479,23 +480,27 @@ struct Appender {
         return hash
     }
 
-    /// Writes the index entries of `event`; returns its person's number, when it has a person.
-    private mutating func index(_ event: Event, sequence: UInt64) throws -> UInt32? {
+    /// The `persons` entry of `event`'s person before the event, with a new number for a
+    /// registration (written to `personNumbers` here); nil for an event without a person.
+    private mutating func entryBefore(_ event: Event) throws -> PersonEntry? {
+        guard let person = event.person else { return nil }
+        guard event.type == .personRegistered else {
+            guard let existing = try personEntry(person) else { preconditionFailure("stateProblems admits only known persons") }
+            return existing
+        }
+        let entry = PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0, last: 0)
+        try transaction.put(ledger.personNumbers, key: Keys.bigEndian(nextPersonNumber), value: Array(person.utf8))
+        nextPersonNumber += 1
+        return entry
+    }
+
+    /// Writes the index entries of `event`, whose person's entry before it is `entry`
+    /// (``entryBefore(_:)``); returns its person's number, when it has a person.
+    private mutating func index(_ event: Event, sequence: UInt64, entry: PersonEntry?) throws -> UInt32? {
         if event.type == .policyPublished {
             try transaction.put(ledger.policies, key: Keys.log(sequence), value: [])
         }
-        guard let person = event.person else { return nil }
-        var entry: PersonEntry
-        if event.type == .personRegistered {
-            entry = PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0, last: 0)
-            try transaction.put(ledger.personNumbers, key: Keys.bigEndian(nextPersonNumber), value: Array(person.utf8))
-            nextPersonNumber += 1
-        } else {
-            guard let existing = try personEntry(person) else {
-                preconditionFailure("stateProblems admits only known persons")
-            }
-            entry = existing
-        }
+        guard let person = event.person, var entry else { return nil }
         if let id = event.text(.idNumber), let idNumbers = ledger.idNumbers {
             let key = Keys.idNumber(id, person: entry.number)
             // A registration's number is new, so its entry is too; an amendment keeps the first sequence.

@@ -374,6 +374,8 @@ struct Projector<Store: AccumulatorStore> {
 
     mutating func apply(_ event: FoldedEvent) throws {
         guard let person = event.person else { return }
+        // A record of version 2 holds its person's number (`verify` checks it against `persons`).
+        if let number = event.personNumber { return try apply(event, person: person, number: number) }
         if let last = lastPerson, last.id == person { return try apply(event, person: person, number: last.number) }
         let number: UInt32
         if let known = numbers[person] {

@@ -126,11 +126,12 @@ struct Verifier {
         }
         lastRecordedAt = recorded.recordedAt
         counts[Int(recorded.event.type.rawValue) % Appender.countSlots] += 1
-        try checkIndexes(of: recorded.event, sequence: sequence)
+        try checkIndexes(of: recorded.event, sequence: sequence, personNumber: recorded.personNumber)
     }
 
-    /// Log → index: every entry this event implies is present and points at it.
-    private mutating func checkIndexes(of event: Event, sequence: UInt64) throws {
+    /// Log → index: every entry this event implies is present and points at it; the person number
+    /// the record holds, if any, is the one its person was given.
+    private mutating func checkIndexes(of event: Event, sequence: UInt64, personNumber: UInt32?) throws {
         if let source = event.source {
             expectedSources += 1
             try expect(ledger.sources, Keys.source(source), Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
@@ -149,6 +150,9 @@ struct Verifier {
         guard var entry = persons[person] else {
             report.add(sequence, "log", "event of unregistered person \(person)")
             return
+        }
+        if let personNumber, personNumber != entry.number {
+            report.add(sequence, "log", "holds person number \(personNumber) where \(person) is number \(entry.number)")
         }
         if let id = event.text(.idNumber), let idNumbers = ledger.idNumbers, try ledger.hasIDNumberIndex(in: transaction) {
             let key = Keys.idNumber(id, person: entry.number)

@@ -99,12 +99,16 @@ public struct RecordedEvent: Hashable, Sendable {
     public let event: Event
     /// SHA-256 of the previous event's hash and this event's stored bytes (docs/FORMAT.md).
     public let hash: [UInt8]
+    /// The number the ledger gave the event's person, where the record holds it (a record of
+    /// version 2 with a person); nil in a record of version 1.
+    public let personNumber: UInt32?
 
-    public init(sequence: UInt64, recordedAt: Timestamp, event: Event, hash: [UInt8]) {
+    public init(sequence: UInt64, recordedAt: Timestamp, event: Event, hash: [UInt8], personNumber: UInt32? = nil) {
         self.sequence = sequence
         self.recordedAt = recordedAt
         self.event = event
         self.hash = hash
+        self.personNumber = personNumber
     }
 }
 

@@ -16,7 +16,11 @@ public enum EventCodec {
     public static let hashBytes = 32
 
     /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
-    public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp) -> [UInt8] {
+    /// - Parameter personNumber: the number the ledger gave the event's person (docs/FORMAT.md
+    ///   § The event record), stored after the person so that a projection folds the event without
+    ///   looking the person up; only with a person.
+    public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp, personNumber: UInt32? = nil) -> [UInt8] {
+        precondition(personNumber == nil || event.person != nil, "a person number is stored only with its person")
         var writer = WireWriter()
         writer.bytes.append(formatVersion)
         writer.varint(field: Header.Number.sequence.rawValue, sequence)
@@ -27,6 +31,7 @@ public enum EventCodec {
             writer.text(field: Header.Number.sourceKey.rawValue, source.key)
         }
         if let person = event.person { writer.text(field: Header.Number.person.rawValue, person) }
+        if let personNumber { writer.varint(field: Header.Number.personNumber.rawValue, UInt64(personNumber)) }
         for entry in event.orderedFields {
             let number = entry.field.rawValue
             switch entry.value {
@@ -101,7 +106,7 @@ public enum EventCodec {
         var fields: [FieldEntry] = []
         // Version 2 stores a reason as its code; `walk` refuses any version but 1 and 2.
         let codedReasons = record.count > 0 && record[0] == 2
-        guard let header = try walk(record, readingSource: true, wanted: wanted, header: { type, _ in
+        guard let header = try walk(record, readingSource: true, wanted: wanted, header: { type, _, _ in
             fields.reserveCapacity(type.storedSchema.count)
         }, visit: { field, wireType, reader throws(DecodeError) in
             if skipping.contains(field.rawValue) {
@@ -118,7 +123,8 @@ public enum EventCodec {
         let hash = Array(UnsafeRawBufferPointer(rebasing: record[(record.count - hashBytes)...]))
         let event = Event(type: header.type, source: header.source, person: header.person, orderedFields: fields)
         return RecordedEvent(
-            sequence: header.sequence, recordedAt: Timestamp(millisecondsSinceEpoch: header.recordedAt), event: event, hash: hash)
+            sequence: header.sequence, recordedAt: Timestamp(millisecondsSinceEpoch: header.recordedAt), event: event, hash: hash,
+            personNumber: header.personNumber)
     }
 
     /// What a projection reads of a stored record of a type it folds, with the record's sequence;
@@ -158,9 +164,10 @@ public enum EventCodec {
     private static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool,
                                      into folded: inout FoldedEvent) throws(DecodeError) -> UInt64?
     {
-        try walk(record, readingSource: false, wanted: folds, header: { type, person in
+        try walk(record, readingSource: false, wanted: folds, header: { type, person, number in
             folded.type = type
             folded.person = person
+            folded.personNumber = number
         }, visit: { field, wireType, reader throws(DecodeError) in
             var value = StoredValueReader(field: field, wireType: wireType, reader: reader)
             try folded.read(field, from: &value)
@@ -215,6 +222,8 @@ public enum EventCodec {
             case sourceSystem = 4
             case sourceKey = 5
             case person = 6
+            /// Records of version 2 only.
+            case personNumber = 7
         }
 
         let sequence: UInt64
@@ -222,16 +231,17 @@ public enum EventCodec {
         let type: EventType
         let source: Source?
         let person: String?
+        let personNumber: UInt32?
     }
 
     /// Reads a record's header, then walks its content fields in ascending order, checking the
     /// canonical form and the type's schema (the fields it allows and those it requires). `header`
-    /// is told the type and person before the first field; `visit` reads each field's value from
+    /// is told the type, person and person number before the first field; `visit` reads each field's value from
     /// the reader or steps over it. Nil, after the type, when the type is not `wanted`.
     @inline(__always)
     private static func walk(
         _ record: UnsafeRawBufferPointer, readingSource: Bool, wanted: (EventType) -> Bool,
-        header: (EventType, String?) -> Void,
+        header: (EventType, String?, UInt32?) -> Void,
         visit: (Field, Int, inout WireReader) throws(DecodeError) -> Void
     ) throws(DecodeError) -> Header? {
         guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
@@ -259,7 +269,13 @@ public enum EventCodec {
         if reader.peekField() == Header.Number.person.rawValue {
             person = try reader.expectText(field: Header.Number.person.rawValue)
         }
-        header(type, person)
+        var personNumber: UInt32?
+        if record[0] == 2, person != nil, reader.peekField() == Header.Number.personNumber.rawValue {
+            let number = try reader.expectVarint(field: Header.Number.personNumber.rawValue)
+            guard let valid = UInt32(exactly: number) else { throw .valueOutOfRange(Header.Number.personNumber.rawValue) }
+            personNumber = valid
+        }
+        header(type, person, personNumber)
         let allowed = allowedFields[Int(type.rawValue)]
         var seen = FieldMask([])
         var lastNumber = Header.Number.person.rawValue
@@ -274,7 +290,7 @@ public enum EventCodec {
         }
         // The lowest-numbered required field missing, as the schema lists them.
         if let missing = requiredFields[Int(type.rawValue)].firstMissing(from: seen) { throw .missingField(missing) }
-        return Header(sequence: sequence, recordedAt: recordedAt, type: type, source: source, person: person)
+        return Header(sequence: sequence, recordedAt: recordedAt, type: type, source: source, person: person, personNumber: personNumber)
     }
 
     private static func decodeValue(of field: Field, wireType: Int, from reader: inout WireReader) throws(DecodeError)

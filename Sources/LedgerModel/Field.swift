@@ -44,8 +44,8 @@ public enum FieldValue: Hashable, Sendable {
         case (.integer(let left), .integer(let right)): left == right
         case (.symbol(let left), .symbol(let right)): left == right
         case (.integers(let left), .integers(let right)): left == right
-        case (.reason(let left), .reason(let right)): left == right
-        case (.reason(let reason), .text(let words)), (.text(let words), .reason(let reason)): reason == .words(words)
+        case (.reason(let left), .reason(let right)): Reason.sameWords(left, right)
+        case (.reason(let reason), .text(let words)), (.text(let words), .reason(let reason)): reason.text == words
         default: false
         }
     }

@@ -4,10 +4,14 @@
 /// Two ways give one: ``init(_:)`` from an ``Event`` (the live projection, as each event is
 /// appended), and ``EventCodec/decodeFolded(_:)`` straight from a stored record, without building
 /// an `Event`'s field array, its source or its hash (a rebuild, which reads every event of the
-/// log). For the same record both give the same value: a test holds them to it.
+/// log). For the same record both give the same value but for ``personNumber``, which only the
+/// record holds: a test holds them to it.
 public struct FoldedEvent: Hashable, Sendable {
     public var type: EventType
     public var person: String?
+    /// The person's number, where the record holds it (version 2); a projection then folds the
+    /// event without looking the person up.
+    public var personNumber: UInt32?
     /// 36: the claim a settlement, a reversal or a decision on a claim is about.
     public var claim: String?
     /// 23: the survivor of a merge.

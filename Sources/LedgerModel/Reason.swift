@@ -6,8 +6,9 @@
 /// takes a new code, and a case's words may be reworded only together with that pin, since a
 /// replay compares the reasons it derives with the recorded ones by their codes and numbers.
 /// A reason recorded as words (a record of format version 1, or words no case renders) is
-/// ``words(_:)``, which equals any reason rendering the same words.
-public enum Reason: Sendable, CustomStringConvertible {
+/// ``words(_:)``. Two reasons are equal when their codes and numbers are; as field values
+/// (``FieldValue/reason(_:)``), words equal any reason that renders them (``sameWords(_:_:)``).
+public enum Reason: Hashable, Sendable, CustomStringConvertible {
     /// Words recorded as they are: a reason of a version-1 record, read as it was written.
     case words(String)
     /// A reversed settlement (RULES.md § 9): the reversal's sequence.
@@ -133,22 +134,17 @@ public enum Reason: Sendable, CustomStringConvertible {
     }
 
     public var description: String { text }
-}
 
-extension Reason: Hashable {
-    /// Two reasons are equal when their codes and numbers are; a reason in ``words(_:)`` equals any
-    /// reason whose words are the same, so a decision of a version-1 record compares equal to the
-    /// same decision derived again.
-    public static func == (lhs: Reason, rhs: Reason) -> Bool {
+    /// Whether `lhs` and `rhs` say the same: by their codes and numbers, or by their words where
+    /// either is ``words(_:)``, so that a decision of a version-1 record compares equal to the same
+    /// decision derived again.
+    public static func sameWords(_ lhs: Reason, _ rhs: Reason) -> Bool {
         switch (lhs, rhs) {
         case (.words(let words), _): return words == rhs.text
         case (_, .words(let words)): return lhs.text == words
-        default: return lhs.code == rhs.code && lhs.stored == rhs.stored
+        default: return lhs == rhs
         }
     }
-
-    /// Hashed by its words, as equality across ``words(_:)`` requires.
-    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 }
 
 // MARK: The stored form (docs/FORMAT.md § Reasons)

@@ -45,6 +45,25 @@ import Testing
         #expect(try ledger.verify().isClean, "restoring the bytes restores a clean ledger")
     }
 
+    /// A record holds its person's number for the projections; one that holds another person's
+    /// is reported, naming both.
+    @Test func aRecordHoldingAnotherPersonsNumberIsReported() throws {
+        let ledger = try populatedLedger()
+        let merge = try sequence(of: .personMerged, in: ledger)
+        let log = ledger.environment.database("log")
+        let key = (0..<8).map { UInt8(truncatingIfNeeded: merge >> (56 - 8 * $0)) }
+        let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
+        let recorded = try original.withUnsafeBytes { try EventCodec.decode($0) }
+        #expect(recorded.event.person == "P2" && recorded.personNumber == 2, "P2, registered second, merged into P1")
+        let forged = EventCodec.encode(recorded.event, sequence: merge, recordedAt: recorded.recordedAt, personNumber: 1) + recorded.hash
+        try ledger.environment.write { try $0.put(log, key: key, value: forged) }
+        let report = try ledger.verify()
+        #expect(report.problems.contains { $0.sequence == merge && $0.reason == "holds person number 1 where P2 is number 2" },
+                "\(report.problems)")
+        try ledger.environment.write { try $0.put(log, key: key, value: original) }
+        #expect(try ledger.verify().isClean)
+    }
+
     @Test func aDeletedIndexEntryIsReportedWithItsSequence() throws {
         let ledger = try populatedLedger()
         let settlement = try sequence(of: .settlementRecorded, in: ledger)

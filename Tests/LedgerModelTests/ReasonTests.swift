@@ -91,17 +91,20 @@ import Testing
     /// A version-1 record holds the words: they equal the coded reason that renders them, and hash
     /// alike, so a replay of an old ledger compares its recorded decisions with those derived again.
     @Test func wordsEqualTheCodedReasonWithTheSameWordsOnly() {
-        for (reason, _, words) in Self.pinned {
-            #expect(Reason.words(words) == reason)
-            #expect(reason == .words(words))
-            #expect(Reason.words(words).hashValue == reason.hashValue)
+        for (reason, code, words) in Self.pinned {
+            #expect(Reason.sameWords(.words(words), reason))
+            #expect(Reason.sameWords(reason, .words(words)))
+            #expect((Reason.words(words) == reason) == (code == 0), "as reasons, words equal words only")
+            #expect(FieldValue.reason(.words(words)) == .reason(reason))
+            #expect(FieldValue.reason(.words(words)).hashValue == FieldValue.reason(reason).hashValue)
             #expect(FieldValue.text(words) == .reason(reason))
             #expect(FieldValue.reason(reason) == .text(words))
             #expect(FieldValue.text(words).hashValue == FieldValue.reason(reason).hashValue)
         }
         #expect(Reason.capReached(cap: Money(fen: 1)) != .capReached(cap: Money(fen: 2)))
         #expect(Reason.capReached(cap: Money(fen: 1)) != .cappedInsideClaim(cap: Money(fen: 1)))
-        #expect(Reason.words("the annual cap 0.01 was already reached") != .capReached(cap: Money(fen: 1)))
+        #expect(!Reason.sameWords(.words("the annual cap 0.01 was already reached"), .capReached(cap: Money(fen: 1))))
+        #expect(FieldValue.reason(.capReached(cap: Money(fen: 1))) != .reason(.capReached(cap: Money(fen: 2))))
         #expect(FieldValue.text("x") != .integer(0))
     }
 
@@ -155,6 +158,21 @@ import Testing
         #expect(old == event)
         #expect(old.text(.reason) == decoded.text(.reason))
         #expect(Interchange.render(old) == Interchange.render(decoded), "exported alike")
+
+        // The person's number goes after the person, in a record of version 2 only.
+        let numbered = EventCodec.encode(event, sequence: 2, recordedAt: Timestamp(millisecondsSinceEpoch: 0), personNumber: 300)
+        let numberedHeader: [UInt8] = [0x02] + header + [0x38, 0xAC, 0x02]  // field 7 (56), varint 300
+        #expect(Array(numbered.prefix(numberedHeader.count)) == numberedHeader)
+        let recorded = try decodeRecord(numbered + sampleHash).get()
+        #expect(recorded.personNumber == 300 && recorded.event == event)
+        #expect(try decodeFoldedRecord(numbered + sampleHash).get()?.folded.personNumber == 300)
+        #expect(try decodeRecord(coded + sampleHash).get().personNumber == nil)
+        var numberedVersionOne = numbered
+        numberedVersionOne[0] = 1
+        #expect(decodeRecord(numberedVersionOne + sampleHash).failure == .unknownField(7), "a version-1 record holds no number")
+        let tooLargeHeader: [UInt8] = [0x02] + header + [0x38, 0x80, 0x80, 0x80, 0x80, 0x10]  // 2^32
+        let tooLarge: [UInt8] = tooLargeHeader + before + after
+        #expect(decodeRecord(tooLarge + sampleHash).failure == .valueOutOfRange(7))
 
         // Words given as text are stored as the words' reason (code 0) in a record of version 2.
         let asText = Fixtures.with(event, [.reason: .text("held for review")])

@@ -625,8 +625,9 @@ struct EventCodecTests {
         overlong.varint(2, 1000)
         overlong.varint(3, 10)
         #expect(decodeRecord(overlong.record).failure == .nonCanonicalVarint)
-        // padded to three and to four bytes: 1 as 0x81 0x80 0x00, and as 0x81 0x80 0x80 0x00
-        for padding in [[0x81, 0x80, 0x00], [0x81, 0x80, 0x80, 0x00]] as [[UInt8]] {
+        // padded to three bytes and more: 1 as 0x81 0x80 0x00, 0x81 0x80 0x80 0x00, … up to ten bytes
+        for length in 3...10 {
+            let padding: [UInt8] = [0x81] + Array(repeating: 0x80, count: length - 2) + [0x00]
             var padded = HandBody()
             padded.tag(1, 0)
             padded.bytes += padding
@@ -637,10 +638,12 @@ struct EventCodecTests {
         }
     }
 
-    /// Varints of one to five bytes, at each length's edges, read back as written, and a varint cut
+    /// Varints of one to ten bytes, at each length's edges, read back as written, and a varint cut
     /// short after each of its bytes is refused as truncated, by both decodings.
     @Test func varintsAtTheEdgesOfTheirLengths() throws {
-        let edges: [UInt64] = [1, 127, 128, 129, 255, 16_383, 16_384, 16_385, 2_097_151, 2_097_152, 268_435_455, 268_435_456]
+        var edges: [UInt64] = [1, 127, 128, 129, 255, 16_383, 16_384, 16_385, 2_097_151, 2_097_152, 268_435_455, 268_435_456]
+        for bits: UInt64 in [35, 42, 49, 56, 63] { edges += [(1 << bits) - 1, 1 << bits, (1 << bits) + 1] }
+        edges += [UInt64.max - 1, UInt64.max, 0x0123_4567_89AB_CDEF]
         for sequence in edges {
             var body = HandBody.header()
             body.bytes.replaceSubrange(1..<3, with: [0x08] + HandBody.varintBytes(sequence))

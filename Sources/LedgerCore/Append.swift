@@ -260,6 +260,9 @@ struct Appender {
     let claimIndex: Cursor
     let personYearIndex: Cursor
     let recordedAt: Timestamp
+    /// The record version of a line without a stamp: this build's, but for a new ledger's default
+    /// parameters made for an export that an older build began (``Ledger/recordVersion(reproducingFirst:)``).
+    var recordVersion = EventCodec.formatVersion
     var head: Head
     var counts: [UInt64]
     var nextPersonNumber: UInt32
@@ -367,13 +370,16 @@ struct Appender {
                 return problem("ledger.recordedAt", "later than the time of this import, \(recordedAt): a recorded time is never in the future")
             }
         }
-        let hash = try write(event, sequence: sequence, recordedAt: submission.stamp?.recordedAt ?? recordedAt)
+        let recordedAt = submission.stamp?.recordedAt ?? recordedAt
+        let version = submission.stamp.map { recordVersion(reproducing: $0, of: event, recordedAt: recordedAt) } ?? recordVersion
+        let hash = try write(event, sequence: sequence, recordedAt: recordedAt, version: version)
         if let stamp = submission.stamp, stamp.hash != hash {
             return problem("ledger.hash", "the line's content and stamp do not reproduce the export's hash at sequence \(sequence)")
         }
         summary.appended += 1
+        // A build writes a fact and its decisions in one transaction, so in one record version.
         for decision in try engine.decisions(after: event, sequence: sequence) {
-            try write(decision, sequence: head.sequence + 1, recordedAt: head.recordedAt)
+            try write(decision, sequence: head.sequence + 1, recordedAt: head.recordedAt, version: version)
             summary.decisions += 1
         }
         return []
@@ -458,12 +464,25 @@ struct Appender {
         return []
     }
 
+    /// The record version in which `event` reproduces the hash of the export's `stamp`: this
+    /// build's (2), or 1 for a line a build before format 3 wrote (docs/FORMAT.md § The event
+    /// record). A line that reproduces neither is refused by its hash after the write, as before.
+    private func recordVersion(reproducing stamp: LedgerStamp, of event: Event, recordedAt: Timestamp) -> UInt8 {
+        let sequence = head.sequence + 1
+        // The person's number only matters in version 2; a version-1 record is tried without it.
+        let versionOne = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt, version: 1)
+        return Ledger.chainHash(previous: head.hash, stored: versionOne) == stamp.hash ? 1 : EventCodec.formatVersion
+    }
+
     /// Encodes, chains and stores one event with every index entry it needs; returns its hash.
     @discardableResult
-    mutating func write(_ event: Event, sequence: UInt64, recordedAt: Timestamp) throws -> [UInt8] {
+    mutating func write(_ event: Event, sequence: UInt64, recordedAt: Timestamp, version: UInt8 = EventCodec.formatVersion)
+        throws -> [UInt8]
+    {
         precondition(sequence == head.sequence + 1, "the log has no gaps")
         let entry = try entryBefore(event)
-        var stored = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt, personNumber: entry?.number)
+        var stored = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt, personNumber: entry?.number,
+                                       version: version)
         let hash = Ledger.chainHash(previous: head.hash, stored: stored)
         stored.append(contentsOf: hash)
         try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)

@@ -125,6 +125,7 @@ public final class Ledger: @unchecked Sendable {
     ///   size, and a write that fills it grows it.
     public static func open(at path: String, create: Bool = false, readOnly: Bool = false,
                             createdAt: Timestamp = DefaultParameters.recordedAt,
+                            recordVersion: UInt8 = EventCodec.formatVersion,
                             initialMapSizeBytes: Int = 1 << 30) throws(LedgerError) -> Ledger {
         let exists = access(path + "/data.mdb", F_OK) == 0
         if !exists {
@@ -141,11 +142,11 @@ public final class Ledger: @unchecked Sendable {
             throw .storage(error)
         }
         let ledger = try Ledger(environment: environment)
-        try ledger.checkFormat(initialise: !readOnly, createdAt: createdAt)
+        try ledger.checkFormat(initialise: !readOnly, createdAt: createdAt, recordVersion: recordVersion)
         return ledger
     }
 
-    private func checkFormat(initialise: Bool, createdAt: Timestamp) throws(LedgerError) {
+    private func checkFormat(initialise: Bool, createdAt: Timestamp, recordVersion: UInt8) throws(LedgerError) {
         let expected = Ledger.formatMarker(Ledger.formatVersion)
         let found: [UInt8]?
         do {
@@ -178,6 +179,7 @@ public final class Ledger: @unchecked Sendable {
                 try transaction.put(meta, key: Keys.format, value: expected)
                 try transaction.put(meta, key: Keys.idNumberIndex, value: [1])
                 var appender = try Appender(ledger: self, transaction: transaction, recordedAt: createdAt)
+                appender.recordVersion = recordVersion
                 for (index, event) in DefaultParameters.events.enumerated() {
                     let problems = try appender.submit(Submission(line: index + 1, event: event))
                     precondition(problems.isEmpty, "the default parameters are valid: \(problems)")
@@ -256,10 +258,23 @@ public final class Ledger: @unchecked Sendable {
         streamIndex = .links(streamLinks)
     }
 
-    /// Sets the format marker to this build's, before anything of the newer format is written.
+    /// The record version in which `submission`, an export's first line (sequence 1), reproduces
+    /// its stamp's hash: 1 for an export of a ledger a build before format 3 began, else this
+    /// build's. A new ledger made for that export writes its default parameters in it, so that
+    /// they are the export's own first records again (`open(at:create:readOnly:createdAt:recordVersion:initialMapSizeBytes:)`).
+    public static func recordVersion(reproducingFirst submission: Submission) -> UInt8 {
+        guard let stamp = submission.stamp, stamp.sequence == 1 else { return EventCodec.formatVersion }
+        let versionOne = EventCodec.encode(submission.event, sequence: 1, recordedAt: stamp.recordedAt, version: 1)
+        return chainHash(previous: [UInt8](repeating: 0, count: EventCodec.hashBytes), stored: versionOne) == stamp.hash
+            ? 1 : EventCodec.formatVersion
+    }
+
+    /// Sets the format marker of a format-2 ledger to this build's, before anything of the newer
+    /// format is written; a marker another process has changed since it was read is left alone.
     private func markCurrentFormat() throws(LedgerError) {
         do {
             try environment.write(retrySafe: true) { transaction in
+                guard let found = try transaction.get(meta, key: Keys.format), Array(found) == Ledger.formatMarker(2) else { return }
                 try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
             }
         } catch {

@@ -16,13 +16,20 @@ public enum EventCodec {
     public static let hashBytes = 32
 
     /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
-    /// - Parameter personNumber: the number the ledger gave the event's person (docs/FORMAT.md
-    ///   § The event record), stored after the person so that a projection folds the event without
-    ///   looking the person up; only with a person.
-    public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp, personNumber: UInt32? = nil) -> [UInt8] {
+    /// - Parameters:
+    ///   - personNumber: the number the ledger gave the event's person (docs/FORMAT.md § The event
+    ///     record), stored after the person so that a projection folds the event without looking
+    ///     the person up; only with a person, and only in version 2.
+    ///   - version: 2, or 1 to write again a record an older build wrote (an export of a ledger
+    ///     whose log holds such records, imported line by line): no person number, and a reason as
+    ///     its words.
+    public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp, personNumber: UInt32? = nil,
+                              version: UInt8 = formatVersion) -> [UInt8] {
         precondition(personNumber == nil || event.person != nil, "a person number is stored only with its person")
+        precondition(readableVersions.contains(version), "a version this build reads")
+        let coded = version == 2
         var writer = WireWriter()
-        writer.bytes.append(formatVersion)
+        writer.bytes.append(version)
         writer.varint(field: Header.Number.sequence.rawValue, sequence)
         writer.varint(field: Header.Number.recordedAt.rawValue, UInt64(bitPattern: recordedAt.millisecondsSinceEpoch))
         writer.varint(field: Header.Number.type.rawValue, UInt64(event.type.rawValue))
@@ -31,14 +38,15 @@ public enum EventCodec {
             writer.text(field: Header.Number.sourceKey.rawValue, source.key)
         }
         if let person = event.person { writer.text(field: Header.Number.person.rawValue, person) }
-        if let personNumber { writer.varint(field: Header.Number.personNumber.rawValue, UInt64(personNumber)) }
+        if let personNumber, coded { writer.varint(field: Header.Number.personNumber.rawValue, UInt64(personNumber)) }
         for entry in event.orderedFields {
             let number = entry.field.rawValue
             switch entry.value {
             // A reason given as words is stored as the words' reason, so every version-2 record codes it.
-            case .text(let text) where entry.field == .reason: writer.bytes(field: number, Reason.words(text).stored)
+            case .text(let text) where entry.field == .reason && coded: writer.bytes(field: number, Reason.words(text).stored)
             case .text(let text): writer.text(field: number, text)
-            case .reason(let reason): writer.bytes(field: number, reason.stored)
+            case .reason(let reason) where coded: writer.bytes(field: number, reason.stored)
+            case .reason(let reason): writer.text(field: number, reason.text)
             case .date(let date): writer.varint(field: number, zigzag(Int64(date.daysSinceEpoch)))
             case .money(let money): writer.varint(field: number, zigzag(money.fen))
             case .integer(let integer): writer.varint(field: number, zigzag(integer))

@@ -99,7 +99,9 @@ struct ImportCommand: ParsableCommand {
         } else {
             createdAt = recordedAt == nil ? nil : min(time, DefaultParameters.recordedAt)
         }
-        let ledger = try global.open(create: true, createdAt: createdAt)
+        // An export's own first events may be records of version 1, which the defaults then are too.
+        let recordVersion = submissions.first.map(Ledger.recordVersion(reproducingFirst:)) ?? EventCodec.formatVersion
+        let ledger = try global.open(create: true, createdAt: createdAt, recordVersion: recordVersion)
         let summary: AppendSummary
         do throws(LedgerError) {
             var progress = Progress(label: "import")

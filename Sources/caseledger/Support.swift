@@ -22,11 +22,13 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// - Parameter createdAt: the recorded time of a new ledger's default parameters.
-    func open(create: Bool = false, readOnly: Bool = false, createdAt: Timestamp? = nil) throws -> Ledger {
+    func open(create: Bool = false, readOnly: Bool = false, createdAt: Timestamp? = nil,
+              recordVersion: UInt8 = EventCodec.formatVersion) throws -> Ledger {
         let path = try ledgerPath()
         FaultGuard.install()
         do {
-            return try Ledger.open(at: path, create: create, readOnly: readOnly, createdAt: createdAt ?? DefaultParameters.recordedAt)
+            return try Ledger.open(at: path, create: create, readOnly: readOnly, createdAt: createdAt ?? DefaultParameters.recordedAt,
+                                   recordVersion: recordVersion)
         } catch {
             throw fail(error)
         }

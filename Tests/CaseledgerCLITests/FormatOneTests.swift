@@ -83,6 +83,31 @@ import Testing
         #expect(after["verify"]?.hasPrefix("ok: 1155 events") == true, "\(after["verify"] ?? "")")
     }
 
+    /// An export of a ledger whose log holds records of version 1, and of one that holds both
+    /// versions, imports into a new ledger record for record: each line is written in the version
+    /// that reproduces its stamp's hash, and a fact's decisions in its version.
+    @Test func anExportOfOlderRecordsImportsRecordForRecord() throws {
+        let ledger = try FormatOneTests.copy()
+        func roundTrip(_ what: Comment) throws {
+            let exported = try CLI.run(["--ledger", ledger, "export"])
+            try #require(exported.status == 0, "\(exported.standardError)")
+            let copy = CLI.temporaryDirectory()
+            let imported = try CLI.run(["--ledger", copy, "import", "-"], input: exported.standardOutput)
+            try #require(imported.status == 0, "\(what): \(imported.standardOutput)\(imported.standardError)")
+            #expect(try CLI.run(["--ledger", copy, "export"]).standardOutput == exported.standardOutput, what)
+            let verify = try CLI.run(["--ledger", copy, "verify"])
+            #expect(verify.status == 0 && verify.standardOutput.hasPrefix("ok:"), "\(what): \(verify.standardOutput)")
+        }
+        try roundTrip("every record of version 1")
+        let more = """
+            {"type":"settlement.recorded","source":{"system":"hospital-settlement","key":"rt-extra"},"person":"P0000003","claim":"RT-extra","kind":"inpatient","hospital":"H1","settledOn":"2024-12-30","totalCost":"9000","inListCost":"8000","basicPaid":"4000","criticalPaid":"0"}
+
+            """
+        let appended = try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-06-02T00:00:00.000Z", "-"], input: more)
+        try #require(appended.status == 0, "\(appended.standardOutput)\(appended.standardError)")
+        try roundTrip("records of version 1, then of version 2")
+    }
+
     /// A ledger of format 2 holds records of version 1 only: it is read as it is, and its first
     /// writable open marks it format 3, whose appends write records of version 2 beside them. A
     /// format this build does not know is refused, naming it.

@@ -185,12 +185,15 @@ import Testing
             try ledger.environment.read { transaction in
                 let decoded = DecodedLog(ledger: ledger, after: 0, through: head, eventsPerPiece: 16)
                 defer { decoded.stop() }
+                // The second core tries its snapshot as soon as it runs; on a busy machine the folding
+                // thread could otherwise decode the whole range before it has, and nothing would fail.
+                for _ in 0..<5_000 where !decoded.secondCoreFailed { usleep(1_000) }
+                failed = decoded.secondCoreFailed
                 var index = 0
                 while let piece = try decoded.piece(index, helpingIn: transaction) {
                     events += piece
                     index += 1
                 }
-                failed = decoded.secondCoreFailed
             }
         }
         #expect(failed, "the second core found no reader slot")

@@ -6,7 +6,8 @@
 /// hash   = SHA-256(previous hash ‖ formatVersion ‖ body)
 /// ```
 /// Canonical: fields in ascending number, each at most once, varints minimal, no unknown fields,
-/// so one event has exactly one byte string and any protobuf decoder (`protoc --decode_raw`) reads it.
+/// so one event has exactly one byte string in each version, and any protobuf decoder
+/// (`protoc --decode_raw`) reads it.
 public enum EventCodec {
     /// The version this build writes: 2, whose decisions store their reason as a code and its
     /// numbers (``Reason``). A record of version 1 holds the reason's words; both are read.

@@ -371,7 +371,7 @@ struct Appender {
             }
         }
         let recordedAt = submission.stamp?.recordedAt ?? recordedAt
-        let version = submission.stamp.map { recordVersion(reproducing: $0, of: event, recordedAt: recordedAt) } ?? recordVersion
+        let version = submission.stamp.map { Ledger.recordVersion(reproducing: $0, of: event, after: head.hash) } ?? recordVersion
         let hash = try write(event, sequence: sequence, recordedAt: recordedAt, version: version)
         if let stamp = submission.stamp, stamp.hash != hash {
             return problem("ledger.hash", "the line's content and stamp do not reproduce the export's hash at sequence \(sequence)")
@@ -462,16 +462,6 @@ struct Appender {
             return problem("reversedOn", "before the claim's settlement on \(settled)")
         }
         return []
-    }
-
-    /// The record version in which `event` reproduces the hash of the export's `stamp`: this
-    /// build's (2), or 1 for a line a build before format 3 wrote (docs/FORMAT.md § The event
-    /// record). A line that reproduces neither is refused by its hash after the write, as before.
-    private func recordVersion(reproducing stamp: LedgerStamp, of event: Event, recordedAt: Timestamp) -> UInt8 {
-        let sequence = head.sequence + 1
-        // The person's number only matters in version 2; a version-1 record is tried without it.
-        let versionOne = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt, version: 1)
-        return Ledger.chainHash(previous: head.hash, stored: versionOne) == stamp.hash ? 1 : EventCodec.formatVersion
     }
 
     /// Encodes, chains and stores one event with every index entry it needs; returns its hash.

@@ -264,9 +264,16 @@ public final class Ledger: @unchecked Sendable {
     /// they are the export's own first records again (`open(at:create:readOnly:createdAt:recordVersion:initialMapSizeBytes:)`).
     public static func recordVersion(reproducingFirst submission: Submission) -> UInt8 {
         guard let stamp = submission.stamp, stamp.sequence == 1 else { return EventCodec.formatVersion }
-        let versionOne = EventCodec.encode(submission.event, sequence: 1, recordedAt: stamp.recordedAt, version: 1)
-        return chainHash(previous: [UInt8](repeating: 0, count: EventCodec.hashBytes), stored: versionOne) == stamp.hash
-            ? 1 : EventCodec.formatVersion
+        return recordVersion(reproducing: stamp, of: submission.event, after: [UInt8](repeating: 0, count: EventCodec.hashBytes))
+    }
+
+    /// The record version in which `event`, chained after `previous`, reproduces the hash of the
+    /// export's `stamp`: 1 for a line a build before format 3 wrote (docs/FORMAT.md § The event
+    /// record), else this build's. A line that reproduces neither is refused by its hash after the
+    /// write. A version-1 record holds no person number, so it is tried without one.
+    static func recordVersion(reproducing stamp: LedgerStamp, of event: Event, after previous: [UInt8]) -> UInt8 {
+        let versionOne = EventCodec.encode(event, sequence: stamp.sequence, recordedAt: stamp.recordedAt, version: 1)
+        return chainHash(previous: previous, stored: versionOne) == stamp.hash ? 1 : EventCodec.formatVersion
     }
 
     /// Sets the format marker of a format-2 ledger to this build's, before anything of the newer

@@ -42,9 +42,16 @@ protocol AccumulatorStore {
     func keys(ofPerson number: UInt32) throws -> [AccumulatorKey]
     /// Changes the accumulator at `key` (a new one made by `make` when there is none) in place.
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws
+    /// Hints that `person`'s years are read soon, and then `key`'s accumulator: a store in memory
+    /// asks the processor for them; the others do nothing.
+    mutating func prefetchHead(of person: UInt32)
+    mutating func prefetch(_ key: AccumulatorKey)
 }
 
 extension AccumulatorStore {
+    mutating func prefetchHead(of person: UInt32) {}
+    mutating func prefetch(_ key: AccumulatorKey) {}
+
     mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
         var accumulator = try accumulator(key) ?? make()
         change(&accumulator)
@@ -319,6 +326,24 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         appendKeys(ofPerson: Int(number), to: &keys)
         return keys
     }
+
+    /// Asks for the entry of `person`'s earliest year, which ``prefetch(_:)`` reads a few events later.
+    mutating func prefetchHead(of person: UInt32) {
+        guard Int(person) < earliest.count else { return }
+        earliest.withUnsafeBufferPointer { Prefetch.lines(at: $0.baseAddress! + Int(person), bytes: 1) }
+    }
+
+    /// Asks for the accumulator of `key` when it is its person's earliest year (nearly always: a
+    /// person has a year or two), so that the update a few events later finds it in the cache.
+    mutating func prefetch(_ key: AccumulatorKey) {
+        guard Int(key.person) < earliest.count else { return }
+        let head = earliest[Int(key.person)]
+        guard head.link != 0, head.year == key.year else { return }
+        let position = Int(head.link - 1)
+        pages[position / Self.pageSize].withUnsafeBufferPointer {
+            Prefetch.lines(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
+        }
+    }
 }
 
 extension Optional where Wrapped == ClosedRange<UInt16> {
@@ -362,21 +387,40 @@ struct Projector<Store: AccumulatorStore> {
         self.store = store
     }
 
-    mutating func apply(_ event: Event) throws { try apply(FoldedEvent(event)) }
+    mutating func apply(_ event: Event) throws {
+        try withUnsafePointer(to: FoldedEvent(event)) { try apply(at: $0) }
+    }
 
-    /// Folds a piece of decoded events in order, each read where it lies in the piece rather than
-    /// copied out of it.
+    /// Folds a piece of decoded events in order, each read where it lies in the piece: a folded
+    /// event is a few hundred bytes, and one read by value (by subscript, or into a closure) is
+    /// copied first.
+    ///
+    /// A few events ahead, it asks the store for the accumulators they will update (a store in
+    /// memory reaches them at random, out of the processor's caches): first the person's entry, then,
+    /// once that is in, the accumulator it leads to.
     mutating func apply(_ events: [FoldedEvent]) throws {
         try events.withUnsafeBufferPointer { events in
-            for index in events.indices { try apply(events[index]) }
+            guard let first = events.baseAddress else { return }
+            let ahead = 8
+            for index in events.indices {
+                if index + 2 * ahead < events.count, let number = first[index + 2 * ahead].personNumber {
+                    store.prefetchHead(of: number)
+                }
+                if index + ahead < events.count, let number = first[index + ahead].personNumber,
+                    let year = (first + index + ahead).pointee.year
+                {
+                    store.prefetch(AccumulatorKey(person: number, year: year))
+                }
+                try apply(at: first + index)
+            }
         }
     }
 
-    mutating func apply(_ event: FoldedEvent) throws {
-        guard let person = event.person else { return }
+    private mutating func apply(at event: UnsafePointer<FoldedEvent>) throws {
+        guard let person = event.pointee.person else { return }
         // A record of version 2 holds its person's number (`verify` checks it against `persons`).
-        if let number = event.personNumber { return try apply(event, person: person, number: number) }
-        if let last = lastPerson, last.id == person { return try apply(event, person: person, number: last.number) }
+        if let number = event.pointee.personNumber { return try apply(at: event, person: person, number: number) }
+        if let last = lastPerson, last.id == person { return try apply(at: event, person: person, number: last.number) }
         let number: UInt32
         if let known = numbers[person] {
             number = known
@@ -387,7 +431,7 @@ struct Projector<Store: AccumulatorStore> {
             number = entry.number
         }
         lastPerson = (person, number)
-        try apply(event, person: person, number: number)
+        try apply(at: event, person: person, number: number)
     }
 
     /// Bounds the number cache: a few tens of bytes a person.
@@ -396,25 +440,26 @@ struct Projector<Store: AccumulatorStore> {
     /// Applies an event of `person`, whose number the caller already knows (the appender has just
     /// indexed it), without looking the person up again.
     mutating func apply(_ event: Event, person: String, number: UInt32) throws {
-        try apply(FoldedEvent(event), person: person, number: number)
+        try withUnsafePointer(to: FoldedEvent(event)) { try apply(at: $0, person: person, number: number) }
     }
 
-    private mutating func apply(_ event: FoldedEvent, person: String, number: UInt32) throws {
-        if event.type == .personMerged {
-            try merge(number, into: event.into)
+    private mutating func apply(at event: UnsafePointer<FoldedEvent>, person: String, number: UInt32) throws {
+        let type = event.pointee.type
+        if type == .personMerged {
+            try merge(number, into: event.pointee.into)
             return
         }
-        var reversedClaim: FoldedEvent?
-        let year: Int?
-        if event.type == .settlementReversed {
-            reversedClaim = try settlement(of: event.claim)
-            year = reversedClaim?.settledOn?.year
-        } else {
-            year = event.year
+        if type == .settlementReversed {
+            // The reversed claim's year; nothing for a claim the ledger does not hold.
+            guard let claim = try settlement(of: event.pointee.claim), let year = claim.settledOn?.year else { return }
+            try store.update(AccumulatorKey(person: number, year: year), make: { Accumulator(person: person, year: year) }) {
+                $0.reverse(claim)
+            }
+            return
         }
-        guard let year else { return }
+        guard let year = event.pointee.year else { return }
         try store.update(AccumulatorKey(person: number, year: year), make: { Accumulator(person: person, year: year) }) {
-            $0.apply(event, reversedClaim: reversedClaim)
+            $0.apply(event.pointee)
         }
     }
 

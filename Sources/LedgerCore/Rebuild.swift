@@ -308,12 +308,15 @@ final class DecodedLog: @unchecked Sendable {
                 guard let current = entry, try Keys.stored(current.key, "a log key") == sequence else {
                     throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
                 }
+                // The next record is found first and its bytes asked for, so they are on their way
+                // while this one is decoded.
+                entry = sequence < end ? try cursor.next() : nil
+                if let next = entry?.value, let address = next.baseAddress { Prefetch.lines(at: address, bytes: min(next.count, 512)) }
                 do throws(DecodeError) {
                     _ = try EventCodec.decodeFolded(current.value, folds: ProjectionInputs.folds, appendingTo: &events)
                 } catch {
                     throw LedgerError.damaged(sequence: sequence, reason: error.description)
                 }
-                if sequence < end { entry = try cursor.next() }
             }
         }
         lock.withLock { pieces[index] = events; decoded += 1 }

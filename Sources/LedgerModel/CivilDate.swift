@@ -33,7 +33,15 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
-    public var year: Int { components.year }
+    /// From 1901 to 2099 every fourth year is a leap year, so the year is one division of the days
+    /// since 1901-01-01 (a fold asks every event's year); `components` outside those years.
+    @inlinable
+    public var year: Int {
+        let days = Int(daysSinceEpoch) + 25_202
+        guard days >= 0, daysSinceEpoch < 47_482 else { return components.year }
+        return 1_901 + (4 * days + 3) / 1_461
+    }
+    @inlinable
     public var month: Int { components.month }
     public var day: Int { components.day }
 
@@ -55,6 +63,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Howard Hinnant's `civil_from_days`.
+    @inlinable
     public var components: (year: Int, month: Int, day: Int) {
         let z = Int(daysSinceEpoch) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -265,7 +265,7 @@ public enum EventCodec {
         }
         guard wanted(type) else { return nil }
         var source: Source?
-        if reader.peekField() == Header.Number.sourceSystem.rawValue {
+        if reader.next(is: Header.Number.sourceSystem.rawValue) {
             if readingSource {
                 let system = try reader.expectText(field: Header.Number.sourceSystem.rawValue)
                 source = Source(system: system, key: try reader.expectText(field: Header.Number.sourceKey.rawValue))
@@ -275,11 +275,11 @@ public enum EventCodec {
             }
         }
         var person: String?
-        if reader.peekField() == Header.Number.person.rawValue {
+        if reader.next(is: Header.Number.person.rawValue) {
             person = try reader.expectText(field: Header.Number.person.rawValue)
         }
         var personNumber: UInt32?
-        if record[0] == 2, person != nil, reader.peekField() == Header.Number.personNumber.rawValue {
+        if record[0] == 2, person != nil, reader.next(is: Header.Number.personNumber.rawValue) {
             let number = try reader.expectVarint(field: Header.Number.personNumber.rawValue)
             guard let valid = UInt32(exactly: number) else { throw .valueOutOfRange(Header.Number.personNumber.rawValue) }
             personNumber = valid
@@ -485,9 +485,12 @@ struct WireReader {
         }
     }
 
-    func peekField() -> Int? {
-        var copy = self
-        return try? copy.tag().number
+    /// Whether the next tag is a one-byte tag of `field` (below 16), of any wire type (the field's
+    /// reader refuses the wrong one). A tag of more bytes is never a header's: the loop over the
+    /// content fields reads it, and refuses it if it does not read.
+    @inline(__always)
+    func next(is field: Int) -> Bool {
+        position < bytes.count && bytes[position] < 0x80 && Int(bytes[position] >> 3) == field
     }
 
     mutating func tag() throws(DecodeError) -> (number: Int, wireType: Int) {

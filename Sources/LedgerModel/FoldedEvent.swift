@@ -100,6 +100,7 @@ public struct FoldedEvent: Hashable, Sendable {
     }
 
     /// The year the event belongs to, if it belongs to one.
+    @inlinable
     public var year: Int? {
         switch type {
         case .settlementRecorded, .assistanceGranted: return settledOn?.year

@@ -105,7 +105,7 @@ struct CivilDateTests {
         #expect(CivilDate(daysSinceEpoch: days).description == text)
     }
 
-    @Test("every day from 1900-01-01 to 2199-12-31 agrees with a hand-rolled calendar")
+    @Test("every day from 1900-01-01 to 2199-12-31 agrees with a hand-rolled calendar, by its components and by its year")
     func walkEveryDay() {
         var failures: [String] = []
         var days: Int32 = -25_567
@@ -122,6 +122,8 @@ struct CivilDateTests {
             if components.year != year || components.month != month || components.day != day {
                 failures.append("\(days): components \(components)")
             }
+            // `year` takes a shorter way from 1901 to 2099 than `components`: the walk crosses both ends.
+            if fromDays.year != year || fromDays.month != month { failures.append("\(days): year \(fromDays.year), month \(fromDays.month)") }
             if fromDays.description != text { failures.append("\(days): description \(fromDays.description)") }
             if CivilDate(text) != fromDays { failures.append("\(text): parse") }
             if failures.count > 10 { break }

@@ -261,6 +261,34 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         return keys
     }
 
+    /// Calls `body` with each accumulator held and its key, in key order, where it lies (not copied
+    /// out). The accumulators lie in the order the fold first met them, so each is asked for a few
+    /// keys ahead.
+    func forEachInKeyOrder(_ body: (AccumulatorKey, UnsafePointer<Accumulator>) throws -> Void) rethrows {
+        var positions: [UInt32] = []
+        positions.reserveCapacity(count)
+        for person in earliest.indices {
+            var link = earliest[person].link
+            while link != 0 {
+                positions.append(link - 1)
+                link = links[Int(link - 1)].next
+            }
+        }
+        let ahead = 8
+        for index in positions.indices {
+            if index + ahead < positions.count {
+                let position = Int(positions[index + ahead])
+                pages[position / Self.pageSize].withUnsafeBufferPointer {
+                    Prefetch.lines(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
+                }
+            }
+            let position = Int(positions[index])
+            try pages[position / Self.pageSize].withUnsafeBufferPointer {
+                try body(links[position].key, $0.baseAddress! + position % Self.pageSize)
+            }
+        }
+    }
+
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
         if let position = position(of: key) {
             self[at: position] = accumulator

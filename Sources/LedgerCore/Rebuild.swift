@@ -76,14 +76,24 @@ extension Ledger {
             }
             return (last, projector.store)
         }
-        let keys = store.keys
         return try environment.write(retrySafe: true) { transaction in
             guard try transaction.count(database) == 0 else {
                 throw LedgerError.damaged(sequence: nil, reason: "the spare generation \(database.name) is not empty at the start of a rebuild")
             }
-            for key in keys {
-                guard let accumulator = try store.accumulator(key) else { continue }
-                try transaction.put(database, key: key.bytes, value: accumulator.encoded, append: true)
+            // Each accumulator encoded where it lies, into one buffer, and appended with one cursor.
+            var buffer = [UInt8](repeating: 0, count: 1_024)
+            try transaction.withCursor(database) { cursor in
+                try store.forEachInKeyOrder { key, accumulator in
+                    let capacity = accumulator.pointee.encodedCapacity
+                    if capacity > buffer.count { buffer = [UInt8](repeating: 0, count: capacity) }
+                    try buffer.withUnsafeMutableBufferPointer { buffer in
+                        var writer = Varints.Writer(buffer.baseAddress!)
+                        accumulator.pointee.write(to: &writer)
+                        try key.withBytes { key in
+                            try cursor.append(key: key, value: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
+                        }
+                    }
+                }
             }
             let head = try head(in: transaction).sequence
             try recordRebuild(target: target, through: last, head: head, in: transaction)

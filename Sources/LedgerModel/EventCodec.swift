@@ -378,14 +378,8 @@ struct WireWriter {
     mutating func rawVarint(_ value: UInt64) { WireWriter.appendVarint(value, to: &bytes) }
 
     /// Appends `value` as a varint, least significant seven bits first.
-    static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
+    @inline(__always)
+    static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) { Varints.append(unsigned: value, to: &bytes) }
 
     mutating func varint(field: Int, _ value: UInt64) {
         rawVarint(UInt64(field << 3))

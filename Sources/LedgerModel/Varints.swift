@@ -14,13 +14,81 @@ public enum Varints {
     }
 
     /// Appends `number` as a zigzag varint.
+    @inlinable
     public static func append(_ number: Int64, to bytes: inout [UInt8]) {
-        WireWriter.appendVarint(EventCodec.zigzag(number), to: &bytes)
+        append(unsigned: UInt64(bitPattern: (number << 1) ^ (number >> 63)), to: &bytes)
     }
 
-    /// Appends `number` as a plain varint (no zigzag), least significant seven bits first.
+    /// Appends `number` as a plain varint (no zigzag), least significant seven bits first: one
+    /// byte as it is, more written out on the stack and appended at once (appended byte by byte,
+    /// each byte would check the array's uniqueness and capacity).
+    @inlinable
     public static func append(unsigned number: UInt64, to bytes: inout [UInt8]) {
-        WireWriter.appendVarint(number, to: &bytes)
+        if number < 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: number))
+            return
+        }
+        var buffer: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &buffer) { buffer in
+            var writer = Writer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            writer.unsigned(number)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<writer.count]))
+        }
+    }
+
+    /// The bytes of `body`'s varints and texts, which take at most `capacity` bytes, in one
+    /// array written in place.
+    @inlinable
+    public static func encode(capacity: Int, _ body: (inout Writer) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var writer = Writer(buffer.baseAddress!)
+            body(&writer)
+            precondition(writer.count <= capacity, "\(writer.count) bytes written into room for \(capacity)")
+            count = writer.count
+        }
+    }
+
+    /// Writes varints at a pointer, with no check of the room: the caller gives room for at most
+    /// ``maximumLength`` bytes a number, and a text's bytes and length.
+    public struct Writer {
+        /// The most bytes a varint of 64 bits takes.
+        public static let maximumLength = 10
+        @usableFromInline let base: UnsafeMutablePointer<UInt8>
+        @usableFromInline var position = 0
+        /// The bytes written so far.
+        public var count: Int { position }
+
+        /// Writes from `base`, which the caller keeps room behind.
+        @inlinable
+        public init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+        /// A plain varint, least significant seven bits first.
+        @inlinable
+        public mutating func unsigned(_ number: UInt64) {
+            var number = number
+            while number >= 0x80 {
+                base[position] = UInt8(truncatingIfNeeded: number) | 0x80
+                number >>= 7
+                position += 1
+            }
+            base[position] = UInt8(truncatingIfNeeded: number)
+            position += 1
+        }
+
+        /// A zigzag varint.
+        @inlinable
+        public mutating func signed(_ number: Int64) { unsigned(UInt64(bitPattern: (number << 1) ^ (number >> 63))) }
+
+        /// A length-prefixed UTF-8 text, as ``Varints/append(text:to:)`` writes it.
+        @inlinable
+        public mutating func text(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                unsigned(UInt64(utf8.count))
+                if let source = utf8.baseAddress { (base + position).update(from: source, count: utf8.count) }
+                position += utf8.count
+            }
+        }
     }
 
     /// Appends `text` length-prefixed, as ``encode(text:)`` writes it.

@@ -176,35 +176,39 @@ public struct Accumulator: Hashable, Sendable {
 extension Accumulator {
     /// The stored form: the person id, then every figure as a zigzag varint in a fixed order
     /// (docs/FORMAT.md § Projections).
-    public var encoded: [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(person.utf8.count + 1 + Accumulator.encodedCount * 3)
-        Varints.append(text: person, to: &bytes)
-        func put(_ number: Int64) { Varints.append(number, to: &bytes) }
-        put(Int64(year))
-        put(assistanceBase.fen)
-        put(assistanceGranted.fen)
-        put(tiltedGranted.fen)
+    public var encoded: [UInt8] { Varints.encode(capacity: encodedCapacity) { write(to: &$0) } }
+
+    /// The most bytes ``encoded`` takes: its person's id, its length, and a varint of the most
+    /// bytes for each figure.
+    public var encodedCapacity: Int { person.utf8.count + Varints.Writer.maximumLength * (1 + Accumulator.encodedCount) }
+
+    /// Writes ``encoded``'s bytes, which take at most ``encodedCapacity``.
+    public func write(to writer: inout Varints.Writer) {
+        writer.text(person)
+        writer.signed(Int64(year))
+        writer.signed(assistanceBase.fen)
+        writer.signed(assistanceGranted.fen)
+        writer.signed(tiltedGranted.fen)
         for index in 0..<2 {
-            put(inListCost[index].fen)
-            put(basicPaid[index].fen)
-            put(criticalPaid[index].fen)
-            put(assistancePaid[index].fen)
+            writer.signed(inListCost[index].fen)
+            writer.signed(basicPaid[index].fen)
+            writer.signed(criticalPaid[index].fen)
+            writer.signed(assistancePaid[index].fen)
         }
-        put(totalCost.fen)
-        put(basicPaidAll.fen)
-        put(criticalPaidAll.fen)
-        for month in 0..<12 { put(monthlyBurden[month].fen) }
-        put(Int64(claims))
-        put(Int64(applications))
-        put(tiltedShortfall.fen)
-        put(contributionStandard?.fen ?? -1)
-        put(contributionSubsidy.fen)
-        put(contributionPaid.fen)
-        put(contributionRefunded.fen)
-        return bytes
+        writer.signed(totalCost.fen)
+        writer.signed(basicPaidAll.fen)
+        writer.signed(criticalPaidAll.fen)
+        for month in 0..<12 { writer.signed(monthlyBurden[month].fen) }
+        writer.signed(Int64(claims))
+        writer.signed(Int64(applications))
+        writer.signed(tiltedShortfall.fen)
+        writer.signed(contributionStandard?.fen ?? -1)
+        writer.signed(contributionSubsidy.fen)
+        writer.signed(contributionPaid.fen)
+        writer.signed(contributionRefunded.fen)
     }
 
+    /// Figures after the person: the year and 33 amounts and counts.
     static let encodedCount = 4 + 8 + 3 + 12 + 7
 
     /// The accumulator `encoded` wrote, or nil for anything else: a malformed varint, or other

@@ -140,6 +140,15 @@ public struct Cursor {
         try check(code, "put into \(database.name)")
     }
 
+    /// Stores `value` under `key`, which sorts after every key of the database (`MDB_APPEND`):
+    /// LMDB goes to the last page and fills it, reads no page back and splits none in the middle.
+    /// A key that does not sort last is refused (`MDB_KEYEXIST`).
+    public func append(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(StorageError) {
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_cursor_put(handle, &keyValue, &dataValue, UInt32(MDB_APPEND)), "append to \(database.name)")
+    }
+
     /// Positions at the first key greater than or equal to `key`.
     public func seek(atLeast key: [UInt8]) throws(StorageError) -> Entry? {
         var result: Entry?

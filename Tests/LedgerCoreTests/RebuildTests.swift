@@ -76,7 +76,7 @@ import Testing
 
     /// Over several pages, with removals whose positions are used again: the store holds exactly
     /// what a dictionary given the same stores, updates and removals holds.
-    @Test func aMemoryStoreHoldsWhatADictionaryWould() throws {
+    @Test func aMemoryStoreHoldsWhatADictionaryWouldAndWalksItInKeyOrder() throws {
         var store = MemoryAccumulatorStore()
         var reference: [AccumulatorKey: Accumulator] = [:]
         var random = SeededRandom(seed: 11)
@@ -102,6 +102,12 @@ import Testing
         #expect(store.keys == reference.keys.sorted(), "every key held, in the stored keys' order")
         for (key, accumulator) in reference { #expect(store[key] == accumulator) }
         #expect(store[AccumulatorKey(person: persons, year: 2024)] == nil)
+        // The walk a rebuild writes from: every accumulator with its key, in key order, as held
+        // (positions freed by removals are taken again, so the order held is not the key order).
+        var walked: [(AccumulatorKey, Accumulator)] = []
+        store.forEachInKeyOrder { key, accumulator in walked.append((key, accumulator.pointee)) }
+        #expect(walked.map(\.0) == reference.keys.sorted())
+        #expect(walked.allSatisfy { reference[$0.0] == $0.1 })
     }
 
     /// A person number no persons index hands out is refused as damage, not given an array of

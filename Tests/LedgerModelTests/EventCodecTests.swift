@@ -774,13 +774,26 @@ struct EventCodecTests {
         }
     }
 
-    @Test("wire writer varints are minimal")
+    @Test("wire writer varints are minimal, whether appended to an array or written at a pointer")
     func wireVarints() {
-        for value: UInt64 in [0, 1, 127, 128, 300, 16_383, 16_384, UInt64(UInt32.max), UInt64.max] {
+        var values: [UInt64] = [0, 1, 127, 128, 300, 16_383, 16_384, UInt64(UInt32.max), UInt64.max]
+        for bits: UInt64 in stride(from: 14, through: 63, by: 7) { values += [(1 << bits) - 1, 1 << bits] }
+        for value in values {
             var writer = WireWriter()
             writer.rawVarint(value)
             #expect(writer.bytes == HandBody.varintBytes(value), "\(value)")
+            // After bytes already there, which stay as they were.
+            var bytes: [UInt8] = [0xEE]
+            Varints.append(unsigned: value, to: &bytes)
+            #expect(bytes == [0xEE] + HandBody.varintBytes(value), "\(value)")
+            let signed = Int64(bitPattern: value)
+            let written = Varints.encode(capacity: 2 * Varints.Writer.maximumLength) {
+                $0.unsigned(value)
+                $0.signed(signed)
+            }
+            #expect(written == HandBody.varintBytes(value) + Varints.encode([signed]), "\(value)")
         }
+        #expect(Varints.encode(capacity: 8) { $0.text("居民") } == Varints.encode(text: "居民"))
         var writer = WireWriter()
         writer.rawVarint(300)
         #expect(writer.bytes == [0xAC, 0x02])

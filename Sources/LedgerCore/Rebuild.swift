@@ -319,14 +319,17 @@ final class DecodedLog: @unchecked Sendable {
                     throw LedgerError.damaged(sequence: sequence, reason: "the log has a gap")
                 }
                 // The next record is found first and its bytes asked for, so they are on their way
-                // while this one is decoded.
-                entry = sequence < end ? try cursor.next() : nil
-                if let next = entry?.value, let address = next.baseAddress { Prefetch.lines(at: address, bytes: min(next.count, 512)) }
+                // while this one is decoded; a failure to step is reported after this record's own.
+                let step: Result<Entry?, StorageError> = sequence < end ? Result { () throws(StorageError) in try cursor.next() } : .success(nil)
+                if case .success(let next?) = step, let address = next.value.baseAddress {
+                    Prefetch.lines(at: address, bytes: min(next.value.count, 512))
+                }
                 do throws(DecodeError) {
                     _ = try EventCodec.decodeFolded(current.value, folds: ProjectionInputs.folds, appendingTo: &events)
                 } catch {
                     throw LedgerError.damaged(sequence: sequence, reason: error.description)
                 }
+                entry = try step.get()
             }
         }
         lock.withLock { pieces[index] = events; decoded += 1 }

@@ -28,11 +28,10 @@ public enum Varints {
             bytes.append(UInt8(truncatingIfNeeded: number))
             return
         }
-        var buffer: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &buffer) { buffer in
-            var writer = Writer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Writer.maximumLength) { buffer in
+            var writer = Writer(buffer.baseAddress!)
             writer.unsigned(number)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<writer.count]))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<writer.count]))
         }
     }
 
@@ -85,7 +84,7 @@ public enum Varints {
             var text = text
             text.withUTF8 { utf8 in
                 unsigned(UInt64(utf8.count))
-                if let source = utf8.baseAddress { (base + position).update(from: source, count: utf8.count) }
+                if let source = utf8.baseAddress { (base + position).initialize(from: source, count: utf8.count) }
                 position += utf8.count
             }
         }

@@ -6,10 +6,13 @@ public enum Prefetch {
     /// hint: it changes no value and never faults, whatever the address.
     @inlinable
     public static func lines(at address: UnsafeRawPointer, bytes: Int) {
-        var offset = 0
-        while offset < bytes {
-            caseledger_prefetch(address + offset)
-            offset += 64
+        guard bytes > 0 else { return }
+        // From the line that holds the first byte to the one that holds the last.
+        var line = UInt(bitPattern: address) & ~UInt(63)
+        let last = UInt(bitPattern: address) + UInt(bytes - 1)
+        while line <= last {
+            caseledger_prefetch(UnsafeRawPointer(bitPattern: line))
+            line += 64
         }
     }
 }

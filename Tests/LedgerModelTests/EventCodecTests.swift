@@ -791,7 +791,10 @@ struct EventCodecTests {
                 $0.unsigned(value)
                 $0.signed(signed)
             }
-            #expect(written == HandBody.varintBytes(value) + Varints.encode([signed]), "\(value)")
+            // The signed one by hand: zigzag, then the plain varint.
+            let zigzag = UInt64(bitPattern: (signed << 1) ^ (signed >> 63))
+            #expect(zigzag == (signed >= 0 ? UInt64(signed) * 2 : UInt64(-(signed + 1)) * 2 + 1))
+            #expect(written == HandBody.varintBytes(value) + HandBody.varintBytes(zigzag), "\(value)")
         }
         #expect(Varints.encode(capacity: 8) { $0.text("居民") } == Varints.encode(text: "居民"))
         var writer = WireWriter()

@@ -263,6 +263,10 @@ struct Appender {
     /// The record version of a line without a stamp: this build's, but for a new ledger's default
     /// parameters made for an export that an older build began (``Ledger/recordVersion(reproducingFirst:)``).
     var recordVersion = EventCodec.formatVersion
+    /// Whether a stamped line may still be a record of version 1. A log holds version 1 records
+    /// before version 2 ones, never after, so once a stamp reproduces in this build's version no
+    /// later line is encoded a second time to try version 1.
+    var stampsMayBeVersionOne = true
     var head: Head
     var counts: [UInt64]
     var nextPersonNumber: UInt32
@@ -371,10 +375,16 @@ struct Appender {
             }
         }
         let recordedAt = submission.stamp?.recordedAt ?? recordedAt
-        let version = submission.stamp.map { Ledger.recordVersion(reproducing: $0, of: event, after: head.hash) } ?? recordVersion
+        var version = recordVersion
+        if let stamp = submission.stamp {
+            version = stampsMayBeVersionOne ? Ledger.recordVersion(reproducing: stamp, of: event, after: head.hash) : EventCodec.formatVersion
+        }
         let hash = try write(event, sequence: sequence, recordedAt: recordedAt, version: version)
-        if let stamp = submission.stamp, stamp.hash != hash {
-            return problem("ledger.hash", "the line's content and stamp do not reproduce the export's hash at sequence \(sequence)")
+        if let stamp = submission.stamp {
+            guard stamp.hash == hash else {
+                return problem("ledger.hash", "the line's content and stamp do not reproduce the export's hash at sequence \(sequence)")
+            }
+            if version == EventCodec.formatVersion { stampsMayBeVersionOne = false }
         }
         summary.appended += 1
         // A build writes a fact and its decisions in one transaction, so in one record version.

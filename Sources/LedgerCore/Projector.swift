@@ -246,10 +246,22 @@ struct MemoryAccumulatorStore: AccumulatorStore {
 
     /// Appends the keys of `person`'s years, in year order.
     private func appendKeys(ofPerson person: Int, to keys: inout [AccumulatorKey]) {
+        forEachPosition(ofPerson: person) { keys.append(links[Int($0)].key) }
+    }
+
+    /// Calls `body` with the position of each of `person`'s years, in year order.
+    private func forEachPosition(ofPerson person: Int, _ body: (UInt32) -> Void) {
         var link = person < earliest.count ? earliest[person].link : 0
         while link != 0 {
-            keys.append(links[Int(link - 1)].key)
+            body(link - 1)
             link = links[Int(link - 1)].next
+        }
+    }
+
+    /// Asks for the accumulator at `position`, which is read or written a few steps later.
+    private func prefetchAccumulator(at position: Int) {
+        pages[position / Self.pageSize].withUnsafeBufferPointer {
+            Prefetch.lines(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
         }
     }
 
@@ -267,21 +279,10 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     func forEachInKeyOrder(_ body: (AccumulatorKey, UnsafePointer<Accumulator>) throws -> Void) rethrows {
         var positions: [UInt32] = []
         positions.reserveCapacity(count)
-        for person in earliest.indices {
-            var link = earliest[person].link
-            while link != 0 {
-                positions.append(link - 1)
-                link = links[Int(link - 1)].next
-            }
-        }
+        for person in earliest.indices { forEachPosition(ofPerson: person) { positions.append($0) } }
         let ahead = 8
         for index in positions.indices {
-            if index + ahead < positions.count {
-                let position = Int(positions[index + ahead])
-                pages[position / Self.pageSize].withUnsafeBufferPointer {
-                    Prefetch.lines(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
-                }
-            }
+            if index + ahead < positions.count { prefetchAccumulator(at: Int(positions[index + ahead])) }
             let position = Int(positions[index])
             try pages[position / Self.pageSize].withUnsafeBufferPointer {
                 try body(links[position].key, $0.baseAddress! + position % Self.pageSize)
@@ -367,10 +368,7 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         guard Int(key.person) < earliest.count else { return }
         let head = earliest[Int(key.person)]
         guard head.link != 0, head.year == key.year else { return }
-        let position = Int(head.link - 1)
-        pages[position / Self.pageSize].withUnsafeBufferPointer {
-            Prefetch.lines(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
-        }
+        prefetchAccumulator(at: Int(head.link - 1))
     }
 }
 

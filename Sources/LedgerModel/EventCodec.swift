@@ -375,11 +375,7 @@ struct WireWriter {
 
     init() { bytes.reserveCapacity(192) }
 
-    mutating func rawVarint(_ value: UInt64) { WireWriter.appendVarint(value, to: &bytes) }
-
-    /// Appends `value` as a varint, least significant seven bits first.
-    @inline(__always)
-    static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) { Varints.append(unsigned: value, to: &bytes) }
+    mutating func rawVarint(_ value: UInt64) { Varints.append(unsigned: value, to: &bytes) }
 
     mutating func varint(field: Int, _ value: UInt64) {
         rawVarint(UInt64(field << 3))

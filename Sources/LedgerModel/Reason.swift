@@ -155,8 +155,8 @@ extension Reason {
     /// their codes, a parameter's name (one of the catalogue's) and ``words(_:)``'s text as a length and UTF-8.
     public var stored: [UInt8] {
         var bytes: [UInt8] = [code]
-        func unsigned(_ value: UInt64) { WireWriter.appendVarint(value, to: &bytes) }
-        func signed(_ value: Int64) { WireWriter.appendVarint(EventCodec.zigzag(value), to: &bytes) }
+        func unsigned(_ value: UInt64) { Varints.append(unsigned: value, to: &bytes) }
+        func signed(_ value: Int64) { Varints.append(value, to: &bytes) }
         func date(_ value: CivilDate) { signed(Int64(value.daysSinceEpoch)) }
         func text(_ value: String) {
             unsigned(UInt64(value.utf8.count))

@@ -92,7 +92,7 @@ public enum Varints {
 
     /// Appends `text` length-prefixed, as ``encode(text:)`` writes it.
     public static func append(text: String, to bytes: inout [UInt8]) {
-        WireWriter.appendVarint(UInt64(text.utf8.count), to: &bytes)
+        append(unsigned: UInt64(text.utf8.count), to: &bytes)
         bytes.append(contentsOf: text.utf8)
     }
 

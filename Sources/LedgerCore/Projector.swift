@@ -41,7 +41,7 @@ protocol AccumulatorStore {
     /// The keys of one person's accumulators, in order.
     func keys(ofPerson number: UInt32) throws -> [AccumulatorKey]
     /// Changes the accumulator at `key` (a new one made by `make` when there is none) in place.
-    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws
+    mutating func update(_ key: AccumulatorKey, make: () throws -> Accumulator, _ change: (inout Accumulator) -> Void) throws
     /// Hints that `person`'s years are read soon, and then `key`'s accumulator: a store in memory
     /// asks the processor for them; the others do nothing.
     mutating func prefetchHead(of person: UInt32)
@@ -52,7 +52,7 @@ extension AccumulatorStore {
     mutating func prefetchHead(of person: UInt32) {}
     mutating func prefetch(_ key: AccumulatorKey) {}
 
-    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
+    mutating func update(_ key: AccumulatorKey, make: () throws -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
         var accumulator = try accumulator(key) ?? make()
         change(&accumulator)
         try store(accumulator, at: key)
@@ -120,7 +120,7 @@ struct ChunkAccumulatorStore: AccumulatorStore {
     }
 
     /// In place in the chunk's cache: the accumulator's arrays are changed, not copied, per event.
-    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
+    mutating func update(_ key: AccumulatorKey, make: () throws -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
         // Through the dictionary's in-place accessor: reading `cache.values[index]` to test it
         // would copy the accumulator.
         func changeIfPresent(_ slot: inout Accumulator?) -> Bool {
@@ -261,7 +261,7 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     /// Asks for the accumulator at `position`, which is read or written a few steps later.
     private func prefetchAccumulator(at position: Int) {
         pages[position / Self.pageSize].withUnsafeBufferPointer {
-            Prefetch.lines(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
+            Prefetch.linesToWrite(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
         }
     }
 
@@ -307,7 +307,7 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         count -= 1
     }
 
-    mutating func update(_ key: AccumulatorKey, make: () -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
+    mutating func update(_ key: AccumulatorKey, make: () throws -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
         let position: UInt32
         if let last, last.key == key {
             position = last.position
@@ -359,7 +359,7 @@ struct MemoryAccumulatorStore: AccumulatorStore {
     /// Asks for the entry of `person`'s earliest year, which ``prefetch(_:)`` reads a few events later.
     mutating func prefetchHead(of person: UInt32) {
         guard Int(person) < earliest.count else { return }
-        earliest.withUnsafeBufferPointer { Prefetch.lines(at: $0.baseAddress! + Int(person), bytes: 1) }
+        earliest.withUnsafeBufferPointer { Prefetch.linesToWrite(at: $0.baseAddress! + Int(person), bytes: 1) }
     }
 
     /// Asks for the accumulator of `key` when it is its person's earliest year (nearly always: a
@@ -413,21 +413,29 @@ struct Projector<Store: AccumulatorStore> {
         self.store = store
     }
 
+    /// When true, a new accumulator of a person whose id the event does not carry (a record that
+    /// holds its person's number) is made with an empty id, which whoever writes the store fills in
+    /// from `personNumbers` (a rebuild in memory, in key order); when false, the id is looked up.
+    var personIDsLater = false
+
     mutating func apply(_ event: Event) throws {
-        try withUnsafePointer(to: FoldedEvent(event)) { try apply(at: $0) }
+        var ids = FoldedIDs()
+        let folded = FoldedEvent(event, personNumber: nil, ids: &ids)
+        try withUnsafePointer(to: folded) { try apply(at: $0, ids: ids) }
     }
 
     /// Folds a piece of decoded events in order, each read where it lies in the piece: a folded
-    /// event is a few hundred bytes, and one read by value (by subscript, or into a closure) is
-    /// copied first.
+    /// event is a couple of hundred bytes, and one read by value (by subscript, or into a closure)
+    /// is copied first.
     ///
     /// A few events ahead, it asks the store for the accumulators they will update (a store in
     /// memory reaches them at random, out of the processor's caches): first the person's entry, then,
     /// once that is in, the accumulator it leads to.
-    mutating func apply(_ events: [FoldedEvent]) throws {
-        try events.withUnsafeBufferPointer { events in
+    mutating func apply(_ piece: FoldedPiece) throws {
+        try piece.events.withUnsafeBufferPointer { events in
             guard let first = events.baseAddress else { return }
             let ahead = 8
+            var nextIDs = 0
             for index in events.indices {
                 if index + 2 * ahead < events.count, let number = first[index + 2 * ahead].personNumber {
                     store.prefetchHead(of: number)
@@ -437,16 +445,21 @@ struct Projector<Store: AccumulatorStore> {
                 {
                     store.prefetch(AccumulatorKey(person: number, year: year))
                 }
-                try apply(at: first + index)
+                var ids: FoldedIDs?
+                if nextIDs < piece.ids.count, piece.ids[nextIDs].index == index {
+                    ids = piece.ids[nextIDs].ids
+                    nextIDs += 1
+                }
+                try apply(at: first + index, ids: ids)
             }
         }
     }
 
-    private mutating func apply(at event: UnsafePointer<FoldedEvent>) throws {
-        guard let person = event.pointee.person else { return }
+    private mutating func apply(at event: UnsafePointer<FoldedEvent>, ids: FoldedIDs?) throws {
         // A record of version 2 holds its person's number (`verify` checks it against `persons`).
-        if let number = event.pointee.personNumber { return try apply(at: event, person: person, number: number) }
-        if let last = lastPerson, last.id == person { return try apply(at: event, person: person, number: last.number) }
+        if let number = event.pointee.personNumber { return try apply(at: event, ids: ids, person: nil, number: number) }
+        guard let person = ids?.person else { return }
+        if let last = lastPerson, last.id == person { return try apply(at: event, ids: ids, person: person, number: last.number) }
         let number: UInt32
         if let known = numbers[person] {
             number = known
@@ -457,7 +470,7 @@ struct Projector<Store: AccumulatorStore> {
             number = entry.number
         }
         lastPerson = (person, number)
-        try apply(at: event, person: person, number: number)
+        try apply(at: event, ids: ids, person: person, number: number)
     }
 
     /// Bounds the number cache: a few tens of bytes a person.
@@ -466,27 +479,45 @@ struct Projector<Store: AccumulatorStore> {
     /// Applies an event of `person`, whose number the caller already knows (the appender has just
     /// indexed it), without looking the person up again.
     mutating func apply(_ event: Event, person: String, number: UInt32) throws {
-        try withUnsafePointer(to: FoldedEvent(event)) { try apply(at: $0, person: person, number: number) }
+        var ids = FoldedIDs()
+        let folded = FoldedEvent(event, personNumber: number, ids: &ids)
+        try withUnsafePointer(to: folded) { try apply(at: $0, ids: ids, person: person, number: number) }
     }
 
-    private mutating func apply(at event: UnsafePointer<FoldedEvent>, person: String, number: UInt32) throws {
+    /// Applies an event of person `number`, whose id is `person` when the caller knows it.
+    private mutating func apply(at event: UnsafePointer<FoldedEvent>, ids: FoldedIDs?, person: String?, number: UInt32) throws {
         let type = event.pointee.type
         if type == .personMerged {
-            try merge(number, into: event.pointee.into)
+            try merge(number, into: ids?.survivor)
             return
+        }
+        // What a new accumulator needs, taken out of `self` while the store changes.
+        let (ledger, transaction, idsLater) = (ledger, transaction, personIDsLater)
+        func made(_ year: Int) throws -> Accumulator {
+            try Projector.newAccumulator(person, number, year, idsLater: idsLater, ledger: ledger, transaction: transaction)
         }
         if type == .settlementReversed {
             // The reversed claim's year; nothing for a claim the ledger does not hold.
-            guard let claim = try settlement(of: event.pointee.claim), let year = claim.settledOn?.year else { return }
-            try store.update(AccumulatorKey(person: number, year: year), make: { Accumulator(person: person, year: year) }) {
-                $0.reverse(claim)
-            }
+            guard let claim = try settlement(of: ids?.reversedClaim), let year = claim.settledOn?.year else { return }
+            try store.update(AccumulatorKey(person: number, year: year), make: { try made(year) }) { $0.reverse(claim) }
             return
         }
         guard let year = event.pointee.year else { return }
-        try store.update(AccumulatorKey(person: number, year: year), make: { Accumulator(person: person, year: year) }) {
-            $0.apply(event.pointee)
+        try store.update(AccumulatorKey(person: number, year: year), make: { try made(year) }) { $0.apply(event.pointee) }
+    }
+
+    /// A new accumulator of person `number`'s `year`, with the person's id: `person` when the caller
+    /// knows it; else empty, when the store's writer fills it in (`idsLater`, ``personIDsLater``);
+    /// else the id `personNumbers` holds.
+    private static func newAccumulator(_ person: String?, _ number: UInt32, _ year: Int, idsLater: Bool, ledger: Ledger,
+                                       transaction: Transaction) throws -> Accumulator
+    {
+        if let person { return Accumulator(person: person, year: year) }
+        if idsLater { return Accumulator(person: "", year: year) }
+        guard let id = try ledger.personID(number, in: transaction) else {
+            throw LedgerError.damaged(sequence: nil, reason: "person number \(number) has no id in personNumbers")
         }
+        return Accumulator(person: id, year: year)
     }
 
     private func settlement(of claim: String?) throws -> FoldedEvent? {

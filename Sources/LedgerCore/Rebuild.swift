@@ -24,8 +24,9 @@ extension Ledger {
         let decoded = DecodedLog(ledger: self, after: checkpoint, through: last)
         defer { decoded.stop() }
         var piece = 0
-        while let events = try decoded.piece(piece, helpingIn: transaction) {
-            try projector.apply(events)
+        while let folded = try decoded.piece(piece, helpingIn: transaction) {
+            try projector.apply(folded)
+            decoded.recycle(consume folded)
             piece += 1
         }
         try projector.store.flush()
@@ -61,14 +62,17 @@ extension Ledger {
         let (last, store) = try read { transaction throws -> (UInt64, MemoryAccumulatorStore) in
             let head = try head(in: transaction).sequence
             var projector = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
+            // The ids are filled in as the accumulators are written, in the order of `personNumbers`.
+            projector.personIDsLater = true
             let perPiece: UInt64 = 4_096
             // Its own snapshot, begun while this one is open, holds at least this one's log; it reads no further.
             let decoded = DecodedLog(ledger: self, after: 0, through: head, eventsPerPiece: Int(perPiece))
             defer { decoded.stop() }
             var piece = 0
             var last: UInt64 = 0
-            while let events = try decoded.piece(piece, helpingIn: transaction) {
-                try projector.apply(events)
+            while let folded = try decoded.piece(piece, helpingIn: transaction) {
+                try projector.apply(folded)
+                decoded.recycle(consume folded)
                 piece += 1
                 last = min(head, UInt64(piece) * perPiece)
                 progress?(last, head)
@@ -81,17 +85,44 @@ extension Ledger {
                 throw LedgerError.damaged(sequence: nil, reason: "the spare generation \(database.name) is not empty at the start of a rebuild")
             }
             // Each accumulator encoded where it lies, into one buffer, and appended with one cursor.
+            // One made without its person's id (``Projector/personIDsLater``) takes the id
+            // `personNumbers` holds for its number, found by a second cursor moving forward with
+            // the keys (person numbers ascend with them).
             var buffer = [UInt8](repeating: 0, count: 1_024)
-            try transaction.withCursor(database) { cursor in
-                try store.forEachInKeyOrder { key, accumulator in
-                    let capacity = accumulator.pointee.encodedCapacity
-                    if capacity > buffer.count { buffer = [UInt8](repeating: 0, count: capacity) }
-                    try buffer.withUnsafeMutableBufferPointer { buffer in
-                        var writer = Varints.Writer(buffer.baseAddress!)
-                        accumulator.pointee.write(to: &writer)
-                        try key.withBytes { key in
-                            try cursor.append(key: key, value: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
+            try transaction.withCursor(personNumbers) { ids in
+                var idEntry = try ids.first()
+                func number(_ entry: Entry) throws -> UInt32 {
+                    guard entry.key.count == 4 else {
+                        throw LedgerError.damaged(sequence: nil, reason: "a key of personNumbers is \(entry.key.count) bytes, not 4")
+                    }
+                    return Keys.uint32(entry.key)
+                }
+                func id(of wanted: UInt32) throws -> String {
+                    while let entry = idEntry, try number(entry) < wanted { idEntry = try ids.next() }
+                    guard let entry = idEntry, try number(entry) == wanted else {
+                        throw LedgerError.damaged(sequence: nil, reason: "person number \(wanted) has no id in personNumbers")
+                    }
+                    return String(decoding: entry.value, as: UTF8.self)
+                }
+                try transaction.withCursor(database) { cursor in
+                    try store.forEachInKeyOrder { key, stored in
+                        var named: Accumulator?
+                        if stored.pointee.person.isEmpty {
+                            named = stored.pointee
+                            named!.person = try id(of: key.person)
                         }
+                        func write(_ accumulator: UnsafePointer<Accumulator>) throws {
+                            let capacity = accumulator.pointee.encodedCapacity
+                            if capacity > buffer.count { buffer = [UInt8](repeating: 0, count: capacity) }
+                            try buffer.withUnsafeMutableBufferPointer { buffer in
+                                var writer = Varints.Writer(buffer.baseAddress!)
+                                accumulator.pointee.write(to: &writer)
+                                try key.withBytes { key in
+                                    try cursor.append(key: key, value: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
+                                }
+                            }
+                        }
+                        if let named { try withUnsafePointer(to: named) { try write($0) } } else { try write(stored) }
                     }
                 }
             }
@@ -243,7 +274,10 @@ final class DecodedLog: @unchecked Sendable {
     private let count: Int
     private let done: [DispatchSemaphore]
     private let lock = LedgerStorage.Mutex()
-    private var pieces: [[FoldedEvent]?]
+    private var pieces: [FoldedPiece?]
+    /// Pieces folded and handed back (``recycle(_:)``), whose memory the next piece decoded takes:
+    /// a piece is a few hundred kilobytes, and one allocated afresh each time is faulted in afresh.
+    private var spare: [FoldedPiece] = []
     private var failure: LedgerError?
     private var stopping = false
     /// Pieces begun, by either thread: each is claimed once, in order.
@@ -308,8 +342,9 @@ final class DecodedLog: @unchecked Sendable {
     private func decode(_ index: Int, in transaction: Transaction) throws {
         let start = first + UInt64(index) * perPiece
         let end = min(last, start + perPiece)
-        var events: [FoldedEvent] = []
-        events.reserveCapacity(Int(end - start))
+        var piece = lock.withLock { spare.popLast() } ?? FoldedPiece()
+        piece.removeAll()
+        piece.events.reserveCapacity(Int(end - start))
         try transaction.withCursor(ledger.log) { cursor in
             var entry = try cursor.seek(atLeast: Keys.log(start + 1))
             var sequence = start
@@ -322,17 +357,23 @@ final class DecodedLog: @unchecked Sendable {
                 // while this one is decoded; a failure to step is reported after this record's own.
                 let step: Result<Entry?, StorageError> = sequence < end ? Result { () throws(StorageError) in try cursor.next() } : .success(nil)
                 if case .success(let next?) = step, let address = next.value.baseAddress {
-                    Prefetch.lines(at: address, bytes: min(next.value.count, 512))
+                    Prefetch.linesToRead(at: address, bytes: min(next.value.count, 512))
+                    // LMDB fills a leaf page's nodes from its end down, so in a log appended in
+                    // sequence order the record after that one lies just below it: the bytes below,
+                    // within the same 4 KiB page, are asked for too, for the cursor's next step.
+                    let offset = Int(UInt(bitPattern: address) & 4_095)
+                    let below = min(offset, 384)
+                    if below > 0 { Prefetch.linesToRead(at: address - below, bytes: below) }
                 }
                 do throws(DecodeError) {
-                    _ = try EventCodec.decodeFolded(current.value, folds: ProjectionInputs.folds, appendingTo: &events)
+                    _ = try EventCodec.decodeFolded(current.value, folds: ProjectionInputs.folds, appendingTo: &piece)
                 } catch {
                     throw LedgerError.damaged(sequence: sequence, reason: error.description)
                 }
                 entry = try step.get()
             }
         }
-        lock.withLock { pieces[index] = events; decoded += 1 }
+        lock.withLock { pieces[index] = piece; decoded += 1 }
         done[index].signal()
     }
 
@@ -343,7 +384,7 @@ final class DecodedLog: @unchecked Sendable {
     /// a piece the second core failed to decode. Without one, a log that decodes nothing on the
     /// second core could never give a piece: that is refused.
     /// - Throws: ``LedgerError/damaged(sequence:reason:)`` for a gap or a record that does not decode.
-    func piece(_ index: Int, helpingIn transaction: Transaction? = nil) throws(LedgerError) -> [FoldedEvent]? {
+    func piece(_ index: Int, helpingIn transaction: Transaction? = nil) throws(LedgerError) -> FoldedPiece? {
         precondition(onSecondCore || transaction != nil, "a log decoded by the folding thread alone needs its transaction")
         guard index < count else { return nil }
         var signalled = false
@@ -362,7 +403,7 @@ final class DecodedLog: @unchecked Sendable {
             }
         }
         if !signalled { done[index].wait() }
-        func take() -> ([FoldedEvent]?, LedgerError?) {
+        func take() -> (FoldedPiece?, LedgerError?) {
             lock.withLock {
                 defer { pieces[index] = nil }
                 return (pieces[index], self.failure)
@@ -377,6 +418,13 @@ final class DecodedLog: @unchecked Sendable {
         ahead.signal()
         if let events { return events }
         throw failure ?? .damaged(sequence: nil, reason: "a piece of the log was not decoded")
+    }
+
+    /// Hands back a piece taken and folded, so that its memory holds a later piece.
+    func recycle(_ piece: FoldedPiece) {
+        lock.withLock {
+            if spare.count < DecodedLog.piecesAhead + 2 { spare.append(piece) }
+        }
     }
 
     /// Pieces decoded so far, taken or not.

@@ -115,7 +115,7 @@ public enum EventCodec {
         var fields: [FieldEntry] = []
         // Version 2 stores a reason as its code; `walk` refuses any version but 1 and 2.
         let codedReasons = record.count > 0 && record[0] == 2
-        guard let header = try walk(record, readingSource: true, wanted: wanted, header: { type, _, _ in
+        guard let header = try walk(record, readingSource: true, readingPerson: true, wanted: wanted, header: { type, _, _ in
             fields.reserveCapacity(type.storedSchema.count)
         }, visit: { field, wireType, reader throws(DecodeError) in
             if skipping.contains(field.rawValue) {
@@ -136,50 +136,55 @@ public enum EventCodec {
             personNumber: header.personNumber)
     }
 
-    /// What a projection reads of a stored record of a type it folds, with the record's sequence;
-    /// nil, after reading only the header, for a type it does not fold (`folds`).
+    /// What a projection reads of a stored record of a type it folds, with the record's sequence
+    /// and the ids the fold reads of it (``FoldedIDs``); nil, after reading only the header, for a
+    /// type it does not fold (`folds`).
     ///
     /// The record is checked as ``decode(_:skipping:wanted:)`` checks it, but for the fields the
     /// fold does not read (and the source), whose bytes are stepped over unchecked, as `skipping`
-    /// steps over them. For a record both decode, the value is ``FoldedEvent/init(_:)`` of the event.
+    /// steps over them. For a record both decode, the value is
+    /// ``FoldedEvent/init(_:personNumber:ids:)`` of the event and the person number the record holds.
     public static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool)
-        throws(DecodeError) -> (sequence: UInt64, folded: FoldedEvent)?
+        throws(DecodeError) -> (sequence: UInt64, folded: FoldedEvent, ids: FoldedIDs)?
     {
-        var events: [FoldedEvent] = []
-        guard let sequence = try decodeFolded(record, folds: folds, appendingTo: &events) else { return nil }
-        return (sequence, events[0])
+        var folded = FoldedEvent(type: .personMerged)
+        var ids = FoldedIDs()
+        guard let sequence = try decodeFolded(record, folds: folds, into: &folded, ids: &ids) else { return nil }
+        return (sequence, folded, ids)
     }
 
-    /// The same, decoded in place at the end of `events` (a folded event is a few hundred bytes:
-    /// built where it is kept, it is not copied there); the record's sequence, or nil, with nothing
-    /// appended, for a type the projection does not fold. A record that does not decode leaves
-    /// `events` as it was.
+    /// The same, decoded in place at the end of `piece`'s events (a folded event is a couple of
+    /// hundred bytes: built where it is kept, it is not copied there), its ids, if it has any, at the
+    /// end of the piece's ids; the record's sequence, or nil, with nothing appended, for a type the
+    /// projection does not fold. A record that does not decode leaves `piece` as it was.
     public static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool,
-                                    appendingTo events: inout [FoldedEvent]) throws(DecodeError) -> UInt64?
+                                    appendingTo piece: inout FoldedPiece) throws(DecodeError) -> UInt64?
     {
-        events.append(FoldedEvent(type: .personMerged, person: nil))
+        piece.events.append(FoldedEvent(type: .personMerged))
+        var ids = FoldedIDs()
         do {
-            guard let sequence = try decodeFolded(record, folds: folds, into: &events[events.count - 1]) else {
-                events.removeLast()
+            guard let sequence = try decodeFolded(record, folds: folds, into: &piece.events[piece.events.count - 1], ids: &ids) else {
+                piece.events.removeLast()
                 return nil
             }
+            if !ids.isEmpty { piece.ids.append(FoldedPiece.IndexedIDs(index: piece.events.count - 1, ids: ids)) }
             return sequence
         } catch {
-            events.removeLast()
+            piece.events.removeLast()
             throw error
         }
     }
 
     private static func decodeFolded(_ record: UnsafeRawBufferPointer, folds: (EventType) -> Bool,
-                                     into folded: inout FoldedEvent) throws(DecodeError) -> UInt64?
+                                     into folded: inout FoldedEvent, ids: inout FoldedIDs) throws(DecodeError) -> UInt64?
     {
-        try walk(record, readingSource: false, wanted: folds, header: { type, person, number in
+        try walk(record, readingSource: false, readingPerson: false, wanted: folds, header: { type, person, number in
             folded.type = type
-            folded.person = person
             folded.personNumber = number
+            ids.person = person
         }, visit: { field, wireType, reader throws(DecodeError) in
             var value = StoredValueReader(field: field, wireType: wireType, reader: reader)
-            try folded.read(field, from: &value)
+            try folded.read(field, from: &value, ids: &ids)
             reader = value.reader
         })?.sequence
     }
@@ -218,6 +223,11 @@ public enum EventCodec {
             return try reader.text(field: field.rawValue)
         }
 
+        mutating func checkText() throws(DecodeError) {
+            guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
+            try reader.checkText(field: field.rawValue)
+        }
+
         mutating func skip() throws(DecodeError) { try reader.skip(wireType: wireType) }
     }
 
@@ -246,10 +256,12 @@ public enum EventCodec {
     /// Reads a record's header, then walks its content fields in ascending order, checking the
     /// canonical form and the type's schema (the fields it allows and those it requires). `header`
     /// is told the type, person and person number before the first field; `visit` reads each field's value from
-    /// the reader or steps over it. Nil, after the type, when the type is not `wanted`.
+    /// the reader or steps over it. Nil, after the type, when the type is not `wanted`. The source is
+    /// read only `readingSource` (its bytes are stepped over otherwise), and a string made of the
+    /// person only `readingPerson` or when the record holds no person number (it is checked either way).
     @inline(__always)
     private static func walk(
-        _ record: UnsafeRawBufferPointer, readingSource: Bool, wanted: (EventType) -> Bool,
+        _ record: UnsafeRawBufferPointer, readingSource: Bool, readingPerson: Bool, wanted: (EventType) -> Bool,
         header: (EventType, String?, UInt32?) -> Void,
         visit: (Field, Int, inout WireReader) throws(DecodeError) -> Void
     ) throws(DecodeError) -> Header? {
@@ -274,15 +286,19 @@ public enum EventCodec {
                 try reader.expectLengthDelimited(field: Header.Number.sourceKey.rawValue)
             }
         }
-        var person: String?
+        var personBytes: UnsafeRawBufferPointer?
         if reader.next(is: Header.Number.person.rawValue) {
-            person = try reader.expectText(field: Header.Number.person.rawValue)
+            personBytes = try reader.expectCheckedText(field: Header.Number.person.rawValue)
         }
         var personNumber: UInt32?
-        if record[0] == 2, person != nil, reader.next(is: Header.Number.personNumber.rawValue) {
+        if record[0] == 2, personBytes != nil, reader.next(is: Header.Number.personNumber.rawValue) {
             let number = try reader.expectVarint(field: Header.Number.personNumber.rawValue)
             guard let valid = UInt32(exactly: number) else { throw .valueOutOfRange(Header.Number.personNumber.rawValue) }
             personNumber = valid
+        }
+        // Checked as UTF-8 above.
+        let person = personBytes.flatMap { bytes in
+            readingPerson || personNumber == nil ? String(decoding: bytes, as: UTF8.self) : nil
         }
         header(type, person, personNumber)
         let allowed = allowedFields[Int(type.rawValue)]
@@ -423,6 +439,7 @@ struct WireReader {
     }
 
     /// A varint whose first byte is not a whole one (or none is left).
+    @inline(__always)
     private mutating func longVarint() throws(DecodeError) -> UInt64 {
         let available = bytes.count - position
         // Two or three bytes (a date, most amounts) without the loop; the last byte may not be 0.
@@ -517,6 +534,14 @@ struct WireReader {
         return try text(field: field)
     }
 
+    /// The bytes of field `field`'s text, checked as ``expectText(field:)`` checks them.
+    mutating func expectCheckedText(field: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
+        try expectTag(field: field, wireType: 2)
+        let slice = try lengthDelimited()
+        guard isValidUTF8(slice.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText(field) }
+        return slice
+    }
+
     /// Steps over field `field`'s length-delimited value, unchecked but for its bounds.
     mutating func expectLengthDelimited(field: Int) throws(DecodeError) {
         try expectTag(field: field, wireType: 2)
@@ -546,6 +571,12 @@ struct WireReader {
             throw .invalidText(field)
         }
         return text
+    }
+
+    /// Checks a text as ``text(field:)`` does, without making a string of it.
+    mutating func checkText(field: Int) throws(DecodeError) {
+        let slice = try lengthDelimited()
+        guard isValidUTF8(slice.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText(field) }
     }
 
     mutating func packed() throws(DecodeError) -> [UInt64] {

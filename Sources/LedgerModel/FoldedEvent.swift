@@ -1,21 +1,21 @@
-/// What a projection reads of an event: its type, its person and the figures an accumulator adds
-/// up (docs/FORMAT.md § The fold), each in a field of its own type.
+/// What a projection reads of an event: its type, its person's number and the figures an
+/// accumulator adds up (docs/FORMAT.md § The fold), each in a field of its own type. It holds no
+/// text: a rebuild decodes pieces of thousands of folded events, copied as plain bytes with nothing
+/// to count or release. The ids a fold needs now and then (a reversal's claim, a merge's survivor,
+/// the person of a record without the person's number) travel beside it, in ``FoldedIDs``.
 ///
-/// Two ways give one: ``init(_:)`` from an ``Event`` (the live projection, as each event is
-/// appended), and ``EventCodec/decodeFolded(_:)`` straight from a stored record, without building
-/// an `Event`'s field array, its source or its hash (a rebuild, which reads every event of the
-/// log). For the same record both give the same value but for ``personNumber``, which only the
-/// record holds: a test holds them to it.
+/// Two ways give one: ``init(_:personNumber:ids:)`` from an ``Event`` (the live projection, as
+/// each event is appended), and ``EventCodec/decodeFolded(_:folds:)`` straight from a stored record,
+/// without building an `Event`'s field array, its source, its hash, or a string for its ids (a
+/// rebuild, which reads every event of the log). For the same record and person number both give
+/// the same value and the same ids: a test holds them to it.
 public struct FoldedEvent: Hashable, Sendable {
     public var type: EventType
-    public var person: String?
     /// The person's number, where the record holds it (version 2); a projection then folds the
     /// event without looking the person up.
     public var personNumber: UInt32?
-    /// 36: the claim a settlement, a reversal or a decision on a claim is about.
-    public var claim: String?
-    /// 23: the survivor of a merge.
-    public var into: String?
+    /// 36: whether the event names a claim (a settlement, a reversal, a decision on a claim).
+    public var namesClaim = false
     public var claimKind: ClaimKind?
     /// 95: what an adjustment adjusts.
     public var subjectKind: SubjectKind?
@@ -39,27 +39,42 @@ public struct FoldedEvent: Hashable, Sendable {
     public var remainingGap = Money.zero
     public var standard: Money?
 
-    public init(type: EventType, person: String?) {
+    public init(type: EventType) {
         self.type = type
-        self.person = person
     }
 
     /// The folded fields of `event`; a value of another kind than its field's is left out.
     public init(_ event: Event) {
-        self.init(type: event.type, person: event.person)
+        var ids = FoldedIDs()
+        self.init(event, personNumber: nil, ids: &ids)
+    }
+
+    /// The folded fields of `event`, whose person has `personNumber` where its record holds it,
+    /// and in `ids` the ids the fold reads of it (``FoldedIDs``).
+    public init(_ event: Event, personNumber: UInt32?, ids: inout FoldedIDs) {
+        self.init(type: event.type)
+        self.personNumber = personNumber
+        ids = FoldedIDs()
+        if personNumber == nil { ids.person = event.person }
         for entry in event.orderedFields {
             var value = FieldValueReader(field: entry.field, value: entry.value)
-            try? read(entry.field, from: &value)
+            try? read(entry.field, from: &value, ids: &ids)
         }
     }
 
-    /// Sets the slot of `field` from `reader` when the fold reads it, and steps over it when not:
-    /// the one list of what the fold reads, for both ways to a folded event.
+    /// Sets the slot of `field` from `reader` when the fold reads it (or, for an id, its place in
+    /// `ids`), and steps over it when not: the one list of what the fold reads, for both ways to a
+    /// folded event.
     @inline(__always)
-    mutating func read<Reader: FoldedFieldReader>(_ field: Field, from reader: inout Reader) throws(DecodeError) {
+    mutating func read<Reader: FoldedFieldReader>(_ field: Field, from reader: inout Reader, ids: inout FoldedIDs)
+        throws(DecodeError)
+    {
         switch field {
-        case .into: into = try reader.text()
-        case .claim: claim = try reader.text()
+        case .into: ids.survivor = try reader.text()
+        case .claim:
+            // Checked as text either way; a string is made only for the claim a reversal reverses.
+            if type == .settlementReversed { ids.reversedClaim = try reader.text() } else { try reader.checkText() }
+            namesClaim = true
         case .insuranceYear: insuranceYear = try reader.integer()
         case .year: applicationYear = try reader.integer()
         case .subjectSequence: subjectSequence = try reader.integer()
@@ -85,12 +100,12 @@ public struct FoldedEvent: Hashable, Sendable {
     /// finds it): a claim by its id, an application or an enrolment by its sequence.
     public var subject: SubjectKind? {
         switch type {
-        case .assistanceGranted: return claim == nil ? nil : .claim
+        case .assistanceGranted: return namesClaim ? .claim : nil
         case .tiltedGranted: return subjectSequence == nil ? nil : .application
         case .contributionSubsidized: return subjectSequence == nil ? nil : .enrollment
         case .assistanceAdjusted:
             switch subjectKind {
-            case .claim?: return claim == nil ? nil : .claim
+            case .claim?: return namesClaim ? .claim : nil
             case .application?: return subjectSequence == nil ? nil : .application
             case .enrollment?: return subjectSequence == nil ? nil : .enrollment
             case nil: return nil
@@ -114,6 +129,43 @@ public struct FoldedEvent: Hashable, Sendable {
     }
 }
 
+/// The ids a fold reads of an event now and then, kept beside its ``FoldedEvent`` (only for the
+/// events that have any) so that the folded event holds no text.
+public struct FoldedIDs: Hashable, Sendable {
+    /// The event's person, where its record does not hold the person's number (version 1): the
+    /// fold looks the number up.
+    public var person: String?
+    /// 36 of a reversal: the claim it reverses, whose settlement the fold takes out of its year.
+    public var reversedClaim: String?
+    /// 23 of a merge: the survivor, into whose years the merged person's are added.
+    public var survivor: String?
+
+    public init() {}
+
+    public var isEmpty: Bool { person == nil && reversedClaim == nil && survivor == nil }
+}
+
+/// Folded events decoded in a row from the log (a piece of a rebuild), with the ids of those that
+/// have any, by their index among the events.
+public struct FoldedPiece: Sendable {
+    public var events: [FoldedEvent] = []
+    /// In ascending order of `index`.
+    public var ids: [IndexedIDs] = []
+
+    public struct IndexedIDs: Sendable, Equatable {
+        public var index: Int
+        public var ids: FoldedIDs
+    }
+
+    public init() {}
+
+    /// Empties the piece and keeps its memory, for the next piece decoded into it.
+    public mutating func removeAll() {
+        events.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+    }
+}
+
 /// The value of one field as a folded event reads it: from an event's `FieldValue`
 /// (``FieldValueReader``) or from the stored bytes (`EventCodec`'s reader). Each refuses a value of
 /// another kind than asked for.
@@ -123,6 +175,8 @@ protocol FoldedFieldReader {
     mutating func money() throws(DecodeError) -> Money
     mutating func date() throws(DecodeError) -> CivilDate
     mutating func word<Word: StoredWord>(_: Word.Type) throws(DecodeError) -> Word
+    /// Checks a text as ``text()`` does, without making a string of it.
+    mutating func checkText() throws(DecodeError)
     /// Steps over a field the fold does not read.
     mutating func skip() throws(DecodeError)
 }
@@ -136,6 +190,8 @@ struct FieldValueReader: FoldedFieldReader {
         guard case .text(let text) = value else { throw .wrongWireType(field.rawValue) }
         return text
     }
+
+    func checkText() throws(DecodeError) { _ = try text() }
 
     func integer() throws(DecodeError) -> Int64 {
         guard case .integer(let integer) = value else { throw .wrongWireType(field.rawValue) }

@@ -327,6 +327,13 @@ public struct JSONWriter {
     }
 }
 
+/// Whether `bytes` are valid UTF-8, as ``validUTF8(_:)`` finds them, without making a string of
+/// them when they are ASCII.
+func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    for byte in bytes where byte >= 0x80 { return String(validating: bytes, as: UTF8.self) != nil }
+    return true
+}
+
 /// The text of `bytes` when they are valid UTF-8, nil when not. Almost every text the ledger reads
 /// (keys, codes, dates, amounts) is ASCII: those are decoded directly, which is exact for ASCII;
 /// only the others go through the standard library's validation.

@@ -2,16 +2,28 @@ import CLMDB
 
 /// Cache hints for folds that reach memory at random.
 public enum Prefetch {
-    /// Asks for the cache lines of `bytes` bytes from `address`, before they are read or written. A
-    /// hint: it changes no value and never faults, whatever the address.
+    /// Asks for the cache lines of `bytes` bytes from `address`, before they are written. A hint:
+    /// it changes no value and never faults, whatever the address.
     @inlinable
-    public static func lines(at address: UnsafeRawPointer, bytes: Int) {
+    public static func linesToWrite(at address: UnsafeRawPointer, bytes: Int) {
+        forEachLine(at: address, bytes: bytes) { caseledger_prefetch($0) }
+    }
+
+    /// The same, for lines that are only read (the log's records, in pages mapped read-only).
+    @inlinable
+    public static func linesToRead(at address: UnsafeRawPointer, bytes: Int) {
+        forEachLine(at: address, bytes: bytes) { caseledger_prefetch_read($0) }
+    }
+
+    /// Calls `body` with each cache line the span touches, from the line that holds its first byte
+    /// to the one that holds its last.
+    @inlinable
+    static func forEachLine(at address: UnsafeRawPointer, bytes: Int, _ body: (UnsafeRawPointer?) -> Void) {
         guard bytes > 0 else { return }
-        // From the line that holds the first byte to the one that holds the last.
         var line = UInt(bitPattern: address) & ~UInt(63)
         let last = UInt(bitPattern: address) + UInt(bytes - 1)
         while line <= last {
-            caseledger_prefetch(UnsafeRawPointer(bitPattern: line))
+            body(UnsafeRawPointer(bitPattern: line))
             line += 64
         }
     }

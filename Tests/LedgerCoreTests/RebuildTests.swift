@@ -138,13 +138,13 @@ import Testing
     @Test func theDecodedLogIsTheFoldedEventsOfItsRangeInOrder() throws {
         let ledger = try city(persons: 300, seed: 9)
         let head = try ledger.head().sequence
-        var expected: [FoldedEvent] = []
+        var expected: [FoldedEntry] = []
         try ledger.forEachEvent { recorded in
             if recorded.sequence > 7 && recorded.sequence <= head - 5 && ProjectionInputs.folds(recorded.event.type) {
                 expected.append(folded(recorded))
             }
         }
-        #expect(Set(expected.map(\.type)).isSuperset(of: [
+        #expect(Set(expected.map(\.event.type)).isSuperset(of: [
             .settlementReversed, .personMerged, .assistanceAdjusted, .tiltedGranted, .contributionSubsidized, .contributionRefunded,
         ]), "the corpus has what the fold reads")
         // Decoded on the second core alone, with the folding thread helping, and by the folding
@@ -152,11 +152,13 @@ import Testing
         for perPiece in [1, 7, 64, 100_000] {
             for (onSecondCore, helping) in [(true, false), (true, true), (false, true)] {
                 let decoded = DecodedLog(ledger: ledger, after: 7, through: head - 5, eventsPerPiece: perPiece, onSecondCore: onSecondCore)
-                var events: [FoldedEvent] = []
+                var events: [FoldedEntry] = []
                 try ledger.environment.read { transaction in
                     var index = 0
                     while let piece = try decoded.piece(index, helpingIn: helping ? transaction : nil) {
-                        events += piece
+                        events += try piece.entries()
+                        // Handed back, its memory holds a later piece: nothing of it may remain there.
+                        decoded.recycle(piece)
                         index += 1
                     }
                 }
@@ -176,7 +178,7 @@ import Testing
     @Test func theFoldingThreadDecodesWhatTheSecondCoreCannot() throws {
         let ledger = try city(persons: 30, seed: 4)
         let head = try ledger.head().sequence
-        var expected: [FoldedEvent] = []
+        var expected: [FoldedEntry] = []
         try ledger.forEachEvent { recorded in
             if ProjectionInputs.folds(recorded.event.type) { expected.append(folded(recorded)) }
         }
@@ -185,7 +187,7 @@ import Testing
             guard slots > 0 else { return try body() }
             try ledger.environment.read { _ in try holding(slots - 1, body) }
         }
-        var events: [FoldedEvent] = []
+        var events: [FoldedEntry] = []
         var failed = false
         try holding(ledger.environment.figures().maxReaders - 1) {
             try ledger.environment.read { transaction in
@@ -197,7 +199,7 @@ import Testing
                 failed = decoded.secondCoreFailed
                 var index = 0
                 while let piece = try decoded.piece(index, helpingIn: transaction) {
-                    events += piece
+                    events += try piece.entries()
                     index += 1
                 }
             }
@@ -267,6 +269,30 @@ import Testing
     /// a person-year stored only, re-projected only, stored under a key of another length, or
     /// different, is each reported once, in key order, and each digest is the stored layout's
     /// (docs/FORMAT.md) over its own side in key order, whichever side holds what.
+    /// A rebuild takes the id of a person whose events hold the person's number from
+    /// `personNumbers`, in memory as it writes and in chunks as it makes the accumulator: a number
+    /// without its id there fails the rebuild, naming the number, and the projection stays as it was.
+    @Test func aRebuildOverAPersonNumberWithoutItsIdNamesTheNumber() throws {
+        let ledger = try city(persons: 30, seed: 4)
+        let before = try liveProjection(ledger)
+        let key = Keys.bigEndian(UInt32(3))
+        let id: [UInt8] = try #require(try ledger.environment.read { try $0.get(ledger.personNumbers, key: key).map(Array.init) })
+        #expect(before.contains { $0.prefix(4).elementsEqual(key) }, "person 3 has a year")
+        try ledger.environment.write { _ = try $0.delete(ledger.personNumbers, key: key) }
+        for inMemory in [Ledger.rebuildPersonYearsInMemory, 0] {
+            #expect {
+                try ledger.rebuildProjections(chunkEvents: 25, stoppingAfterChunks: nil, personYearsInMemory: inMemory, progress: nil)
+            } throws: { error in
+                guard case LedgerError.damaged(_, let reason) = error else { return false }
+                return reason.contains("person number 3 has no id")
+            }
+            #expect(try liveProjection(ledger) == before, "\(inMemory) in memory")
+        }
+        try ledger.environment.write { try $0.put(ledger.personNumbers, key: key, value: id) }
+        _ = try ledger.rebuildProjections(chunkEvents: 25)
+        #expect(try liveProjection(ledger) == before)
+    }
+
     @Test func replayComparesStoredAndReprojectedInKeyOrder() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
         func key(_ person: UInt32) -> AccumulatorKey { AccumulatorKey(person: person, year: 2024) }
@@ -536,10 +562,27 @@ import Testing
     }
 }
 
+/// A folded event and its ids, as one.
+struct FoldedEntry: Equatable {
+    var event: FoldedEvent
+    var ids: FoldedIDs
+}
+
 /// What the decoding of `recorded`'s record folds: its event's fields and the person number the
-/// record holds.
-func folded(_ recorded: RecordedEvent) -> FoldedEvent {
-    var folded = FoldedEvent(recorded.event)
-    folded.personNumber = recorded.personNumber
-    return folded
+/// record holds, and its ids.
+func folded(_ recorded: RecordedEvent) -> FoldedEntry {
+    var ids = FoldedIDs()
+    let event = FoldedEvent(recorded.event, personNumber: recorded.personNumber, ids: &ids)
+    return FoldedEntry(event: event, ids: ids)
+}
+
+extension FoldedPiece {
+    /// Each event with its ids (none where the piece lists none), after checking that the piece
+    /// lists ids only where there are some, once each, in ascending order of their events.
+    func entries() throws -> [FoldedEntry] {
+        #expect(ids.map(\.index) == ids.map(\.index).sorted() && Set(ids.map(\.index)).count == ids.count)
+        #expect(ids.allSatisfy { !$0.ids.isEmpty && $0.index < events.count })
+        let byIndex = Dictionary(ids.map { ($0.index, $0.ids) }, uniquingKeysWith: { first, _ in first })
+        return events.indices.map { FoldedEntry(event: events[$0], ids: byIndex[$0] ?? FoldedIDs()) }
+    }
 }

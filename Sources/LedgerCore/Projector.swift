@@ -491,8 +491,10 @@ struct Projector<Store: AccumulatorStore> {
             try merge(number, into: ids?.survivor)
             return
         }
-        // What a new accumulator needs, taken out of `self` while the store changes.
-        let (ledger, transaction, idsLater) = (ledger, transaction, personIDsLater)
+        // What a new accumulator needs, taken out of `self` while the store changes; the ledger
+        // unretained (`self` holds it), as this runs for every event.
+        unowned(unsafe) let ledger = ledger
+        let (transaction, idsLater) = (transaction, personIDsLater)
         func made(_ year: Int) throws -> Accumulator {
             try Projector.newAccumulator(person, number, year, idsLater: idsLater, ledger: ledger, transaction: transaction)
         }

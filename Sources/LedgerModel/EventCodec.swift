@@ -87,17 +87,31 @@ public enum EventCodec {
         }
     }
 
-    /// Per type code: the fields the type may store, and those it must.
-    private static let allowedFields: [FieldMask] = (0...UInt8.max).map { code in
-        FieldMask(EventType(rawValue: code)?.storedSchema.map(\.field) ?? [])
-    }
-    private static let requiredFields: [FieldMask] = (0...UInt8.max).map { code in
-        FieldMask(EventType(rawValue: code)?.storedSchema.filter(\.required).map(\.field) ?? [])
-    }
+    /// The schema a record is checked against, in memory made once and never freed: read through
+    /// pointers, a record's check reaches the lazily made global once rather than for each field.
+    private struct Schema: @unchecked Sendable {
+        /// Per type code: the fields the type may store, and those it must.
+        let allowed: UnsafePointer<FieldMask>
+        let required: UnsafePointer<FieldMask>
+        /// The field of each number below 128 (every field's is), looked up once rather than through
+        /// `Field(rawValue:)`'s search of the field numbers for each field of each record.
+        let fieldsByNumber: UnsafePointer<Field?>
 
-    /// The field of each number below 128 (every field's is), looked up once rather than through
-    /// `Field(rawValue:)`'s search of the field numbers for each field of each record.
-    private static let fieldsByNumber: [Field?] = (0..<128).map { Field(rawValue: $0) }
+        static let shared = Schema()
+
+        private init() {
+            func table<Element>(_ elements: [Element]) -> UnsafePointer<Element> {
+                let table = UnsafeMutablePointer<Element>.allocate(capacity: elements.count)
+                table.initialize(from: elements, count: elements.count)
+                return UnsafePointer(table)
+            }
+            allowed = table((0...UInt8.max).map { code in FieldMask(EventType(rawValue: code)?.storedSchema.map(\.field) ?? []) })
+            required = table((0...UInt8.max).map { code in
+                FieldMask(EventType(rawValue: code)?.storedSchema.filter(\.required).map(\.field) ?? [])
+            })
+            fieldsByNumber = table((0..<128).map { Field(rawValue: $0) })
+        }
+    }
 
     /// Decodes a stored record (`formatVersion ‖ body ‖ hash`), checking that it is canonical.
     /// - Parameter skipping: fields left out of the event (their bytes are stepped over, unchecked):
@@ -301,20 +315,22 @@ public enum EventCodec {
             readingPerson || personNumber == nil ? String(decoding: bytes, as: UTF8.self) : nil
         }
         header(type, person, personNumber)
-        let allowed = allowedFields[Int(type.rawValue)]
+        let schema = Schema.shared
+        // A type's code is a byte: the tables have an entry for each.
+        let allowed = schema.allowed[Int(type.rawValue)]
         var seen = FieldMask([])
         var lastNumber = Header.Number.person.rawValue
         while !reader.isAtEnd {
             let (number, wireType) = try reader.tag()
             guard number > lastNumber else { throw .fieldOutOfOrder(number) }
             lastNumber = number
-            // `allowed` holds numbers below 128 only.
-            guard allowed.contains(number), let field = fieldsByNumber[number] else { throw .unknownField(number) }
+            // `allowed` holds numbers below 128 only, the table's size.
+            guard allowed.contains(number), let field = schema.fieldsByNumber[number] else { throw .unknownField(number) }
             seen.insert(number)
             try visit(field, wireType, &reader)
         }
         // The lowest-numbered required field missing, as the schema lists them.
-        if let missing = requiredFields[Int(type.rawValue)].firstMissing(from: seen) { throw .missingField(missing) }
+        if let missing = schema.required[Int(type.rawValue)].firstMissing(from: seen) { throw .missingField(missing) }
         return Header(sequence: sequence, recordedAt: recordedAt, type: type, source: source, person: person, personNumber: personNumber)
     }
 
@@ -500,6 +516,7 @@ struct WireReader {
         position < bytes.count && bytes[position] < 0x80 && Int(bytes[position] >> 3) == field
     }
 
+    @inline(__always)
     mutating func tag() throws(DecodeError) -> (number: Int, wireType: Int) {
         let key = try varint()
         guard key >> 3 <= UInt64(Int32.max) else { throw .valueOutOfRange(0) }
@@ -508,6 +525,7 @@ struct WireReader {
 
     /// Reads the tag of field `field` with `wireType`; the field found instead (nil for none or a
     /// tag that does not read) is named in the refusal, and the reader stays where it was.
+    @inline(__always)
     private mutating func expectTag(field: Int, wireType: Int) throws(DecodeError) {
         // A header's tag is one byte (its field is below 16): compared as it is.
         let expected = field << 3 | wireType
@@ -515,6 +533,11 @@ struct WireReader {
             position += 1
             return
         }
+        try expectOtherTag(field: field, wireType: wireType)
+    }
+
+    /// ``expectTag(field:wireType:)`` when the next byte is not the expected tag.
+    private mutating func expectOtherTag(field: Int, wireType: Int) throws(DecodeError) {
         let start = position
         let found = try? tag()
         guard let found, found.number == field else {
@@ -524,6 +547,7 @@ struct WireReader {
         guard found.wireType == wireType else { throw .wrongWireType(field) }
     }
 
+    @inline(__always)
     mutating func expectVarint(field: Int) throws(DecodeError) -> UInt64 {
         try expectTag(field: field, wireType: 0)
         return try varint()
@@ -549,6 +573,7 @@ struct WireReader {
     }
 
     /// Steps over one value of `wireType` (0 varint, 2 length-delimited).
+    @inline(__always)
     mutating func skip(wireType: Int) throws(DecodeError) {
         switch wireType {
         case 0: _ = try varint()
@@ -557,6 +582,7 @@ struct WireReader {
         }
     }
 
+    @inline(__always)
     mutating func lengthDelimited() throws(DecodeError) -> UnsafeRawBufferPointer {
         let length = try varint()
         guard length <= UInt64(bytes.count - position) else { throw .truncated }

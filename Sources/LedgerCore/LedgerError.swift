@@ -21,6 +21,11 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
     /// never go back, and the ledger never moves a time silently.
     case timeBeforeHead(requested: Timestamp, head: Timestamp)
 
+    /// `personNumbers` holds no id for a number the log gives a person: found `while` doing what.
+    static func noPersonID(_ number: UInt32, while doing: String) -> LedgerError {
+        .damaged(sequence: nil, reason: "person number \(number) has no id in personNumbers (\(doing))")
+    }
+
     public var description: String {
         switch self {
         case .refused(let problems):

@@ -73,6 +73,9 @@ struct DatabaseAccumulatorStore: AccumulatorStore {
     }
 
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
+        // An empty id is a rebuild in memory's "filled in as written" (``Projector/personIDsLater``),
+        // which only that rebuild's write fills in: no such accumulator is stored here.
+        assert(!accumulator.person.isEmpty, "an accumulator stored without its person's id")
         try transaction.put(database, key: key.bytes, value: accumulator.encoded)
     }
 
@@ -414,8 +417,9 @@ struct Projector<Store: AccumulatorStore> {
     }
 
     /// When true, a new accumulator of a person whose id the event does not carry (a record that
-    /// holds its person's number) is made with an empty id, which whoever writes the store fills in
-    /// from `personNumbers` (a rebuild in memory, in key order); when false, the id is looked up.
+    /// holds its person's number) is made with an empty id, which the rebuild in memory's write fills
+    /// in from `personNumbers`, in key order (the only store whose writer does); when false, the id
+    /// is looked up as the accumulator is made (once per new person-year of a chunk).
     var personIDsLater = false
 
     mutating func apply(_ event: Event) throws {
@@ -517,7 +521,7 @@ struct Projector<Store: AccumulatorStore> {
         if let person { return Accumulator(person: person, year: year) }
         if idsLater { return Accumulator(person: "", year: year) }
         guard let id = try ledger.personID(number, in: transaction) else {
-            throw LedgerError.damaged(sequence: nil, reason: "person number \(number) has no id in personNumbers")
+            throw LedgerError.noPersonID(number, while: "making its accumulator")
         }
         return Accumulator(person: id, year: year)
     }

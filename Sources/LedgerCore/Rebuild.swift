@@ -87,22 +87,24 @@ extension Ledger {
             // Each accumulator encoded where it lies, into one buffer, and appended with one cursor.
             // One made without its person's id (``Projector/personIDsLater``) takes the id
             // `personNumbers` holds for its number, found by a second cursor moving forward with
-            // the keys (person numbers ascend with them).
+            // the keys (person numbers ascend with them). Each entry is decoded as the cursor
+            // reaches it: the cursor's bytes are not held across the appends to the accumulators.
             var buffer = [UInt8](repeating: 0, count: 1_024)
             try transaction.withCursor(personNumbers) { ids in
-                var idEntry = try ids.first()
-                func number(_ entry: Entry) throws -> UInt32 {
+                func decoded(_ entry: Entry?) throws -> (number: UInt32, id: String)? {
+                    guard let entry else { return nil }
                     guard entry.key.count == 4 else {
                         throw LedgerError.damaged(sequence: nil, reason: "a key of personNumbers is \(entry.key.count) bytes, not 4")
                     }
-                    return Keys.uint32(entry.key)
+                    return (Keys.uint32(entry.key), String(decoding: entry.value, as: UTF8.self))
                 }
+                var current = try decoded(ids.first())
                 func id(of wanted: UInt32) throws -> String {
-                    while let entry = idEntry, try number(entry) < wanted { idEntry = try ids.next() }
-                    guard let entry = idEntry, try number(entry) == wanted else {
-                        throw LedgerError.damaged(sequence: nil, reason: "person number \(wanted) has no id in personNumbers")
+                    while let entry = current, entry.number < wanted { current = try decoded(ids.next()) }
+                    guard let entry = current, entry.number == wanted else {
+                        throw LedgerError.noPersonID(wanted, while: "writing the accumulators of a rebuild")
                     }
-                    return String(decoding: entry.value, as: UTF8.self)
+                    return entry.id
                 }
                 try transaction.withCursor(database) { cursor in
                     try store.forEachInKeyOrder { key, stored in
@@ -159,9 +161,9 @@ extension Ledger {
     }
 
     /// At most this many accumulators are folded in memory at the start of a rebuild, about 0.3 KB
-    /// each (``MemoryAccumulatorStore``: the accumulator, its link, and its person's id when that is
-    /// longer than a short string), so the fold holds at most about 0.4 GB: every person-year of a
-    /// city of 1.2 M persons over a year.
+    /// each (``MemoryAccumulatorStore``: the accumulator and its link; its person's id is filled in
+    /// as it is written, but for a record without the person's number), so the fold holds at most
+    /// about 0.4 GB: every person-year of a city of 1.2 M persons over a year.
     static let rebuildPersonYearsInMemory = 1_200_000
 
     /// `stoppingAfterChunks` leaves the rebuild half-done, as a killed process would (for tests); the
@@ -252,8 +254,9 @@ extension Ledger {
 
 /// The events a projection folds in sequences `after + 1 ... through`, decoded in pieces taken in
 /// order: a rebuild folds piece k while piece k + 1 is being decoded on the second core. Only what
-/// the fold reads is decoded: the types it folds, each as a `FoldedEvent` straight from its record
-/// (no `Event`, source or hash is built).
+/// the fold reads is decoded: the types it folds, each as a `FoldedEvent` straight from its record,
+/// with the ids of the few that have any, in a `FoldedPiece` (no `Event`, source, hash or string of
+/// an id the fold does not need is built).
 ///
 /// The folding thread helps: when the piece it asks for is not ready, it decodes the next piece
 /// nobody has begun, in its own transaction, rather than wait. So the work is shared between the

@@ -239,7 +239,7 @@ public enum EventCodec {
 
         mutating func checkText() throws(DecodeError) {
             guard wireType == 2 else { throw .wrongWireType(field.rawValue) }
-            try reader.checkText(field: field.rawValue)
+            try reader.checkedText(field: field.rawValue)
         }
 
         mutating func skip() throws(DecodeError) { try reader.skip(wireType: wireType) }
@@ -561,9 +561,7 @@ struct WireReader {
     /// The bytes of field `field`'s text, checked as ``expectText(field:)`` checks them.
     mutating func expectCheckedText(field: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
         try expectTag(field: field, wireType: 2)
-        let slice = try lengthDelimited()
-        guard isValidUTF8(slice.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText(field) }
-        return slice
+        return try checkedText(field: field)
     }
 
     /// Steps over field `field`'s length-delimited value, unchecked but for its bounds.
@@ -599,10 +597,12 @@ struct WireReader {
         return text
     }
 
-    /// Checks a text as ``text(field:)`` does, without making a string of it.
-    mutating func checkText(field: Int) throws(DecodeError) {
+    /// The bytes of a text, checked as ``text(field:)`` checks them, without making a string of them.
+    @discardableResult
+    mutating func checkedText(field: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
         let slice = try lengthDelimited()
         guard isValidUTF8(slice.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText(field) }
+        return slice
     }
 
     mutating func packed() throws(DecodeError) -> [UInt64] {

@@ -132,8 +132,8 @@ public struct FoldedEvent: Hashable, Sendable {
 /// The ids a fold reads of an event now and then, kept beside its ``FoldedEvent`` (only for the
 /// events that have any) so that the folded event holds no text.
 public struct FoldedIDs: Hashable, Sendable {
-    /// The event's person, where its record does not hold the person's number (version 1): the
-    /// fold looks the number up.
+    /// The event's person, where its record does not hold the person's number (every record of
+    /// version 1, and one of version 2 written without it): the fold looks the number up.
     public var person: String?
     /// 36 of a reversal: the claim it reverses, whose settlement the fold takes out of its year.
     public var reversedClaim: String?

@@ -85,8 +85,8 @@ public struct Accumulator: Hashable, Sendable {
     }
 
     /// Folds what the projection reads of one event of this person-year other than a reversal
-    /// (``reverse(_:)``). Without the reversed claim's place: a folded event is a few hundred bytes,
-    /// even when absent.
+    /// (``reverse(_:)``). Without the reversed claim's place: a folded event is a couple of hundred
+    /// bytes, even when absent.
     public mutating func apply(_ event: FoldedEvent) {
         switch event.type {
         case .settlementRecorded:

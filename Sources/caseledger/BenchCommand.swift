@@ -83,16 +83,18 @@ struct Bench {
     /// The peak of anonymous memory during a phase, sampled from its progress calls at most every
     /// ``interval`` nanoseconds. Reading /proc/self/status takes tens of microseconds; sampled at
     /// every piece of a rebuild (4 096 events), the sampling alone took a few percent of the
-    /// rebuild it measures. A peak reached in the last interval of a phase may be missed: the
-    /// phase's own growth in 20 ms, a few MB.
+    /// rebuild it measures. The last progress call of a phase is always sampled; a peak reached
+    /// between two samples may be missed: the phase's own growth in 20 ms, a few MB.
     struct PeakSampler {
         static let interval: UInt64 = 20_000_000
         private(set) var peak = 0
         private var last: UInt64 = 0
 
-        mutating func sample() {
+        /// Samples unless the last sample is less than ``interval`` old; `always` samples anyway
+        /// (the end of a phase's progress, where a fold in memory is largest).
+        mutating func sample(always: Bool = false) {
             let now = Bench.monotonicNanoseconds()
-            guard now - last >= Self.interval else { return }
+            guard always || now - last >= Self.interval else { return }
             last = now
             peak = max(peak, Bench.anonymousBytes())
         }
@@ -195,7 +197,7 @@ struct Bench {
         var sampler = PeakSampler()
         let (_, rebuildSeconds) = try time {
             _ = try ledger.rebuildProjections(chunkEvents: 100_000) { done, total in
-                sampler.sample()
+                sampler.sample(always: done == total)
                 rebuildProgress?.update(done: done, total: total)
             }
         }
@@ -216,7 +218,7 @@ struct Bench {
         var sampler = PeakSampler()
         let (replay, replaySeconds) = try time {
             try ledger.replayVerify { done, total in
-                sampler.sample()
+                sampler.sample(always: done == total)
                 replayProgress?.update(done: done, total: total)
             }
         }

@@ -277,6 +277,10 @@ struct EventCodecTests {
                 var numberedIDs = FoldedIDs()
                 #expect(withNumber.folded == FoldedEvent(event, personNumber: 77, ids: &numberedIDs))
                 #expect(withNumber.ids == numberedIDs && numberedIDs.person == nil)
+                for length in 1..<(numbered.count - EventCodec.hashBytes) {
+                    let cut = Array(numbered.prefix(length)) + sampleHash
+                    #expect(decodeFoldedRecord(cut).failure == decodeRecord(cut).failure, "\(type.name) with its number cut at \(length)")
+                }
             }
             #expect(try decodeFoldedRecord(record, folds: { $0 != type }).get() == nil, "a type not folded")
             for length in 1..<(record.count - EventCodec.hashBytes) {
@@ -308,59 +312,85 @@ struct EventCodecTests {
             try? folded.read(field, from: &probe, ids: &ids)
             return !probe.skipped
         }.map(\.rawValue)) == read)
+        // The header (1–7) is checked alike by both, but for the source's texts (4, 5), whose bytes
+        // the folded decoding steps over; so is every field the fold reads.
         func steppedOver(_ error: DecodeError) -> Bool {
             switch error {
             case .wrongWireType(let number), .valueOutOfRange(let number), .invalidText(let number):
-                return number != 0 && !read.contains(number)
+                return number == 4 || number == 5 || number > 7 && !read.contains(number)
             default: return false
             }
         }
-        let record = EventCodec.encode(Fixtures.full(type), sequence: 300, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123))
-            + sampleHash
-        // The bytes inside the length-delimited values the folded decoding steps over: the source,
-        // and the texts and lists the fold does not read.
-        var steppedOverBytes = IndexSet()
-        var position = 1
-        func varint() -> Int {
-            var value = 0, shift = 0
-            while true {
-                let byte = record[position]
-                position += 1
-                value |= Int(byte & 0x7F) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-            }
+        // A record of version 2, one that holds its person's number (whose person the folded
+        // decoding checks without making a string of it), and one of version 1.
+        let event = Fixtures.full(type)
+        let at = Timestamp(millisecondsSinceEpoch: 1_795_458_771_123)
+        var records = [("version 2", EventCodec.encode(event, sequence: 300, recordedAt: at) + sampleHash),
+                       ("version 1", EventCodec.encode(event, sequence: 300, recordedAt: at, version: 1) + sampleHash)]
+        if event.person != nil {
+            records.append(("with the person's number", EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300) + sampleHash))
         }
-        while position < record.count - EventCodec.hashBytes {
-            let tag = varint()
-            let length = tag & 7 == 2 ? varint() : 0
-            if tag & 7 == 2 && (tag >> 3 == 4 || tag >> 3 == 5 || tag >> 3 > 6 && !read.contains(tag >> 3)) {
-                steppedOverBytes.insert(integersIn: position..<position + length)
-            }
-            if tag & 7 == 2 { position += length } else { _ = varint() }
-        }
-        var refused = 0
-        for position in 1..<(record.count - EventCodec.hashBytes) where !steppedOverBytes.contains(position) {
-            for byte: UInt8 in [0x00, 0x02, 0x05, 0x7F, 0x80, 0xFF] where record[position] != byte {
-                var damaged = record
-                damaged[position] = byte
-                let full = decodeRecord(damaged), folded = decodeFoldedRecord(damaged)
-                switch (full, folded) {
-                case (.success(let recorded), .success(let result)):
-                    var ids = FoldedIDs()
-                    let expected = FoldedEvent(recorded.event, personNumber: recorded.personNumber, ids: &ids)
-                    #expect(result?.folded == expected && result?.ids == ids, "\(type.name) byte \(position) = \(byte)")
-                case (.failure(let error), .failure(let foldedError)):
-                    refused += 1
-                    #expect(error == foldedError || steppedOver(error), "\(type.name) byte \(position) = \(byte)")
-                case (.failure(let error), .success):
-                    #expect(steppedOver(error), "\(type.name) byte \(position) = \(byte): \(error)")
-                case (.success, .failure(let error)):
-                    Issue.record("\(type.name) byte \(position) = \(byte): only the folded decoding refuses it: \(error)")
+        for (form, record) in records {
+            // The bytes inside the length-delimited values the folded decoding steps over: the source,
+            // and the texts and lists the fold does not read.
+            var steppedOverBytes = IndexSet()
+            var position = 1
+            func varint() -> Int {
+                var value = 0, shift = 0
+                while true {
+                    let byte = record[position]
+                    position += 1
+                    value |= Int(byte & 0x7F) << shift
+                    if byte & 0x80 == 0 { return value }
+                    shift += 7
                 }
             }
+            while position < record.count - EventCodec.hashBytes {
+                let tag = varint()
+                let length = tag & 7 == 2 ? varint() : 0
+                if tag & 7 == 2 && (tag >> 3 == 4 || tag >> 3 == 5 || tag >> 3 > 6 && !read.contains(tag >> 3)) {
+                    steppedOverBytes.insert(integersIn: position..<position + length)
+                }
+                if tag & 7 == 2 { position += length } else { _ = varint() }
+            }
+            var refused = 0
+            for position in 1..<(record.count - EventCodec.hashBytes) where !steppedOverBytes.contains(position) {
+                for byte: UInt8 in [0x00, 0x02, 0x05, 0x7F, 0x80, 0xFF] where record[position] != byte {
+                    var damaged = record
+                    damaged[position] = byte
+                    let full = decodeRecord(damaged), folded = decodeFoldedRecord(damaged)
+                    switch (full, folded) {
+                    case (.success(let recorded), .success(let result)):
+                        var ids = FoldedIDs()
+                        let expected = FoldedEvent(recorded.event, personNumber: recorded.personNumber, ids: &ids)
+                        #expect(result?.folded == expected && result?.ids == ids, "\(type.name) (\(form)) byte \(position) = \(byte)")
+                    case (.failure(let error), .failure(let foldedError)):
+                        refused += 1
+                        #expect(error == foldedError || steppedOver(error), "\(type.name) (\(form)) byte \(position) = \(byte)")
+                    case (.failure(let error), .success):
+                        #expect(steppedOver(error), "\(type.name) (\(form)) byte \(position) = \(byte): \(error)")
+                    case (.success, .failure(let error)):
+                        Issue.record("\(type.name) (\(form)) byte \(position) = \(byte): only the folded decoding refuses it: \(error)")
+                    }
+                }
+            }
+            #expect(refused > 0 && !steppedOverBytes.isEmpty)
         }
-        #expect(refused > 0 && !steppedOverBytes.isEmpty)
+    }
+
+    /// The check of a text without making a string of it (what the folded decoding does with a
+    /// text it does not keep) agrees with the decoding to a string, ASCII or not, valid or not.
+    @Test func checkingUTF8AgreesWithDecodingIt() {
+        let valid: [[UInt8]] = [[], Array("P0000001".utf8), Array("居民1".utf8), [0xF0, 0x9F, 0x98, 0x80]]
+        // A lone continuation byte, a cut sequence, a surrogate, a code point past U+10FFFF, an
+        // overlong form, a byte never in UTF-8.
+        let invalid: [[UInt8]] = [[0x80], [0x41, 0xE5, 0xB1], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0x41, 0xFF]]
+        for bytes in valid + invalid {
+            bytes.withUnsafeBufferPointer { buffer in
+                #expect(isValidUTF8(buffer) == valid.contains(bytes), "\(bytes)")
+                #expect(isValidUTF8(buffer) == (validUTF8(buffer) != nil), "\(bytes)")
+            }
+        }
     }
 
     @Test("extreme header values and an event without a source round-trip")

@@ -84,53 +84,58 @@ extension Ledger {
             guard try transaction.count(database) == 0 else {
                 throw LedgerError.damaged(sequence: nil, reason: "the spare generation \(database.name) is not empty at the start of a rebuild")
             }
-            // Each accumulator encoded where it lies, into one buffer, and appended with one cursor.
-            // One made without its person's id (``Projector/personIDsLater``) takes the id
-            // `personNumbers` holds for its number, found by a second cursor moving forward with
-            // the keys (person numbers ascend with them). Each entry is decoded as the cursor
-            // reaches it: the cursor's bytes are not held across the appends to the accumulators.
-            var buffer = [UInt8](repeating: 0, count: 1_024)
-            try transaction.withCursor(personNumbers) { ids in
-                func decoded(_ entry: Entry?) throws -> (number: UInt32, id: String)? {
-                    guard let entry else { return nil }
-                    guard entry.key.count == 4 else {
-                        throw LedgerError.damaged(sequence: nil, reason: "a key of personNumbers is \(entry.key.count) bytes, not 4")
-                    }
-                    return (Keys.uint32(entry.key), String(decoding: entry.value, as: UTF8.self))
-                }
-                var current = try decoded(ids.first())
-                func id(of wanted: UInt32) throws -> String {
-                    while let entry = current, entry.number < wanted { current = try decoded(ids.next()) }
-                    guard let entry = current, entry.number == wanted else {
-                        throw LedgerError.noPersonID(wanted, while: "writing the accumulators of a rebuild")
-                    }
-                    return entry.id
-                }
-                try transaction.withCursor(database) { cursor in
-                    try store.forEachInKeyOrder { key, stored in
-                        var named: Accumulator?
-                        if stored.pointee.person.isEmpty {
-                            named = stored.pointee
-                            named!.person = try id(of: key.person)
-                        }
-                        func write(_ accumulator: UnsafePointer<Accumulator>) throws {
-                            let capacity = accumulator.pointee.encodedCapacity
-                            if capacity > buffer.count { buffer = [UInt8](repeating: 0, count: capacity) }
-                            try buffer.withUnsafeMutableBufferPointer { buffer in
-                                var writer = Varints.Writer(buffer.baseAddress!)
-                                accumulator.pointee.write(to: &writer)
-                                try key.withBytes { key in
-                                    try cursor.append(key: key, value: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
-                                }
-                            }
-                        }
-                        if let named { try withUnsafePointer(to: named) { try write($0) } } else { try write(stored) }
-                    }
-                }
-            }
+            try write(store, into: database, in: transaction)
             let head = try head(in: transaction).sequence
             try recordRebuild(target: target, through: last, head: head, in: transaction)
             return (last, head)
+        }
+    }
+
+    /// Writes `store`'s accumulators into the empty `database`, in key order: each encoded where it
+    /// lies, into one buffer, and appended with one cursor (`MDB_APPEND`). One made without its
+    /// person's id (``Projector/personIDsLater``) takes the id `personNumbers` holds for its number,
+    /// found by a second cursor moving forward with the keys (person numbers ascend with them). Each
+    /// entry is decoded as the cursor reaches it: the cursor's bytes are not held across the appends
+    /// to the accumulators.
+    private func write(_ store: MemoryAccumulatorStore, into database: Database, in transaction: Transaction) throws {
+        var buffer = [UInt8](repeating: 0, count: 1_024)
+        try transaction.withCursor(personNumbers) { ids in
+            func decoded(_ entry: Entry?) throws -> (number: UInt32, id: String)? {
+                guard let entry else { return nil }
+                guard entry.key.count == 4 else {
+                    throw LedgerError.damaged(sequence: nil, reason: "a key of personNumbers is \(entry.key.count) bytes, not 4")
+                }
+                return (Keys.uint32(entry.key), String(decoding: entry.value, as: UTF8.self))
+            }
+            var current = try decoded(ids.first())
+            func id(of wanted: UInt32) throws -> String {
+                while let entry = current, entry.number < wanted { current = try decoded(ids.next()) }
+                guard let entry = current, entry.number == wanted else {
+                    throw LedgerError.noPersonID(wanted, while: "writing the accumulators of a rebuild")
+                }
+                return entry.id
+            }
+            try transaction.withCursor(database) { cursor in
+                try store.forEachInKeyOrder { key, stored in
+                    var named: Accumulator?
+                    if stored.pointee.person.isEmpty {
+                        named = stored.pointee
+                        named!.person = try id(of: key.person)
+                    }
+                    func append(_ accumulator: UnsafePointer<Accumulator>) throws {
+                        let capacity = accumulator.pointee.encodedCapacity
+                        if capacity > buffer.count { buffer = [UInt8](repeating: 0, count: capacity) }
+                        try buffer.withUnsafeMutableBufferPointer { buffer in
+                            var writer = Varints.Writer(buffer.baseAddress!)
+                            accumulator.pointee.write(to: &writer)
+                            try key.withBytes { key in
+                                try cursor.append(key: key, value: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
+                            }
+                        }
+                    }
+                    if let named { try withUnsafePointer(to: named) { try append($0) } } else { try append(stored) }
+                }
+            }
         }
     }
 }

@@ -91,9 +91,10 @@ extension Ledger {
         }
     }
 
-    /// Writes `store`'s accumulators into the empty `database`, in key order: each encoded where it
-    /// lies, into one buffer, and appended with one cursor (`MDB_APPEND`). One made without its
-    /// person's id (``Projector/personIDsLater``) takes the id `personNumbers` holds for its number,
+    /// Writes `store`'s accumulators into the empty `database`, in key order, each encoded into one
+    /// buffer and appended with one cursor (`MDB_APPEND`). One that holds its person's id is encoded
+    /// where it lies. One made without it (``Projector/personIDsLater``: every one of a record that
+    /// holds its person's number) is copied and given the id `personNumbers` holds for its number,
     /// found by a second cursor moving forward with the keys (person numbers ascend with them). Each
     /// entry is decoded as the cursor reaches it: the cursor's bytes are not held across the appends
     /// to the accumulators.

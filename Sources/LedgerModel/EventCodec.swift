@@ -597,7 +597,8 @@ struct WireReader {
         return text
     }
 
-    /// The bytes of a text, checked as ``text(field:)`` checks them, without making a string of them.
+    /// The bytes of a text, checked as ``text(field:)`` checks them, without keeping a string of
+    /// them (an ASCII text, nearly every one, makes none).
     @discardableResult
     mutating func checkedText(field: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
         let slice = try lengthDelimited()

@@ -175,7 +175,7 @@ protocol FoldedFieldReader {
     mutating func money() throws(DecodeError) -> Money
     mutating func date() throws(DecodeError) -> CivilDate
     mutating func word<Word: StoredWord>(_: Word.Type) throws(DecodeError) -> Word
-    /// Checks a text as ``text()`` does, without making a string of it.
+    /// Checks a text as ``text()`` does, without keeping a string of it.
     mutating func checkText() throws(DecodeError)
     /// Steps over a field the fold does not read.
     mutating func skip() throws(DecodeError)

@@ -328,7 +328,7 @@ public struct JSONWriter {
 }
 
 /// Whether `bytes` are valid UTF-8, as ``validUTF8(_:)`` finds them, without making a string of
-/// them when they are ASCII.
+/// them when they are ASCII (others go through the standard library's validation, as there).
 func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     for byte in bytes where byte >= 0x80 { return String(validating: bytes, as: UTF8.self) != nil }
     return true

@@ -317,7 +317,7 @@ struct EventCodecTests {
         func steppedOver(_ error: DecodeError) -> Bool {
             switch error {
             case .wrongWireType(let number), .valueOutOfRange(let number), .invalidText(let number):
-                return number == 4 || number == 5 || number > 7 && !read.contains(number)
+                return number == 4 || number == 5 || (number > 7 && !read.contains(number))
             default: return false
             }
         }
@@ -381,14 +381,32 @@ struct EventCodecTests {
     /// The check of a text without making a string of it (what the folded decoding does with a
     /// text it does not keep) agrees with the decoding to a string, ASCII or not, valid or not.
     @Test func checkingUTF8AgreesWithDecodingIt() {
-        let valid: [[UInt8]] = [[], Array("P0000001".utf8), Array("居民1".utf8), [0xF0, 0x9F, 0x98, 0x80]]
-        // A lone continuation byte, a cut sequence, a surrogate, a code point past U+10FFFF, an
-        // overlong form, a byte never in UTF-8.
-        let invalid: [[UInt8]] = [[0x80], [0x41, 0xE5, 0xB1], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0x41, 0xFF]]
+        // Of one to four bytes, up to U+10FFFF.
+        let valid: [[UInt8]] = [[], Array("P0000001".utf8), [0xC3, 0xA9], Array("居民1".utf8), [0xF0, 0x9F, 0x98, 0x80],
+                                [0xF4, 0x8F, 0xBF, 0xBF]]
+        // A lone continuation byte, a cut sequence, a surrogate, a code point past U+10FFFF, overlong
+        // forms of two and three bytes, a byte never in UTF-8.
+        let invalid: [[UInt8]] = [[0x80], [0x41, 0xE5, 0xB1], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF],
+                                  [0xE0, 0x80, 0xAF], [0x41, 0xFF]]
         for bytes in valid + invalid {
             bytes.withUnsafeBufferPointer { buffer in
                 #expect(isValidUTF8(buffer) == valid.contains(bytes), "\(bytes)")
                 #expect(isValidUTF8(buffer) == (validUTF8(buffer) != nil), "\(bytes)")
+            }
+            // The reader's check and its text: the same refusal, naming the field, or the same bytes.
+            let field = [UInt8(bytes.count)] + bytes
+            field.withUnsafeBytes { buffer in
+                var checking = WireReader(bytes: buffer), reading = WireReader(bytes: buffer)
+                let checked = Result { () throws(DecodeError) in try checking.checkedText(field: 36) }
+                let read = Result { () throws(DecodeError) in try reading.text(field: 36) }
+                switch (checked, read) {
+                case (.success(let slice), .success(let text)):
+                    #expect(Array(slice) == Array(text.utf8) && checking.position == reading.position, "\(bytes)")
+                case (.failure(let error), .failure(let other)):
+                    #expect(error == other && error == .invalidText(36), "\(bytes)")
+                default:
+                    Issue.record("\(bytes): the check and the text disagree")
+                }
             }
         }
     }

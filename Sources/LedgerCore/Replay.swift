@@ -27,21 +27,21 @@ extension Ledger {
     /// difference from what is stored.
     public func replayVerify(progress: ((UInt64, UInt64) -> Void)? = nil) throws(LedgerError) -> ReplayReport {
         var report = ReplayReport()
-        // The chain and index check reads the same log on the second core while this thread
-        // re-decides: the two share nothing but the read-only map.
-        let chain = LockedValue<Result<VerifyReport, LedgerError>?>(nil)
-        let checked = DispatchGroup()
-        DispatchQueue.global().async(group: checked) { [self] in
-            let result = Result { () throws(LedgerError) in try verify() }
-            chain.withLock { $0 = result }
-        }
-        defer { checked.wait() }
         try read { transaction in
             let head = try head(in: transaction).sequence
+            // The chain and index check reads the same log on the second core while this thread
+            // re-decides, and folds the projection as it goes, through this snapshot's head: the two
+            // share nothing but the read-only map.
+            let chain = LockedValue<Result<(report: VerifyReport, projection: MemoryAccumulatorStore?), LedgerError>?>(nil)
+            let checked = DispatchGroup()
+            DispatchQueue.global().async(group: checked) { [self] in
+                let result = Result { () throws(LedgerError) in try verify(progress: nil, projectingThrough: head) }
+                chain.withLock { $0 = result }
+            }
+            defer { checked.wait() }
             let inUse = HistoryCache(workingLimit: min(historiesInUse, HistoryCache.replayWorkingLimit))
             var engine = try DecisionEngine(ledger: self, transaction: transaction, upTo: 0, histories: inUse)
             engine.registeredPersons = 0
-            var projector = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
             var expected: [Event] = []
             var cause: UInt64 = 0
             func missing(_ events: [Event]) {
@@ -74,7 +74,6 @@ extension Ledger {
                             }
                         }
                     }
-                    try projector.apply(event)
                     if report.events & 0xFFFF == 0 { progress?(report.events, head) }
                     entry = try cursor.next()
                 }
@@ -82,12 +81,16 @@ extension Ledger {
             missing(expected)
             progress?(report.events, head)
             checked.wait()
+            let projection: MemoryAccumulatorStore
             switch chain.withLock({ $0 }) {
-            case .success(let verified)?: report.chain = verified
+            case .success(let verified)?:
+                report.chain = verified.report
+                guard let projected = verified.projection else { preconditionFailure("the chain check was asked to project") }
+                projection = projected
             case .failure(let error)?: throw error
             case nil: preconditionFailure("the chain check has finished")
             }
-            try compare(storedIn: transaction, rebuilt: projector.store, into: &report)
+            try compare(storedIn: transaction, rebuilt: projection, into: &report)
         }
         return report
     }

@@ -42,12 +42,27 @@ extension Ledger {
     /// implies — each expected entry present and pointing at its event, and no entry more.
     /// - Parameter progress: called every 65 536 events with (events checked, head sequence).
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws(LedgerError) -> VerifyReport {
+        try verify(progress: progress, projectingThrough: nil).report
+    }
+
+    /// ``verify(progress:)``, and, with `projectingThrough`, the projection of the log's events up to
+    /// that sequence folded into memory as the walk decodes them (for `replay --verify`, whose
+    /// re-deciding thread is then spared the fold). The walk's snapshot may hold more of the log than
+    /// the replay's; the events up to the replay's head are the same in both, and so is every index
+    /// entry the fold reads for them (each is written once, with its event).
+    func verify(progress: ((UInt64, UInt64) -> Void)?, projectingThrough last: UInt64?) throws(LedgerError)
+        -> (report: VerifyReport, projection: MemoryAccumulatorStore?)
+    {
         try read { transaction in
             var verifier = Verifier(ledger: self, transaction: transaction)
+            if let last {
+                verifier.projection = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
+                verifier.projectedThrough = last
+            }
             try verifier.walkLog(progress: progress)
             try verifier.checkIndexesAgainstLog()
             try verifier.checkMeta()
-            return verifier.report
+            return (verifier.report, verifier.projection?.store)
         }
     }
 }
@@ -70,6 +85,9 @@ struct Verifier {
     var previousHash = Head.empty.hash
     var lastRecordedAt = Timestamp(millisecondsSinceEpoch: 0)
     var lastSequence: UInt64 = 0
+    /// In a replay, the fold of each event up to ``projectedThrough`` as the walk decodes it.
+    var projection: Projector<MemoryAccumulatorStore>?
+    var projectedThrough: UInt64 = 0
 
     init(ledger: Ledger, transaction: Transaction) {
         self.ledger = ledger
@@ -126,12 +144,24 @@ struct Verifier {
         }
         lastRecordedAt = recorded.recordedAt
         counts[Int(recorded.event.type.rawValue) % Appender.countSlots] += 1
-        try checkIndexes(of: recorded.event, sequence: sequence, personNumber: recorded.personNumber)
+        let number = try checkIndexes(of: recorded.event, sequence: sequence, personNumber: recorded.personNumber)
+        if projection != nil && sequence <= projectedThrough { try project(recorded, number: number) }
+    }
+
+    /// Folds `recorded` into ``projection``, as a rebuild would: with the person's number its record
+    /// holds, else the one the walk found for its person (`number`), else looked up.
+    private mutating func project(_ recorded: RecordedEvent, number: UInt32?) throws {
+        if let person = recorded.event.person, let number = recorded.personNumber ?? number {
+            try projection?.apply(recorded.event, person: person, number: number)
+        } else {
+            try projection?.apply(recorded.event)
+        }
     }
 
     /// Log → index: every entry this event implies is present and points at it; the person number
-    /// the record holds, if any, is the one its person was given.
-    private mutating func checkIndexes(of event: Event, sequence: UInt64, personNumber: UInt32?) throws {
+    /// the record holds, if any, is the one its person was given. Returns the number the walk gave
+    /// the event's person, if it has one.
+    private mutating func checkIndexes(of event: Event, sequence: UInt64, personNumber: UInt32?) throws -> UInt32? {
         if let source = event.source {
             expectedSources += 1
             try expect(ledger.sources, Keys.source(source), Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
@@ -140,7 +170,7 @@ struct Verifier {
             expectedPolicies += 1
             try expect(ledger.policies, Keys.log(sequence), [], sequence, "policy index entry")
         }
-        guard let person = event.person else { return }
+        guard let person = event.person else { return nil }
         if event.type == .personRegistered, persons[person] == nil {
             let number = UInt32(persons.count + 1)
             persons[person] = PersonEntry(number: number, version: 0, mergedInto: 0, last: 0)
@@ -149,7 +179,7 @@ struct Verifier {
         }
         guard var entry = persons[person] else {
             report.add(sequence, "log", "event of unregistered person \(person)")
-            return
+            return nil
         }
         if let personNumber, personNumber != entry.number {
             report.add(sequence, "log", "holds person number \(personNumber) where \(person) is number \(entry.number)")
@@ -197,6 +227,7 @@ struct Verifier {
             break
         }
         persons[person] = entry
+        return entry.number
     }
 
     /// The event at `sequence` is the next of `person`'s stream: its link to the one before (format

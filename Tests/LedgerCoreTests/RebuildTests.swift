@@ -482,6 +482,32 @@ import Testing
         }
     }
 
+    /// Replay's projection is folded by the chain check as it walks the log, in its own snapshot,
+    /// which may hold more of the log than the replay's: it stops at the sequence it is given. At
+    /// every limit it is the fold of the log up to there (each event's person found by lookup, not
+    /// by the walk's numbering), and folding it changes nothing the check reports.
+    @Test func theChainChecksProjectionIsTheLogsFoldUpToItsLimit() throws {
+        var generator = ScenarioGenerator(.init(persons: 300, seed: 11))
+        let events = generator.events()
+        #expect(events.contains { $0.type == .personMerged } && events.contains { $0.type == .settlementReversed })
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        _ = try ledger.append(submissions(events.map { Interchange.render($0) }), recordedAt: fixedTime)
+        let head = try ledger.head().sequence
+        let plain = try ledger.verify()
+        #expect(plain.isClean)
+        for limit in [1, head / 3, head / 2 + 1, head - 1, head] {
+            let (report, projection) = try ledger.verify(progress: nil, projectingThrough: limit)
+            let store = try #require(projection)
+            let projected = store.keys.map { store[$0]! }
+            #expect(projected == (try ledger.accumulators(upTo: limit)), "projected through \(limit)")
+            #expect(report.problems == plain.problems && report.eventsChecked == plain.eventsChecked)
+            #expect(report.indexEntriesChecked == plain.indexEntriesChecked)
+        }
+        #expect(try ledger.verify(progress: nil, projectingThrough: nil).projection == nil)
+        let whole = try #require(try ledger.verify(progress: nil, projectingThrough: head).projection)
+        #expect(whole.keys.map { whole[$0]! } == (try ledger.accumulators()), "the whole log's fold is what is stored")
+    }
+
     @Test func replayUntilShowsTheStateAsItWas() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
         try ledger.append(lines: [Line.registered("P1"), Line.identity("P1", "JC", from: "2024-01-01"), Line.enrolled("P1"),

@@ -25,10 +25,12 @@ struct HistoryCache {
     /// The histories in use before the cache freezes them all: about 0.35 GB of histories of ten
     /// lines a person. Every person of a city of up to this many stays in use.
     static let defaultWorkingLimit = 1 << 17
-    /// The histories in use in a replay from sequence 1: half the append path's. A replay holds
-    /// every person-year's accumulator in memory besides (at a million persons, about 0.1 GB less
-    /// this way); a city of up to this many persons replays without freezing a history.
-    static let replayWorkingLimit = 1 << 16
+    /// The most histories in use in a replay from sequence 1, which keeps twice the append path's
+    /// (``Ledger/historiesInUse``) up to this: a city of up to this many persons replays without
+    /// freezing a history. A replay is one run, whose memory is given back at its end, where the
+    /// append path keeps its histories between requests; at a million persons replay's peak is
+    /// about 1.5 GB this way (its accumulators, the chain check's maps and 262 144 histories in use).
+    static let replayWorkingLimit = 1 << 18
     /// The bytes of frozen histories past which the cache starts again empty (about three million
     /// persons of ten lines); their histories are folded again from the log when next needed.
     static let frozenByteLimit = 1 << 30

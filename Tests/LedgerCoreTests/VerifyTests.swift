@@ -99,11 +99,26 @@ import Testing
         #expect(report.problems.contains { $0.database == "claims" && $0.reason.contains("entries") })
     }
 
+    /// A person-year the log does not imply, of a key as long as the implied ones: another year of
+    /// a person, a year of a person number no one has, and the year of the highest number.
+    @Test func aPersonYearTheLogDoesNotImplyIsReported() throws {
+        let ledger = try populatedLedger()
+        let personYears = ledger.environment.database("personYears")
+        for (year, person) in [(UInt16(2023), UInt32(1)), (2024, 3), (2024, 0xFFFF_FFFF)] {
+            let key = withUnsafeBytes(of: year.bigEndian, Array.init) + withUnsafeBytes(of: person.bigEndian, Array.init)
+            try ledger.environment.write { try $0.put(personYears, key: key, value: Array("P1".utf8)) }
+            let problems = try ledger.verify().problems.filter { $0.database == "personYears" }
+            #expect(problems.contains { $0.reason == "entry the log does not imply" }, "\(year) \(person): \(problems)")
+            try ledger.environment.write { _ = try $0.delete(personYears, key: key) }
+        }
+        #expect(try ledger.verify().isClean)
+    }
+
     /// An entry moved to a key the log does not imply leaves the index's count as the log implies
     /// it: the entry missing is found from the log, and the walk of that index, which a clean
     /// index with the right count is spared, still names the stray one. A clean ledger counts
     /// every entry of every index as checked, walked or not.
-    @Test(arguments: ["streamLinks", "sources", "claims", "personNumbers"])
+    @Test(arguments: ["streamLinks", "sources", "claims", "personNumbers", "personYears"])
     func anIndexEntryMovedToAnotherKeyIsReportedBothWays(database name: String) throws {
         let ledger = try populatedLedger()
         let database = ledger.environment.database(name)
@@ -124,7 +139,8 @@ import Testing
         let problems = try ledger.verify().problems.filter { $0.database == name }
         #expect(problems.contains { $0.reason.contains("no index entry") }, "\(problems)")
         let stray = ["streamLinks": "entry the log does not imply", "sources": "does not match the source of the event",
-                     "claims": "names no settlement of that claim", "personNumbers": "entry the log does not imply"][name]!
+                     "claims": "names no settlement of that claim", "personNumbers": "entry the log does not imply",
+                     "personYears": "entry the log does not imply"][name]!
         #expect(problems.contains { $0.reason.contains(stray) }, "the stray entry is named: \(problems)")
     }
 

@@ -315,7 +315,10 @@ struct Appender {
     }
 
     mutating func finish() throws {
-        for person in pending.entries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        // In key order, for the pages' sake only: LMDB places each entry by its bytes whatever the
+        // order of the puts. String's order is UTF-8 byte order for ids in normal form C (ASCII ones
+        // are compared as raw words), and several times faster than comparing their UTF-8 views.
+        for person in pending.entries.keys.sorted() {
             try transaction.put(ledger.persons, key: Array(person.utf8), value: pending.entries[person]!.bytes)
         }
         pending.entries.removeAll()

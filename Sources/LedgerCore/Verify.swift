@@ -172,16 +172,18 @@ struct Verifier {
             try expect(ledger.policies, Keys.log(sequence), [], sequence, "policy index entry")
         }
         guard let person = event.person else { return nil }
-        if event.type == .personRegistered, persons[person] == nil {
+        if event.type == .personRegistered, persons.index(forKey: person) == nil {
             let number = UInt32(persons.count + 1)
             persons[person] = PersonEntry(number: number, version: 0, mergedInto: 0, last: 0)
             personIDs[number] = person
             try expect(ledger.personNumbers, Keys.bigEndian(number), Array(person.utf8), sequence, "number \(number) of \(person)")
         }
-        guard var entry = persons[person] else {
+        // Found once, and written back in place below: nothing is added to `persons` in between.
+        guard let index = persons.index(forKey: person) else {
             report.add(sequence, "log", "event of unregistered person \(person)")
             return nil
         }
+        var entry = persons.values[index]
         if let personNumber, personNumber != entry.number {
             report.add(sequence, "log", "holds person number \(personNumber) where \(person) is number \(entry.number)")
         }
@@ -200,9 +202,10 @@ struct Verifier {
         try expectStreamEntry(of: person, &entry, at: sequence)
         switch event.type {
         case .personMerged:
-            if let survivor = event.text(.into), var survivorEntry = persons[survivor] {
+            if let survivor = event.text(.into), let survivorIndex = persons.index(forKey: survivor) {
+                var survivorEntry = persons.values[survivorIndex]
                 try expectStreamEntry(of: survivor, &survivorEntry, at: sequence)
-                persons[survivor] = survivorEntry
+                persons.values[survivorIndex] = survivorEntry
                 let key = Keys.merge(survivor: survivorEntry.number, merged: entry.number)
                 expectedMerges.insert(key)
                 try expect(ledger.merges, key, Keys.bigEndian(sequence) + Array(person.utf8), sequence, "merge of \(person) into \(survivor)")
@@ -227,7 +230,7 @@ struct Verifier {
         default:
             break
         }
-        persons[person] = entry
+        persons.values[index] = entry
         return entry.number
     }
 

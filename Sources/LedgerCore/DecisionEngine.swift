@@ -43,7 +43,7 @@ struct DecisionEngine {
 
     /// The cached histories, moved out of the engine (which keeps none), so that no copy is made.
     mutating func takeHistories() -> HistoryCache {
-        defer { histories = HistoryCache(workingLimit: histories.workingLimit) }
+        defer { histories = HistoryCache(workingLimit: histories.workingLimit, frozenByteLimit: histories.frozenByteLimit) }
         return histories
     }
 

@@ -9,18 +9,45 @@ import LedgerRules
 /// (first in, first out): a cost per history, never a pause to freeze them all in one request.
 ///
 /// Which tier a history is in never changes a decision: thawing gives back the history frozen.
+///
+/// Each person held has a slot, found by one look-up of its id; the slot says which tier holds the
+/// history and where. Moving a history between the tiers, and choosing the one to freeze, then
+/// hashes no id: a city larger than the histories in use moves one history each way at nearly
+/// every person it touches.
 struct HistoryCache {
-    /// The histories in use, folded in place as events are written or replayed.
-    private(set) var working: [String: PersonHistory] = [:]
-    private var frozen: [String: FrozenHistory] = [:]
-    /// The persons in the order their histories were put in use, from `nextOut`; a person removed
-    /// or put in use again since is passed over (or frozen a little early) when its turn comes.
-    private var order: [String] = []
+    /// A person held: its id, its history frozen, or the position of its history in use.
+    private struct Slot {
+        var person: String
+        var frozen: FrozenHistory?
+        /// In ``inUse``; -1 when the history is frozen, or the slot is free.
+        var position: Int32 = -1
+        /// The ticket of its latest entry in ``order``.
+        var ticket = 0
+    }
+
+    /// The slot of each person held, in either tier.
+    private var slotOf: [String: Int32] = [:]
+    private var slots: [Slot] = []
+    private var freeSlots: [Int32] = []
+    /// The histories in use, each at a position, folded in place as events are written or replayed.
+    private var inUse: [PersonHistory] = []
+    /// The slot whose history is at each position of ``inUse``; -1 for a free position.
+    private var owners: [Int32] = []
+    private var freePositions: [Int32] = []
+    private var inUseCount = 0
+    /// Slots in the order their histories were put in use, from `nextOut`, each with the ticket it
+    /// was given then: an entry whose slot has a later ticket (its history was frozen, removed or
+    /// put in use again since, or the slot went to another person) is passed over when its turn comes.
+    private var order: [(slot: Int32, ticket: Int)] = []
     private var nextOut = 0
-    /// What ``frozen`` holds, by ``FrozenHistory/footprint`` and ``frozenEntryOverhead`` each.
+    private var tickets = 0
+    private(set) var frozenCount = 0
+    /// What the frozen histories hold, by ``FrozenHistory/footprint`` and ``frozenEntryOverhead`` each.
     private(set) var frozenBytes = 0
     /// How many histories stay in use before all are frozen.
     let workingLimit: Int
+    /// The bytes of frozen histories past which they are all forgotten (``defaultFrozenByteLimit``).
+    let frozenByteLimit: Int
 
     /// The histories in use before the cache freezes them all: about 0.35 GB of histories of ten
     /// lines a person. Every person of a city of up to this many stays in use.
@@ -31,63 +58,109 @@ struct HistoryCache {
     /// append path keeps its histories between requests; at a million persons replay's peak is
     /// about 1.5 GB this way (its accumulators, the chain check's maps and 262 144 histories in use).
     static let replayWorkingLimit = 1 << 18
-    /// The bytes of frozen histories past which the cache starts again empty (about three million
-    /// persons of ten lines); their histories are folded again from the log when next needed.
-    static let frozenByteLimit = 1 << 30
-    /// A frozen entry's memory beyond its bytes: the dictionary's slot at its load and the
+    /// The bytes of frozen histories past which the frozen tier starts again empty (about three
+    /// million persons of ten lines); their histories are folded again from the log when next needed.
+    static let defaultFrozenByteLimit = 1 << 30
+    /// A frozen history's memory beyond its bytes (``FrozenHistory/footprint`` counts its array's
+    /// header): its person's slot, the slot's entry in the map by id at its load, and the
     /// allocator's header.
-    static let frozenEntryOverhead = 48
+    static let frozenEntryOverhead = 72
 
-    init(workingLimit: Int = HistoryCache.defaultWorkingLimit) {
+    init(workingLimit: Int = HistoryCache.defaultWorkingLimit, frozenByteLimit: Int = HistoryCache.defaultFrozenByteLimit) {
         precondition(workingLimit > 0, "a history cache must hold at least one history in use")
         self.workingLimit = workingLimit
+        self.frozenByteLimit = frozenByteLimit
     }
 
-    var count: Int { working.count + frozen.count }
-    var frozenCount: Int { frozen.count }
+    var count: Int { slotOf.count }
 
-    func contains(_ person: String) -> Bool { working[person] != nil || frozen[person] != nil }
+    func contains(_ person: String) -> Bool { slotOf[person] != nil }
 
-    /// Where `person`'s history is in ``working``, thawed first if it was frozen; nil if the cache has none.
-    mutating func index(thawing person: String) -> Dictionary<String, PersonHistory>.Index? {
-        if let index = working.index(forKey: person) { return index }
-        guard let ice = frozen.removeValue(forKey: person) else { return nil }
+    /// The histories in use, by person (for tests: it copies them).
+    var working: [String: PersonHistory] {
+        var working: [String: PersonHistory] = [:]
+        for (position, slot) in owners.enumerated() where slot >= 0 { working[slots[Int(slot)].person] = inUse[position] }
+        return working
+    }
+
+    /// Where `person`'s history is in use, thawed first if it was frozen; nil if the cache has none.
+    mutating func index(thawing person: String) -> Int? {
+        guard let slot = slotOf[person] else { return nil }
+        let position = slots[Int(slot)].position
+        if position >= 0 { return Int(position) }
+        guard let ice = slots[Int(slot)].frozen else { preconditionFailure("a slot held without a history") }
+        slots[Int(slot)].frozen = nil
+        frozenCount -= 1
         frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
-        putInUse(PersonHistory(thawing: ice, person: person), for: person)
-        return working.index(forKey: person)
+        return putInUse(PersonHistory(thawing: ice, person: person), slot: slot)
     }
 
     /// `person`'s history, thawed if it was frozen.
     mutating func history(of person: String) -> PersonHistory? {
-        index(thawing: person).map { working.values[$0] }
+        index(thawing: person).map { inUse[$0] }
     }
 
     /// Folds into the history at `index` (from ``index(thawing:)``) in place.
-    mutating func update(at index: Dictionary<String, PersonHistory>.Index, _ body: (inout PersonHistory) -> Void) {
-        body(&working.values[index])
+    mutating func update(at index: Int, _ body: (inout PersonHistory) -> Void) {
+        body(&inUse[index])
     }
 
     /// Puts `history` in use for `person`, freezing the one in use longest first when ``workingLimit`` are.
     /// The cache must hold no frozen history of `person`: its callers have just found none.
     mutating func insert(_ history: PersonHistory, for person: String) {
-        assert(frozen[person] == nil, "a history put in use over a frozen one")
-        if working[person] == nil { putInUse(history, for: person) } else { working[person] = history }
+        if let slot = slotOf[person] {
+            let position = slots[Int(slot)].position
+            assert(position >= 0, "a history put in use over a frozen one")
+            if position >= 0 { return inUse[Int(position)] = history }
+            if let ice = slots[Int(slot)].frozen {
+                frozenCount -= 1
+                frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
+                slots[Int(slot)].frozen = nil
+            }
+            _ = putInUse(history, slot: slot)
+            return
+        }
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[Int(slot)] = Slot(person: person)
+        } else {
+            slot = Int32(slots.count)
+            slots.append(Slot(person: person))
+        }
+        slotOf[person] = slot
+        _ = putInUse(history, slot: slot)
     }
 
-    /// Puts the history of a person not in use in use, last in the order of freezing.
-    private mutating func putInUse(_ history: PersonHistory, for person: String) {
+    /// Puts the history of `slot`, which is not in use, in use, last in the order of freezing;
+    /// returns its position.
+    private mutating func putInUse(_ history: PersonHistory, slot: Int32) -> Int {
         makeRoom()
-        working[person] = history
-        order.append(person)
+        let position: Int
+        if let free = freePositions.popLast() {
+            position = Int(free)
+            inUse[position] = history
+            owners[position] = slot
+        } else {
+            position = inUse.count
+            inUse.append(history)
+            owners.append(slot)
+        }
+        inUseCount += 1
+        slots[Int(slot)].position = Int32(position)
+        tickets += 1
+        slots[Int(slot)].ticket = tickets
+        order.append((slot, tickets))
+        return position
     }
 
-    /// Freezes histories in use, longest in use first, until one more fits. Each person in use has
+    /// Freezes histories in use, longest in use first, until one more fits. Each slot in use has
     /// an entry in `order` from `nextOut` on (put there when it was put in use), so room is found.
     private mutating func makeRoom() {
-        while working.count >= workingLimit && nextOut < order.count {
-            let person = order[nextOut]
+        while inUseCount >= workingLimit && nextOut < order.count {
+            let (slot, ticket) = order[nextOut]
             nextOut += 1
-            if let history = working.removeValue(forKey: person) { freeze(history, of: person) }
+            if slots[Int(slot)].ticket == ticket && slots[Int(slot)].position >= 0 { freeze(slot) }
         }
         if nextOut > 4_096 && nextOut * 2 > order.count {
             order.removeFirst(nextOut)
@@ -95,25 +168,52 @@ struct HistoryCache {
         }
     }
 
-    private mutating func freeze(_ history: PersonHistory, of person: String) {
-        let ice = history.frozen()
+    /// Freezes the history in use of `slot`.
+    private mutating func freeze(_ slot: Int32) {
+        let position = Int(slots[Int(slot)].position)
+        let ice = inUse[position].frozen()
+        releasePosition(position, of: slot)
+        slots[Int(slot)].frozen = ice
+        frozenCount += 1
         frozenBytes += ice.footprint + HistoryCache.frozenEntryOverhead
-        if let replaced = frozen.updateValue(ice, forKey: person) {
-            frozenBytes -= replaced.footprint + HistoryCache.frozenEntryOverhead
+        if frozenBytes > frozenByteLimit { forgetFrozen() }
+    }
+
+    /// Frees `position` in use, which `slot`'s history held.
+    private mutating func releasePosition(_ position: Int, of slot: Int32) {
+        inUse[position] = PersonHistory(person: "")
+        owners[position] = -1
+        freePositions.append(Int32(position))
+        inUseCount -= 1
+        slots[Int(slot)].position = -1
+    }
+
+    /// Forgets every frozen history: the cache keeps those in use.
+    private mutating func forgetFrozen() {
+        for slot in slots.indices where slots[slot].frozen != nil {
+            freeSlot(Int32(slot))
         }
-        if frozenBytes > HistoryCache.frozenByteLimit {
-            frozen = [:]
-            frozenBytes = 0
-        }
+        frozenCount = 0
+        frozenBytes = 0
+    }
+
+    /// Forgets the person of `slot`, whose history is not in use.
+    private mutating func freeSlot(_ slot: Int32) {
+        slotOf[slots[Int(slot)].person] = nil
+        slots[Int(slot)] = Slot(person: "")
+        freeSlots.append(slot)
     }
 
     /// Forgets `person`'s history in both tiers.
     mutating func remove(_ person: String) {
-        working[person] = nil
-        removeFrozen(person)
-    }
-
-    private mutating func removeFrozen(_ person: String) {
-        if let ice = frozen.removeValue(forKey: person) { frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead }
+        guard let slot = slotOf[person] else { return }
+        let position = slots[Int(slot)].position
+        if position >= 0 {
+            releasePosition(Int(position), of: slot)
+        } else if let ice = slots[Int(slot)].frozen {
+            frozenCount -= 1
+            frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
+        }
+        freeSlot(slot)
     }
 }

@@ -110,6 +110,29 @@ import Testing
         #expect(cache.frozenBytes == 0 && cache.count == 2 && cache.history(of: persons[1]) == nil)
     }
 
+    /// Past its byte limit the frozen tier is forgotten whole: the histories in use stay, the
+    /// frozen ones are no longer held (their persons are folded from the log when next needed), and
+    /// the persons held afterwards are kept apart from those forgotten.
+    @Test func theFrozenTierPastItsLimitIsForgottenAndTheRestKept() throws {
+        let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: 40, seed: 3))
+        let persons = histories.keys.sorted()
+        func footprint(_ number: Int) -> Int { histories[persons[number]]!.frozen().footprint + HistoryCache.frozenEntryOverhead }
+        // Room for the first two frozen, not for a third.
+        var cache = HistoryCache(workingLimit: 2, frozenByteLimit: footprint(0) + footprint(1) + footprint(2) - 1)
+        for number in 0..<4 { cache.insert(histories[persons[number]]!, for: persons[number]) }
+        #expect(cache.frozenCount == 2 && cache.frozenBytes == footprint(0) + footprint(1))
+        cache.insert(histories[persons[4]]!, for: persons[4])
+        #expect(cache.frozenCount == 0 && cache.frozenBytes == 0 && cache.count == 2)
+        #expect(cache.working.keys.sorted() == [persons[3], persons[4]].sorted())
+        #expect((0..<3).allSatisfy { !cache.contains(persons[$0]) && cache.history(of: persons[$0]) == nil })
+        // A person held afterwards takes a forgotten one's place, and each keeps its own history
+        // (one frozen at a time from here, below the limit).
+        cache.insert(histories[persons[5]]!, for: persons[5])
+        #expect(cache.count == 3 && cache.frozenCount == 1 && cache.frozenBytes == footprint(3))
+        for number in [3, 4, 5, 3] { #expect(cache.history(of: persons[number]) == histories[persons[number]]) }
+        #expect(cache.count == 3 && cache.frozenCount == 1 && (0..<3).allSatisfy { !cache.contains(persons[$0]) })
+    }
+
     /// The same city in batches of several sizes, with every history in use and with one or
     /// thirteen in use (the rest frozen and thawed again at almost every event): the same events,
     /// decisions and hashes, and a replay keeping so few in use re-derives them.

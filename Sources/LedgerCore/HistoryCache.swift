@@ -36,11 +36,14 @@ struct HistoryCache {
     private var freePositions: [Int32] = []
     private var inUseCount = 0
     /// Slots in the order their histories were put in use, from `nextOut`, each with the ticket it
-    /// was given then: an entry whose slot has a later ticket (its history was frozen, removed or
-    /// put in use again since, or the slot went to another person) is passed over when its turn comes.
+    /// was given then: an entry whose slot holds another ticket now (its history was frozen, removed
+    /// or put in use again since, or the slot went to another person) is passed over when its turn
+    /// comes.
     private var order: [(slot: Int32, ticket: Int)] = []
     private var nextOut = 0
     private var tickets = 0
+    /// Set when the frozen histories passed ``frozenByteLimit``.
+    private var forgetting = false
     private(set) var frozenCount = 0
     /// What the frozen histories hold, by ``FrozenHistory/footprint`` and ``frozenEntryOverhead`` each.
     private(set) var frozenBytes = 0
@@ -62,9 +65,9 @@ struct HistoryCache {
     /// million persons of ten lines); their histories are folded again from the log when next needed.
     static let defaultFrozenByteLimit = 1 << 30
     /// A frozen history's memory beyond its bytes (``FrozenHistory/footprint`` counts its array's
-    /// header): its person's slot, the slot's entry in the map by id at its load, and the
-    /// allocator's header.
-    static let frozenEntryOverhead = 72
+    /// header): its person's slot (40 bytes), the slot's entry in the map by id at its load (about
+    /// 27), and the allocator's header (16).
+    static let frozenEntryOverhead = 83
 
     init(workingLimit: Int = HistoryCache.defaultWorkingLimit, frozenByteLimit: Int = HistoryCache.defaultFrozenByteLimit) {
         precondition(workingLimit > 0, "a history cache must hold at least one history in use")
@@ -151,6 +154,12 @@ struct HistoryCache {
         tickets += 1
         slots[Int(slot)].ticket = tickets
         order.append((slot, tickets))
+        if forgetting {
+            forgetting = false
+            forgetFrozen()
+        } else if order.count - nextOut > 2 * max(inUseCount, 2_048) {
+            compactOrder()
+        }
         return position
     }
 
@@ -176,7 +185,8 @@ struct HistoryCache {
         slots[Int(slot)].frozen = ice
         frozenCount += 1
         frozenBytes += ice.footprint + HistoryCache.frozenEntryOverhead
-        if frozenBytes > frozenByteLimit { forgetFrozen() }
+        // Forgotten once the history being put in use has its position: its slot is kept then.
+        if frozenBytes > frozenByteLimit { forgetting = true }
     }
 
     /// Frees `position` in use, which `slot`'s history held.
@@ -188,11 +198,32 @@ struct HistoryCache {
         slots[Int(slot)].position = -1
     }
 
-    /// Forgets every frozen history: the cache keeps those in use.
+    /// Keeps only the entries of `order` still to come that hold their slot's ticket: with persons
+    /// removed and put in use again below ``workingLimit``, no history is frozen and the stale
+    /// entries would pile up.
+    private mutating func compactOrder() {
+        order = order[nextOut...].filter { slots[Int($0.slot)].ticket == $0.ticket && slots[Int($0.slot)].position >= 0 }
+        nextOut = 0
+    }
+
+    /// Forgets every frozen history and keeps those in use: the slots are made again for them
+    /// alone, so the memory of the forgotten ones' goes too.
     private mutating func forgetFrozen() {
-        for slot in slots.indices where slots[slot].frozen != nil {
-            freeSlot(Int32(slot))
+        compactOrder()
+        var renumbered = [Int32](repeating: -1, count: slots.count)
+        var kept: [Slot] = []
+        kept.reserveCapacity(inUseCount)
+        slotOf = Dictionary(minimumCapacity: inUseCount)
+        for position in owners.indices where owners[position] >= 0 {
+            let old = Int(owners[position])
+            renumbered[old] = Int32(kept.count)
+            owners[position] = Int32(kept.count)
+            slotOf[slots[old].person] = Int32(kept.count)
+            kept.append(slots[old])
         }
+        slots = kept
+        freeSlots = []
+        order = order.map { (renumbered[Int($0.slot)], $0.ticket) }
         frozenCount = 0
         frozenBytes = 0
     }

@@ -63,8 +63,9 @@ public final class Ledger: @unchecked Sendable {
     /// Off only to hold the two ways to the same decisions; set it before the first append.
     var decidesIncrementally = true
     /// How many folded histories a decision engine keeps in use before it freezes them
-    /// (``HistoryCache``). Lowered only to hold frozen and unfrozen histories to the same decisions;
-    /// set it before the first append.
+    /// (``HistoryCache``); a replay from sequence 1 keeps twice as many, up to
+    /// ``HistoryCache/replayWorkingLimit``. Lowered only to hold frozen and unfrozen histories to the
+    /// same decisions; set it before the first append.
     var historiesInUse = HistoryCache.defaultWorkingLimit
 
     /// The ledger's format (docs/FORMAT.md). Version 2 keeps streams as `streamLinks`; version 3

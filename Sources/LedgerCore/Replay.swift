@@ -39,7 +39,7 @@ extension Ledger {
                 chain.withLock { $0 = result }
             }
             defer { checked.wait() }
-            let inUse = HistoryCache(workingLimit: min(2 * historiesInUse, HistoryCache.replayWorkingLimit))
+            let inUse = HistoryCache(workingLimit: min(historiesInUse, HistoryCache.replayWorkingLimit / 2) * 2)
             var engine = try DecisionEngine(ledger: self, transaction: transaction, upTo: 0, histories: inUse)
             engine.registeredPersons = 0
             var expected: [Event] = []

@@ -48,8 +48,10 @@ extension Ledger {
     /// ``verify(progress:)``, and, with `projectingThrough`, the projection of the log's events up to
     /// that sequence folded into memory as the walk decodes them (for `replay --verify`, whose
     /// re-deciding thread is then spared the fold). The walk's snapshot may hold more of the log than
-    /// the replay's; the events up to the replay's head are the same in both, and so is every index
-    /// entry the fold reads for them (each is written once, with its event).
+    /// the replay's; the events up to the replay's head are the same in both, and so is what the fold
+    /// reads of the indexes for them (a person's number, a claim's settlement), which never changes
+    /// once written. A record the walk cannot decode, or under a key that is not a sequence, is not
+    /// folded: the report names it.
     func verify(progress: ((UInt64, UInt64) -> Void)?, projectingThrough last: UInt64?) throws(LedgerError)
         -> (report: VerifyReport, projection: MemoryAccumulatorStore?)
     {
@@ -149,10 +151,12 @@ struct Verifier {
         if projection != nil && sequence <= projectedThrough { try project(recorded, number: number) }
     }
 
-    /// Folds `recorded` into ``projection``, as a rebuild would: with the person's number its record
-    /// holds, else the one the walk found for its person (`number`), else looked up.
+    /// Folds `recorded` into ``projection`` with the number the walk gave its person (`number`), which
+    /// is the `persons` index's on a ledger that verifies; without one (a person the log never
+    /// registered), the person is looked up in `persons`. The number a record holds is not trusted
+    /// here: one that differs is reported, and the fold goes on as the append path folded the event.
     private mutating func project(_ recorded: RecordedEvent, number: UInt32?) throws {
-        if let person = recorded.event.person, let number = recorded.personNumber ?? number {
+        if let person = recorded.event.person, let number {
             try projection?.apply(recorded.event, person: person, number: number)
         } else {
             try projection?.apply(recorded.event)

@@ -110,6 +110,27 @@ import Testing
         #expect(cache.frozenBytes == 0 && cache.count == 2 && cache.history(of: persons[1]) == nil)
     }
 
+    /// A person removed and held again many times below the limit leaves entries in the order of
+    /// freezing that no longer count; they are dropped as they pile up, and the order of the rest holds.
+    @Test func manyRemovalsBelowTheLimitKeepTheOrderOfFreezing() throws {
+        let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: 40, seed: 3))
+        let persons = histories.keys.sorted()
+        var cache = HistoryCache(workingLimit: 3)
+        cache.insert(histories[persons[1]]!, for: persons[1])
+        cache.insert(histories[persons[0]]!, for: persons[0])
+        for _ in 0..<10_000 {
+            cache.remove(persons[0])
+            cache.insert(histories[persons[0]]!, for: persons[0])
+        }
+        cache.insert(histories[persons[2]]!, for: persons[2])
+        #expect(cache.frozenCount == 0 && cache.count == 3)
+        // Person 1 has been in use longest: it is the one frozen to make room.
+        cache.insert(histories[persons[3]]!, for: persons[3])
+        #expect(cache.working.keys.sorted() == [persons[0], persons[2], persons[3]].sorted() && cache.frozenCount == 1)
+        #expect(cache.history(of: persons[1]) == histories[persons[1]])
+        #expect(cache.working.keys.sorted() == [persons[1], persons[2], persons[3]].sorted())
+    }
+
     /// Past its byte limit the frozen tier is forgotten whole: the histories in use stay, the
     /// frozen ones are no longer held (their persons are folded from the log when next needed), and
     /// the persons held afterwards are kept apart from those forgotten.
@@ -135,7 +156,8 @@ import Testing
 
     /// The same city in batches of several sizes, with every history in use and with one or
     /// thirteen in use (the rest frozen and thawed again at almost every event): the same events,
-    /// decisions and hashes, and a replay keeping so few in use re-derives them.
+    /// decisions and hashes, and a replay keeping so few in use (twice as many: two or 26)
+    /// re-derives them.
     @Test(arguments: [1, 13])
     func frozenAndUnfrozenHistoriesDecideTheSame(inUse: Int) throws {
         let lines = HistoryCacheTests.lines(persons: 300, seed: 7)

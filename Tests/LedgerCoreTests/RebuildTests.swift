@@ -484,8 +484,8 @@ import Testing
 
     /// Replay's projection is folded by the chain check as it walks the log, in its own snapshot,
     /// which may hold more of the log than the replay's: it stops at the sequence it is given. At
-    /// every limit it is the fold of the log up to there (each event's person found by lookup, not
-    /// by the walk's numbering), and folding it changes nothing the check reports.
+    /// every limit it is the fold of the log up to there, as `accumulators(upTo:)` folds it apart
+    /// (each event's person looked up in `persons`).
     @Test func theChainChecksProjectionIsTheLogsFoldUpToItsLimit() throws {
         var generator = ScenarioGenerator(.init(persons: 300, seed: 11))
         let events = generator.events()
@@ -500,12 +500,37 @@ import Testing
             let store = try #require(projection)
             let projected = store.keys.map { store[$0]! }
             #expect(projected == (try ledger.accumulators(upTo: limit)), "projected through \(limit)")
-            #expect(report.problems == plain.problems && report.eventsChecked == plain.eventsChecked)
+            #expect(report.isClean && report.eventsChecked == plain.eventsChecked)
             #expect(report.indexEntriesChecked == plain.indexEntriesChecked)
         }
         #expect(try ledger.verify(progress: nil, projectingThrough: nil).projection == nil)
         let whole = try #require(try ledger.verify(progress: nil, projectingThrough: head).projection)
         #expect(whole.keys.map { whole[$0]! } == (try ledger.accumulators()), "the whole log's fold is what is stored")
+    }
+
+    /// A record that holds another person's number, or one no person has, is reported by the chain
+    /// check; the projection it folds for the replay goes by the number its walk gave the person,
+    /// as the append path folded the event, so the replay reports the record and no accumulator.
+    @Test(arguments: [UInt32(1), 1 << 28])
+    func replayFoldsARecordWithADamagedNumberUnderItsPersonsNumber(forged: UInt32) throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        try ledger.append(lines: [Line.registered("P1"), Line.registered("P2"), Line.enrolled("P2"),
+                                  Line.claim("P2", "b1", on: "2024-03-01", inList: "10000", basic: "5000")])
+        var settlement: RecordedEvent?
+        try ledger.forEachEvent { if $0.event.type == .settlementRecorded { settlement = $0 } }
+        let recorded = try #require(settlement)
+        #expect(recorded.personNumber == 2)
+        let log = ledger.environment.database("log")
+        let key = (0..<8).map { UInt8(truncatingIfNeeded: recorded.sequence >> (56 - 8 * $0)) }
+        let forgedRecord = EventCodec.encode(recorded.event, sequence: recorded.sequence, recordedAt: recorded.recordedAt,
+                                             personNumber: forged) + recorded.hash
+        try ledger.environment.write { try $0.put(log, key: key, value: forgedRecord) }
+        let replay = try ledger.replayVerify()
+        #expect(replay.chain.problems.contains { $0.sequence == recorded.sequence && $0.reason.contains("holds person number \(forged)") })
+        #expect(replay.projectionDifferences.isEmpty && replay.storedDigest == replay.rebuiltDigest)
+        #expect(replay.decisionProblems.isEmpty)
+        let head = try ledger.head().sequence
+        #expect(try ledger.verify(progress: nil, projectingThrough: head).report.problems == ledger.verify().problems)
     }
 
     @Test func replayUntilShowsTheStateAsItWas() throws {

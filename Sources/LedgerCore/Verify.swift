@@ -215,27 +215,29 @@ struct Verifier {
                 try expect(ledger.merges, key, Keys.bigEndian(sequence) + Array(person.utf8), sequence, "merge of \(person) into \(survivor)")
                 entry.mergedInto = survivorEntry.number
             }
-        case .settlementRecorded:
-            if let claim = event.text(.claim) {
-                expectedClaims += 1
-                if let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8)), let claimEntry = ClaimEntry(bytes) {
-                    if claimEntry.settlement != sequence { report.add(sequence, "claims", "claim \(claim) points at \(claimEntry.settlement)") }
-                } else {
-                    report.add(sequence, "claims", "claim \(claim) has no index entry")
-                }
-            }
-        case .settlementReversed:
-            if let claim = event.text(.claim) {
-                let bytes = try transaction.get(ledger.claims, key: Array(claim.utf8))
-                if bytes.flatMap(ClaimEntry.init)?.reversal != sequence {
-                    report.add(sequence, "claims", "claim \(claim) does not record this reversal")
-                }
-            }
+        case .settlementRecorded, .settlementReversed:
+            try checkClaimEntry(of: event, sequence: sequence)
         default:
             break
         }
         persons.values[index] = entry
         return entry.number
+    }
+
+    /// A settlement's or a reversal's entry in `claims` names it.
+    private mutating func checkClaimEntry(of event: Event, sequence: UInt64) throws {
+        guard let claim = event.text(.claim) else { return }
+        let entry = try transaction.get(ledger.claims, key: Array(claim.utf8)).flatMap(ClaimEntry.init)
+        if event.type == .settlementReversed {
+            if entry?.reversal != sequence { report.add(sequence, "claims", "claim \(claim) does not record this reversal") }
+            return
+        }
+        expectedClaims += 1
+        if let entry {
+            if entry.settlement != sequence { report.add(sequence, "claims", "claim \(claim) points at \(entry.settlement)") }
+        } else {
+            report.add(sequence, "claims", "claim \(claim) has no index entry")
+        }
     }
 
     /// The event at `sequence` is the next of `person`'s stream: its link to the one before (format

@@ -58,9 +58,10 @@ struct HistoryCache {
     /// The most histories in use in a replay from sequence 1, which keeps twice the append path's
     /// (``Ledger/historiesInUse``) up to this: a city of up to this many persons replays without
     /// freezing a history. A replay is one run, whose memory is given back at its end, where the
-    /// append path keeps its histories between requests. At a million persons and 10 M input lines
-    /// (the bench's city) replay's peak is 1.84 GiB this way (its accumulators, the chain check's
-    /// maps and 262 144 histories in use), against 2 GiB the performance target allows.
+    /// append path keeps its histories between requests. Its accumulators, the chain check's maps
+    /// and 262 144 histories in use took 1.48 GB at a million persons (13.3 M events); the bench's
+    /// peak at a million persons and 10 M input lines is 1.82–1.84 GiB, against the 2 GiB of the
+    /// performance target (docs/PERFORMANCE.md, item 43).
     static let replayWorkingLimit = 1 << 18
     /// The bytes of frozen histories past which the frozen tier starts again empty (about three
     /// million persons of ten lines); their histories are folded again from the log when next needed.

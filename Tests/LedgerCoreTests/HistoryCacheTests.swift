@@ -21,6 +21,15 @@ import Testing
         return ledger.warmHistories.withLock { $0?.histories.working } ?? [:]
     }
 
+    /// The warm histories of a 40-person city, and its persons in order: the cache's own tests.
+    static func smallCity() throws -> (histories: [String: PersonHistory], persons: [String]) {
+        let histories = try warmHistories(lines(persons: 40, seed: 3))
+        return (histories, histories.keys.sorted())
+    }
+
+    /// What a frozen `history` counts for in ``HistoryCache/frozenBytes``.
+    static func footprint(of history: PersonHistory) -> Int { history.frozen().footprint + HistoryCache.frozenEntryOverhead }
+
     @Test(arguments: [(UInt64(9), 300), (UInt64(3), 40)])
     func everyHistoryOfAGeneratedCityThawsToItself(seed: UInt64, persons: Int) throws {
         let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: persons, seed: seed))
@@ -80,13 +89,12 @@ import Testing
     }
 
     @Test func theCacheFreezesWhatIsNotInUseAndThawsItBack() throws {
-        let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: 40, seed: 3))
-        let persons = histories.keys.sorted()
+        let (histories, persons) = try HistoryCacheTests.smallCity()
         var cache = HistoryCache(workingLimit: 2)
         cache.insert(histories[persons[0]]!, for: persons[0])
         cache.insert(histories[persons[1]]!, for: persons[1])
         #expect(cache.working.count == 2 && cache.frozenCount == 0 && cache.frozenBytes == 0)
-        func footprint(_ number: Int) -> Int { histories[persons[number]]!.frozen().footprint + HistoryCache.frozenEntryOverhead }
+        func footprint(_ number: Int) -> Int { HistoryCacheTests.footprint(of: histories[persons[number]]!) }
         // A third in use freezes the one in use longest.
         cache.insert(histories[persons[2]]!, for: persons[2])
         #expect(cache.working.keys.sorted() == [persons[1], persons[2]].sorted() && cache.frozenCount == 1)
@@ -113,8 +121,7 @@ import Testing
     /// A person removed and held again many times below the limit leaves entries in the order of
     /// freezing that no longer count; they are dropped as they pile up, and the order of the rest holds.
     @Test func manyRemovalsBelowTheLimitKeepTheOrderOfFreezing() throws {
-        let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: 40, seed: 3))
-        let persons = histories.keys.sorted()
+        let (histories, persons) = try HistoryCacheTests.smallCity()
         var cache = HistoryCache(workingLimit: 3)
         cache.insert(histories[persons[1]]!, for: persons[1])
         cache.insert(histories[persons[0]]!, for: persons[0])
@@ -135,9 +142,8 @@ import Testing
     /// frozen ones are no longer held (their persons are folded from the log when next needed), and
     /// the persons held afterwards are kept apart from those forgotten.
     @Test func theFrozenTierPastItsLimitIsForgottenAndTheRestKept() throws {
-        let histories = try HistoryCacheTests.warmHistories(HistoryCacheTests.lines(persons: 40, seed: 3))
-        let persons = histories.keys.sorted()
-        func footprint(_ number: Int) -> Int { histories[persons[number]]!.frozen().footprint + HistoryCache.frozenEntryOverhead }
+        let (histories, persons) = try HistoryCacheTests.smallCity()
+        func footprint(_ number: Int) -> Int { HistoryCacheTests.footprint(of: histories[persons[number]]!) }
         // Room for the first two frozen, not for a third.
         var cache = HistoryCache(workingLimit: 2, frozenByteLimit: footprint(0) + footprint(1) + footprint(2) - 1)
         for number in 0..<4 { cache.insert(histories[persons[number]]!, for: persons[number]) }

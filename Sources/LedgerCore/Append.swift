@@ -155,12 +155,22 @@ extension Ledger {
         var problems: [LineProblem] = []
         var done = 0
         var index = 0
-        while let piece = try pieces(index) {
+        // Each next piece is taken before the one at hand is appended, so that the histories of its
+        // persons are folded on another core meanwhile (item 47).
+        let prefolder = HistoryPrefolder(ledger: self, head: appender.head.sequence)
+        defer { prefolder.finish() }
+        var current = try pieces(0)
+        if let first = current { prefolder.plan(first, index: 0, held: { _ in true }) }
+        while let piece = current {
+            let next = try pieces(index + 1)
+            if let next { prefolder.plan(next, index: index + 1, held: { appender.engine.holds($0) }) }
+            appender.engine.adopt(prefolder.take(index))
             for submission in piece {
                 problems += try appender.submit(submission)
                 done += 1
                 if done & 0x3FFF == 0 { progress?(done, lines) }
             }
+            current = next
             index += 1
         }
         progress?(done, lines)

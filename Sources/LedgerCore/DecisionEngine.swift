@@ -181,20 +181,40 @@ struct DecisionEngine {
 
     /// The person's history folded from its stream and those merged into it, up to `limit`.
     func history(of person: String, upTo limit: UInt64) throws -> PersonHistory {
+        try ledger.foldHistory(of: person, upTo: limit, in: transaction, pending: pending) ?? PersonHistory(person: person)
+    }
+
+    /// Whether the cache holds a history of `person`, in use or frozen.
+    func holds(_ person: String) -> Bool { histories.contains(person) }
+
+    /// Puts in use the histories folded ahead (``HistoryPrefolder``) of persons the cache does not
+    /// hold. Each must be the fold of the log as this transaction found it, of a person none of whose
+    /// events this transaction has written: then it is what ``history(of:upTo:)`` would fold now.
+    mutating func adopt(_ folded: [String: PersonHistory]) {
+        for (person, history) in folded where !histories.contains(person) {
+            markTouched(person)
+            histories.insert(history, for: person)
+        }
+    }
+}
+
+extension Ledger {
+    /// The history of `person` folded from its stream and those merged into it, up to `limit`; nil
+    /// when the person is not registered.
+    func foldHistory(of person: String, upTo limit: UInt64, in transaction: Transaction,
+                     pending: PendingPersonEntries? = nil) throws -> PersonHistory? {
+        guard let entry = try personEntry(person, in: transaction, pending: pending) else { return nil }
         var history = PersonHistory(person: person)
-        guard let entry = try ledger.personEntry(person, in: transaction, pending: pending) else { return history }
-        let merged = try ledger.mergedPersons(into: entry.number, upTo: limit, in: transaction)
-        for sequence in try ledger.streamSequences(of: entry, merged: merged, upTo: limit, in: transaction, pending: pending) {
-            guard let recorded = try ledger.event(at: sequence, in: transaction) else {
+        let merged = try mergedPersons(into: entry.number, upTo: limit, in: transaction)
+        for sequence in try streamSequences(of: entry, merged: merged, upTo: limit, in: transaction, pending: pending) {
+            guard let recorded = try event(at: sequence, in: transaction) else {
                 throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
             }
             history.apply(recorded.event, sequence: sequence)
         }
         return history
     }
-}
 
-extension Ledger {
     /// The parameters published up to `limit`, from the `policies` index. The whole set is cached
     /// with the sequence of the last policy it holds: a later append of a policy changes that key.
     func parameters(upTo limit: UInt64, in transaction: Transaction) throws -> ParameterSet {

@@ -1,0 +1,118 @@
+import Foundation
+import LedgerModel
+import LedgerRules
+import LedgerSimulation
+import Testing
+
+@testable import LedgerCore
+
+/// A batch imported by a process of its own folds the histories of the persons of its next piece
+/// on another core (``HistoryPrefolder``, docs/PERFORMANCE.md item 47).
+@Suite struct PrefoldTests {
+    static func lines(persons: Int, seed: UInt64) -> [String] {
+        var generator = ScenarioGenerator(.init(persons: persons, seed: seed))
+        return generator.events().map { Interchange.render($0) }
+    }
+
+    static func bytes(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: "\n").utf8) }
+
+    /// The city in six batches, each appended in pieces by a ledger opened afresh (no history in
+    /// memory, so the pieces after the first are folded ahead), writes byte for byte the ledger that
+    /// one process appending the same batches whole writes, and replays clean.
+    @Test(arguments: [(UInt64(7), 300, 16), (UInt64(13), 200, 5), (UInt64(23), 250, 64)])
+    func foldingAheadWritesTheSameLedger(seed: UInt64, persons: Int, linesPerPiece: Int) throws {
+        let lines = PrefoldTests.lines(persons: persons, seed: seed)
+        let piecedPath = temporaryDirectory()
+        let whole = try Ledger.open(at: temporaryDirectory(), create: true)
+        let batch = lines.count / 6 + 1
+        var last: Ledger?
+        for start in stride(from: 0, to: lines.count, by: batch) {
+            let slice = Array(lines[start..<min(start + batch, lines.count)])
+            let pieced = try Ledger.open(at: piecedPath, create: true)
+            _ = try pieced.append(BatchPieces(PrefoldTests.bytes(slice), linesPerPiece: linesPerPiece), clock: { fixedTime })
+            _ = try whole.append(submissions(slice), recordedAt: fixedTime)
+            last = pieced
+        }
+        let pieced = try #require(last)
+        #expect(try pieced.head() == whole.head())
+        #expect(try pieced.decisionEvents().map(\.hash) == whole.decisionEvents().map(\.hash))
+        #expect(try pieced.replayVerify().isClean)
+        // Every history the last batch's engine left, adopted or folded as it went, holds every
+        // fact of its person's log, as a fold of the log does (the year totals aside, which only
+        // deciding records).
+        let warm = try #require(pieced.warmHistories.withLock { $0?.histories.working })
+        #expect(warm.count > persons / 4)
+        let head = try pieced.head().sequence
+        for (person, history) in warm {
+            let folded = try #require(try pieced.environment.read { try pieced.foldHistory(of: person, upTo: head, in: $0) })
+            #expect(PrefoldTests.sameFacts(history, folded), "\(person)")
+        }
+    }
+
+    /// A payment folds into no cached history (it changes no decision, I-9): a person whose
+    /// payment an earlier piece wrote is still not held when a later piece names it, and must not
+    /// be handed a history folded before the payment.
+    @Test func aPersonAnEarlierPieceWroteIsNotFoldedAhead() throws {
+        let path = temporaryDirectory()
+        _ = try Ledger.open(at: path, create: true).append(lines: [Line.registered("P1"), Line.enrolled("P1"), Line.registered("P2"), Line.enrolled("P2")])
+        let ledger = try Ledger.open(at: path)
+        let batch = [Line.paid("P1", amount: "380.00", key: "pay-1"), Line.claim("P2", "c2", on: "2024-03-10", inList: "9000", basic: "4000"),
+                     Line.claim("P1", "c1", on: "2024-03-10", inList: "20000", basic: "10000")]
+        _ = try ledger.append(BatchPieces(PrefoldTests.bytes(batch), linesPerPiece: 1), clock: { fixedTime })
+        let warm = try #require(ledger.warmHistories.withLock { $0?.histories.working })
+        let head = try ledger.head().sequence
+        for person in ["P1", "P2"] {
+            let history = try #require(warm[person])
+            let folded = try #require(try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0) })
+            #expect(PrefoldTests.sameFacts(history, folded), "\(person)")
+        }
+        #expect(warm["P1"]?.facts == 4, "registration, enrolment, payment, claim")
+    }
+
+    static func sameFacts(_ left: PersonHistory, _ right: PersonHistory) -> Bool {
+        left.facts == right.facts && left.lastSequence == right.lastSequence && left.claims == right.claims
+            && left.decisions == right.decisions && left.identities == right.identities && left.enrollments == right.enrollments
+            && left.applications == right.applications && left.years == right.years && left.residence == right.residence
+            && left.region == right.region
+    }
+
+    /// Only persons no earlier piece names, and nobody after a piece with a policy; each folded as
+    /// the log stood, as the engine would fold it.
+    @Test func itFoldsOnlyWhomNoEarlierPieceCouldHaveWritten() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        _ = try ledger.append(submissions(PrefoldTests.lines(persons: 30, seed: 5)), recordedAt: fixedTime)
+        let head = try ledger.head().sequence
+        func claim(_ person: String, _ id: String) -> Submission {
+            submissions([Line.claim(person, id, on: "2024-05-10", inList: "9000", basic: "4000")])[0]
+        }
+        let merge = submissions([Line.merged("P0000004", into: "P0000005")])[0]
+        let policy = submissions([Line.policy("assistance.threshold", "2000", from: "2024-01-01", to: "2024-12-31")])[0]
+        let prefolder = HistoryPrefolder(ledger: ledger, head: head)
+        defer { prefolder.finish() }
+        prefolder.plan([claim("P0000001", "x1"), merge], index: 0, held: { _ in false })
+        prefolder.plan([claim("P0000001", "x2"), claim("P0000002", "x3"), claim("P0000005", "x4"), policy], index: 1,
+                       held: { $0 == "P0000002" })
+        prefolder.plan([claim("P0000003", "x5")], index: 2, held: { _ in false })
+        #expect(prefolder.take(0).isEmpty, "the first piece is folded by the engine as it goes")
+        let folded = prefolder.take(1)
+        // P0000001 and P0000005 (the merge's survivor) are named by piece 0, P0000002 is held:
+        // nobody of piece 1 is folded ahead.
+        #expect(folded.isEmpty)
+        #expect(prefolder.take(2).isEmpty, "after a piece with a policy nobody is")
+        let fresh = HistoryPrefolder(ledger: ledger, head: head)
+        defer { fresh.finish() }
+        fresh.plan([claim("P0000001", "x1")], index: 0, held: { _ in false })
+        fresh.plan([claim("P0000006", "x2"), claim("P0000007", "x3"), claim("P0000001", "x4")], index: 1, held: { _ in false })
+        let ahead = fresh.take(1)
+        #expect(Set(ahead.keys) == ["P0000006", "P0000007"])
+        for (person, history) in ahead {
+            #expect(history == (try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0) }))
+            #expect(history.facts > 0)
+        }
+        // Folded against another head (a snapshot that is not the transaction's), nothing is handed over.
+        let stale = HistoryPrefolder(ledger: ledger, head: head - 1)
+        defer { stale.finish() }
+        stale.plan([claim("P0000008", "x1")], index: 1, held: { _ in false })
+        #expect(stale.take(1).isEmpty)
+    }
+}

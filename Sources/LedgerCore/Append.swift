@@ -16,6 +16,8 @@ public struct AppendSummary: Equatable, Sendable {
     /// The stream versions after the batch of the persons the caller asked for, read in the
     /// transaction that wrote it: what `If-Match` names for each one's next append.
     public var versions: [String: UInt32] = [:]
+    /// Histories folded a piece ahead on another core and adopted by the engine (item 47).
+    var historiesFoldedAhead = 0
 }
 
 extension Ledger {
@@ -90,13 +92,16 @@ extension Ledger {
     }
 
     /// Appends a batch that arrives in pieces, in one write transaction, all or nothing as
-    /// ``append(_:recordedAt:expectedVersions:reportingVersionsOf:progress:)``: piece k is appended
-    /// while its reader may still be checking piece k + 1 on another core.
+    /// ``append(_:recordedAt:expectedVersions:reportingVersionsOf:progress:)``. When the first
+    /// piece's lines read histories the engine does not hold, piece k + 1 is taken before piece k is
+    /// appended, and the histories its lines read are folded on another core meanwhile
+    /// (``HistoryPrefolder``); otherwise piece k + 1 is taken after piece k, and its reader may be
+    /// checking it meanwhile.
     ///
     /// - Parameters:
-    ///   - pieces: piece `index` (from 0), or nil past the last. Called again from 0 when the
-    ///     transaction is run again (the map grew), so it must give the same pieces again. What it
-    ///     throws refuses the batch: nothing is written.
+    ///   - pieces: piece `index` (from 0), or nil past the last; it may be called one piece ahead
+    ///     of the one appended. Called again from 0 when the transaction is run again (the map grew), so it
+    ///     must give the same pieces again. What it throws refuses the batch: nothing is written.
     ///   - lines: the lines of the whole batch, for `progress`.
     public func append(
         pieces: (Int) throws -> [Submission]?, lines: Int, clock: () -> Timestamp,
@@ -155,22 +160,30 @@ extension Ledger {
         var problems: [LineProblem] = []
         var done = 0
         var index = 0
-        // Each next piece is taken before the one at hand is appended, so that the histories of its
-        // persons are folded on another core meanwhile (item 47).
+        // Each next piece is taken before the one at hand is appended, so that the histories its
+        // lines read are folded on another core meanwhile (``HistoryPrefolder``).
+        // Only where the first piece shows that the batch's lines read histories the engine does not
+        // hold: taking a piece ahead costs the wait for its check.
         let prefolder = HistoryPrefolder(ledger: self, head: appender.head.sequence)
         defer { prefolder.finish() }
         var current = try pieces(0)
-        if let first = current { prefolder.plan(first, index: 0, held: { _ in true }) }
+        let foldingAhead = current.map { first in HistoryPrefolder.worthFolding(first, held: { appender.engine.holds($0) }) } ?? false
+        var ahead: [Submission]?
         while let piece = current {
-            let next = try pieces(index + 1)
-            if let next { prefolder.plan(next, index: index + 1, held: { appender.engine.holds($0) }) }
-            appender.engine.adopt(prefolder.take(index))
+            if foldingAhead {
+                ahead = try pieces(index + 1)
+                if let ahead {
+                    if index == 0 { prefolder.plan(piece, index: 0, held: { _ in true }) }
+                    prefolder.plan(ahead, index: index + 1, held: { appender.engine.holds($0) })
+                }
+                appender.summary.historiesFoldedAhead += appender.engine.adopt(prefolder.take(index))
+            }
             for submission in piece {
                 problems += try appender.submit(submission)
                 done += 1
                 if done & 0x3FFF == 0 { progress?(done, lines) }
             }
-            current = next
+            current = foldingAhead ? ahead : try pieces(index + 1)
             index += 1
         }
         progress?(done, lines)

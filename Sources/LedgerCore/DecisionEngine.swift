@@ -17,8 +17,8 @@ struct DecisionEngine {
     /// The append path hands them from one transaction to the next (``Ledger/warmHistories``).
     /// Those not in use are held frozen, so their memory is bounded (``HistoryCache``).
     private(set) var histories: HistoryCache
-    /// The persons whose cached history this engine folded from the log or changed: what a run
-    /// that fails must not hand on.
+    /// The persons whose cached history this engine folded from the log (itself or, adopted, a
+    /// piece ahead) or changed: what a run that fails must not hand on.
     private var touched: Set<String> = []
     /// In a replay from sequence 1: how many persons are registered so far. Person numbers follow
     /// registration order, so a person-year of a higher number has no fact yet and no decision to
@@ -188,13 +188,17 @@ struct DecisionEngine {
     func holds(_ person: String) -> Bool { histories.contains(person) }
 
     /// Puts in use the histories folded ahead (``HistoryPrefolder``) of persons the cache does not
-    /// hold. Each must be the fold of the log as this transaction found it, of a person none of whose
-    /// events this transaction has written: then it is what ``history(of:upTo:)`` would fold now.
-    mutating func adopt(_ folded: [String: PersonHistory]) {
+    /// hold; returns how many. Each must be the fold of the log as this transaction found it, of a
+    /// person none of whose events this transaction has written: then it is what
+    /// ``history(of:upTo:)`` would fold now.
+    mutating func adopt(_ folded: [String: PersonHistory]) -> Int {
+        var adopted = 0
         for (person, history) in folded where !histories.contains(person) {
             markTouched(person)
             histories.insert(history, for: person)
+            adopted += 1
         }
+        return adopted
     }
 }
 
@@ -202,7 +206,7 @@ extension Ledger {
     /// The history of `person` folded from its stream and those merged into it, up to `limit`; nil
     /// when the person is not registered.
     func foldHistory(of person: String, upTo limit: UInt64, in transaction: Transaction,
-                     pending: PendingPersonEntries? = nil) throws -> PersonHistory? {
+                     pending: PendingPersonEntries?) throws -> PersonHistory? {
         guard let entry = try personEntry(person, in: transaction, pending: pending) else { return nil }
         var history = PersonHistory(person: person)
         let merged = try mergedPersons(into: entry.number, upTo: limit, in: transaction)

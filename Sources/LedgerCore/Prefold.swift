@@ -7,26 +7,27 @@ import LedgerStorage
 /// before it are appended.
 ///
 /// A batch imported by a process of its own (`caseledger import`) starts with no history in
-/// memory: the first line of each person folds the person's history from the log, a walk of its
-/// stream and a read of each of its events at random places of the file (docs/PERFORMANCE.md,
-/// item 47). Here those folds run on the second core, a piece ahead.
+/// memory: the first line of each person that needs one folded the person's history from the log,
+/// a walk of its stream and a read of each of its events at random places of the file
+/// (docs/PERFORMANCE.md, item 47). Here those folds run on another core, a piece ahead.
 ///
 /// A history folded here is the log as the append transaction found it: the read snapshot is
-/// taken while the writer holds the ledger, so it has the transaction's starting head, which is
-/// checked. It is handed over only for a person none of whose events the transaction can have
-/// written before the piece: a person named by no line of an earlier piece (as its person or as
-/// the survivor of a merge), and nobody once a piece held a policy, whose decisions may reach any
-/// person. The engine then adopts it only where it holds no history of the person, so it is the
-/// history the engine would have folded itself at the person's first line.
+/// taken while the writer holds the ledger, so it has the transaction's starting head (checked).
+/// It is handed over only for a person none of whose events the transaction can have written
+/// before the piece begins: a person named by no line of an earlier piece (as its person or as the
+/// survivor of a merge), and nobody in a piece after one that held a policy, whose decisions may
+/// reach any person. The engine adopts it only where it holds no history of the person. At the
+/// start of the piece it is then the fold of the person's log, as a history the engine folded
+/// itself would be, and the engine keeps it current from there as it keeps every history it holds.
 ///
-/// Whatever goes wrong here (a damaged stream, no reader slot) only leaves the piece without
-/// histories folded ahead: the engine folds them itself and meets the same damage.
-final class HistoryPrefolder: @unchecked Sendable {
-    // @unchecked Sendable: `seen`, `stopped` and `started` belong to the appending thread; the
-    // folding jobs touch only `ledger` and `results`, which is locked.
+/// Only persons with a line that reads their history are folded: a payment, a refund, a
+/// registration or a line the ledger holds already (a duplicate) reads none, and a person merged
+/// away is refused. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
+/// piece without histories folded ahead: the engine folds them itself and meets the same damage.
+final class HistoryPrefolder {
     private let ledger: Ledger
     private let head: UInt64
-    private let queue = DispatchQueue(label: "caseledger.prefold")
+    private lazy var queue = DispatchQueue(label: "caseledger.prefold")
     private let jobs = DispatchGroup()
     private let results = LockedValue<[Int: [String: PersonHistory]]>([:])
     private var seen: Set<String> = []
@@ -38,29 +39,63 @@ final class HistoryPrefolder: @unchecked Sendable {
         self.head = head
     }
 
-    /// Notes the persons of piece `index` and, for every piece but the first, starts folding those
-    /// of them no earlier piece named and `held` (the engine's cache) does not hold.
+    /// The person whose history a line reads when it is appended, if any: its person's, or for a
+    /// merge the survivor's (``DecisionEngine/decisions(after:sequence:)``).
+    static func reader(of event: Event) -> String? {
+        switch event.type {
+        case .personMerged: event.text(.into)
+        case .personAmended, .identityRecognized, .identityRevoked, .enrollmentRegistered, .settlementRecorded,
+            .settlementReversed, .assistanceApplied:
+            event.person
+        default: nil
+        }
+    }
+
+    /// Whether folding ahead pays for a batch whose first piece is `piece`: whether at least one
+    /// line in eight reads the history of a person `held` (the engine's cache) does not hold. A
+    /// file of payments, or one sent again whole, reads none, and taking each piece ahead would
+    /// only wait for its check.
+    static func worthFolding(_ piece: [Submission], held: (String) -> Bool) -> Bool {
+        var reading = 0
+        for submission in piece {
+            if let person = reader(of: submission.event), !held(person) { reading += 1 }
+        }
+        return reading > 0 && reading * 8 >= piece.count
+    }
+
+    /// Notes the persons piece `index` names; for a piece after the first, starts folding the
+    /// histories its lines read of persons no earlier piece named and `held` (the engine's cache)
+    /// does not hold.
     func plan(_ piece: [Submission], index: Int, held: (String) -> Bool) {
-        var persons: [String] = []
-        let folding = !stopped && index > 0
+        guard !stopped else { return }
+        var wanted: [(person: String, source: Source?)] = []
         for submission in piece {
             let event = submission.event
             if event.type == .policyPublished { stopped = true }
-            for person in [event.person, event.type == .personMerged ? event.text(.into) : nil].compactMap({ $0 }) {
-                if seen.insert(person).inserted, folding, !held(person) { persons.append(person) }
+            let reader = HistoryPrefolder.reader(of: event)
+            if let person = event.person, seen.insert(person).inserted, index > 0, reader == person, !held(person) {
+                wanted.append((person, event.source))
+            }
+            if event.type == .personMerged, let survivor = event.text(.into), seen.insert(survivor).inserted, index > 0, !held(survivor) {
+                wanted.append((survivor, event.source))
             }
         }
-        guard !persons.isEmpty else { return }
+        guard !wanted.isEmpty else { return }
         let done = DispatchSemaphore(value: 0)
         started[index] = done
-        queue.async(group: jobs) { [ledger, head, results, persons] in
+        queue.async(group: jobs) { [ledger, head, results, wanted] in
             defer { done.signal() }
             let folded = try? ledger.environment.read { transaction -> [String: PersonHistory] in
                 guard try ledger.head(in: transaction).sequence == head else { return [:] }
                 var folded: [String: PersonHistory] = [:]
-                folded.reserveCapacity(persons.count)
-                for person in persons {
-                    if let history = try ledger.foldHistory(of: person, upTo: head, in: transaction) { folded[person] = history }
+                folded.reserveCapacity(wanted.count)
+                for (person, source) in wanted {
+                    // A line the ledger holds already is a duplicate or a conflict: it reads nothing.
+                    if let source, try transaction.get(ledger.sources, key: Keys.source(source)) != nil { continue }
+                    guard let entry = try ledger.personEntry(person, in: transaction), entry.mergedInto == 0 else { continue }
+                    if let history = try ledger.foldHistory(of: person, upTo: head, in: transaction, pending: nil) {
+                        folded[person] = history
+                    }
                 }
                 return folded
             }

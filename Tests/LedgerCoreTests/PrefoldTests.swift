@@ -26,13 +26,17 @@ import Testing
         let whole = try Ledger.open(at: temporaryDirectory(), create: true)
         let batch = lines.count / 6 + 1
         var last: Ledger?
+        var foldedAhead = 0
         for start in stride(from: 0, to: lines.count, by: batch) {
             let slice = Array(lines[start..<min(start + batch, lines.count)])
+            last = nil  // one environment per process: the last batch's closes before the next opens
             let pieced = try Ledger.open(at: piecedPath, create: true)
-            _ = try pieced.append(BatchPieces(PrefoldTests.bytes(slice), linesPerPiece: linesPerPiece), clock: { fixedTime })
+            foldedAhead += try pieced.append(BatchPieces(PrefoldTests.bytes(slice), linesPerPiece: linesPerPiece), clock: { fixedTime })
+                .historiesFoldedAhead
             _ = try whole.append(submissions(slice), recordedAt: fixedTime)
             last = pieced
         }
+        #expect(foldedAhead > persons / 4, "the later batches' persons are folded ahead")
         let pieced = try #require(last)
         #expect(try pieced.head() == whole.head())
         #expect(try pieced.decisionEvents().map(\.hash) == whole.decisionEvents().map(\.hash))
@@ -44,7 +48,7 @@ import Testing
         #expect(warm.count > persons / 4)
         let head = try pieced.head().sequence
         for (person, history) in warm {
-            let folded = try #require(try pieced.environment.read { try pieced.foldHistory(of: person, upTo: head, in: $0) })
+            let folded = try #require(try pieced.environment.read { try pieced.foldHistory(of: person, upTo: head, in: $0, pending: nil) })
             #expect(PrefoldTests.sameFacts(history, folded), "\(person)")
         }
     }
@@ -54,16 +58,19 @@ import Testing
     /// be handed a history folded before the payment.
     @Test func aPersonAnEarlierPieceWroteIsNotFoldedAhead() throws {
         let path = temporaryDirectory()
-        _ = try Ledger.open(at: path, create: true).append(lines: [Line.registered("P1"), Line.enrolled("P1"), Line.registered("P2"), Line.enrolled("P2")])
+        _ = try Ledger.open(at: path, create: true).append(lines: ["P1", "P2", "P3"].flatMap { [Line.registered($0), Line.enrolled($0)] })
         let ledger = try Ledger.open(at: path)
-        let batch = [Line.paid("P1", amount: "380.00", key: "pay-1"), Line.claim("P2", "c2", on: "2024-03-10", inList: "9000", basic: "4000"),
+        // The first piece reads a history the engine does not hold, so the batch is folded ahead.
+        let batch = [Line.claim("P3", "c3", on: "2024-03-09", inList: "5000", basic: "2000"), Line.paid("P1", amount: "380.00", key: "pay-1"),
+                     Line.claim("P2", "c2", on: "2024-03-10", inList: "9000", basic: "4000"),
                      Line.claim("P1", "c1", on: "2024-03-10", inList: "20000", basic: "10000")]
-        _ = try ledger.append(BatchPieces(PrefoldTests.bytes(batch), linesPerPiece: 1), clock: { fixedTime })
+        let summary = try ledger.append(BatchPieces(PrefoldTests.bytes(batch), linesPerPiece: 1), clock: { fixedTime })
+        #expect(summary.historiesFoldedAhead == 1, "P2's, for its claim; not P1's, whose payment the first piece wrote")
         let warm = try #require(ledger.warmHistories.withLock { $0?.histories.working })
         let head = try ledger.head().sequence
-        for person in ["P1", "P2"] {
+        for person in ["P1", "P2", "P3"] {
             let history = try #require(warm[person])
-            let folded = try #require(try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0) })
+            let folded = try #require(try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0, pending: nil) })
             #expect(PrefoldTests.sameFacts(history, folded), "\(person)")
         }
         #expect(warm["P1"]?.facts == 4, "registration, enrolment, payment, claim")
@@ -80,7 +87,8 @@ import Testing
     /// the log stood, as the engine would fold it.
     @Test func itFoldsOnlyWhomNoEarlierPieceCouldHaveWritten() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
-        _ = try ledger.append(submissions(PrefoldTests.lines(persons: 30, seed: 5)), recordedAt: fixedTime)
+        let lines = PrefoldTests.lines(persons: 30, seed: 5)
+        _ = try ledger.append(submissions(lines), recordedAt: fixedTime)
         let head = try ledger.head().sequence
         func claim(_ person: String, _ id: String) -> Submission {
             submissions([Line.claim(person, id, on: "2024-05-10", inList: "9000", basic: "4000")])[0]
@@ -102,13 +110,23 @@ import Testing
         let fresh = HistoryPrefolder(ledger: ledger, head: head)
         defer { fresh.finish() }
         fresh.plan([claim("P0000001", "x1")], index: 0, held: { _ in false })
-        fresh.plan([claim("P0000006", "x2"), claim("P0000007", "x3"), claim("P0000001", "x4")], index: 1, held: { _ in false })
+        // A payment reads no history, and a line the ledger holds already is a duplicate.
+        let held = submissions([lines.first { $0.contains("settlement.recorded") && $0.contains("P0000009") }!])[0]
+        fresh.plan([claim("P0000006", "x2"), claim("P0000007", "x3"), claim("P0000001", "x4"),
+                    submissions([Line.paid("P0000008", amount: "380.00", key: "pay-8")])[0], held], index: 1, held: { _ in false })
         let ahead = fresh.take(1)
         #expect(Set(ahead.keys) == ["P0000006", "P0000007"])
         for (person, history) in ahead {
-            #expect(history == (try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0) }))
+            #expect(history == (try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0, pending: nil) }))
             #expect(history.facts > 0)
         }
+        // A batch of payments, or of persons the engine holds, is not taken a piece ahead.
+        let payments = (1...9).map { submissions([Line.paid("P000000\($0)", amount: "380.00", key: "pay-\($0)")])[0] }
+        #expect(!HistoryPrefolder.worthFolding(payments, held: { _ in false }))
+        let claims = (1...9).map { claim("P000000\($0)", "y\($0)") }
+        #expect(HistoryPrefolder.worthFolding(claims, held: { _ in false }))
+        #expect(!HistoryPrefolder.worthFolding(claims, held: { _ in true }))
+        #expect(!HistoryPrefolder.worthFolding(payments + [claims[0]], held: { _ in false }), "one line in ten reads: fewer than one in eight")
         // Folded against another head (a snapshot that is not the transaction's), nothing is handed over.
         let stale = HistoryPrefolder(ledger: ledger, head: head - 1)
         defer { stale.finish() }

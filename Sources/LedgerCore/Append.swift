@@ -92,11 +92,11 @@ extension Ledger {
     }
 
     /// Appends a batch that arrives in pieces, in one write transaction, all or nothing as
-    /// ``append(_:recordedAt:expectedVersions:reportingVersionsOf:progress:)``. When the first
-    /// piece's lines read histories the engine does not hold, piece k + 1 is taken before piece k is
-    /// appended, and the histories its lines read are folded on another core meanwhile
-    /// (``HistoryPrefolder``); otherwise piece k + 1 is taken after piece k, and its reader may be
-    /// checking it meanwhile.
+    /// ``append(_:recordedAt:expectedVersions:reportingVersionsOf:progress:)``. When at least one
+    /// line in eight of the first piece reads a history the engine does not hold, piece k + 1 is
+    /// taken before piece k is appended, and the histories its lines read are folded on another
+    /// core meanwhile (``HistoryPrefolder``); otherwise piece k + 1 is taken after piece k, and
+    /// its reader may be checking it meanwhile.
     ///
     /// - Parameters:
     ///   - pieces: piece `index` (from 0), or nil past the last; it may be called one piece ahead

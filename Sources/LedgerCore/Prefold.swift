@@ -20,9 +20,9 @@ import LedgerStorage
 /// start of the piece it is then the fold of the person's log, as a history the engine folded
 /// itself would be, and the engine keeps it current from there as it keeps every history it holds.
 ///
-/// Only persons with a line that reads their history are folded: a payment, a refund, a
-/// registration or a line the ledger holds already (a duplicate) reads none, and a person merged
-/// away is refused. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
+/// Only persons whose first line in the piece reads their history are folded: a payment, a
+/// refund, a registration or a line the ledger holds already (a duplicate) reads none, and a person
+/// merged away is refused. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
 /// piece without histories folded ahead: the engine folds them itself and meets the same damage.
 final class HistoryPrefolder {
     private let ledger: Ledger
@@ -53,8 +53,7 @@ final class HistoryPrefolder {
 
     /// Whether folding ahead pays for a batch whose first piece is `piece`: whether at least one
     /// line in eight reads the history of a person `held` (the engine's cache) does not hold. A
-    /// file of payments, or one sent again whole, reads none, and taking each piece ahead would
-    /// only wait for its check.
+    /// file of payments reads none, and taking each piece ahead would only wait for its check.
     static func worthFolding(_ piece: [Submission], held: (String) -> Bool) -> Bool {
         var reading = 0
         for submission in piece {

@@ -83,8 +83,59 @@ import Testing
             && left.region == right.region
     }
 
-    /// Only persons no earlier piece names, and nobody after a piece with a policy; each folded as
-    /// the log stood, as the engine would fold it.
+    /// A batch folded ahead that fills the map is aborted and run again, folding ahead again from
+    /// the start: the same events, decisions and hashes as a ledger with room from the start.
+    @Test func aBatchFoldedAheadIsRunAgainWhenTheMapGrows() throws {
+        let lines = WarmHistoryTests.city()
+        let first = Array(lines.prefix(500)), rest = Array(lines.dropFirst(500))
+        let roomy = try WarmHistoryTests.roomy(first, rest)
+        let path = temporaryDirectory()
+        do {
+            let small = try Ledger.open(at: path, create: true, initialMapSizeBytes: 1 << 20)
+            small.environment.growsAhead = false
+            _ = try small.append(submissions(first), recordedAt: fixedTime)
+            #expect(small.environment.figures().mapSizeBytes == 1 << 20, "the first batch fits the map it started with")
+        }
+        // Opened afresh, as `import` would be: no history in memory.
+        let small = try Ledger.open(at: path, initialMapSizeBytes: 1 << 20)
+        small.environment.growsAhead = false
+        let mapBefore = small.environment.figures().mapSizeBytes
+        let summary = try small.append(BatchPieces(PrefoldTests.bytes(rest), linesPerPiece: 32), clock: { fixedTime })
+        #expect(summary.historiesFoldedAhead > 0)
+        #expect(small.environment.figures().mapSizeBytes > mapBefore, "the batch did not fill the map")
+        #expect(try small.head() == roomy.head())
+        #expect(try small.decisionEvents().map(\.hash) == roomy.decisionEvents().map(\.hash))
+        #expect(try small.replayVerify().isClean)
+    }
+
+    /// A batch folded ahead that a line of a later piece refuses writes nothing, and hands on no
+    /// history it folded ahead: the next append folds those again.
+    @Test func aRefusedBatchFoldedAheadWritesNothingAndHandsOnNothingFoldedAhead() throws {
+        let lines = PrefoldTests.lines(persons: 120, seed: 3)
+        let path = temporaryDirectory()
+        _ = try Ledger.open(at: path, create: true).append(submissions(lines), recordedAt: fixedTime)
+        let ledger = try Ledger.open(at: path)
+        let before = try ledger.head()
+        let merged = Set(lines.filter { $0.contains("\"person.merged\"") }.compactMap { submissions([$0])[0].event.person })
+        let persons = (1...60).map { String(format: "P%07d", $0) }.filter { !merged.contains($0) }.prefix(40)
+        let claims = persons.map { Line.claim($0, "late-\($0)", on: "2024-06-01", inList: "3000", basic: "1000") }
+        let batch = claims + [Line.claim("P9999999", "nobody", on: "2024-06-01", inList: "3000", basic: "1000")]
+        #expect(throws: LedgerError.self) {
+            try ledger.append(BatchPieces(PrefoldTests.bytes(batch), linesPerPiece: 8), clock: { fixedTime })
+        }
+        #expect(try ledger.head() == before)
+        let handedOn = ledger.warmHistories.withLock { $0?.histories.working } ?? [:]
+        #expect(handedOn.isEmpty, "every history of that run was folded or adopted by it")
+        // And the same batch without its bad line appends as a process appending it whole would.
+        let whole = try Ledger.open(at: temporaryDirectory(), create: true)
+        _ = try whole.append(submissions(lines), recordedAt: fixedTime)
+        _ = try whole.append(submissions(claims), recordedAt: fixedTime)
+        #expect(try ledger.append(BatchPieces(PrefoldTests.bytes(claims), linesPerPiece: 8), clock: { fixedTime }).historiesFoldedAhead > 0)
+        #expect(try ledger.head() == whole.head())
+    }
+
+    /// Only persons whose lines read their history, whom no earlier piece names, and nobody in a
+    /// piece after one with a policy; each folded as the log stood, as the engine would fold it.
     @Test func itFoldsOnlyWhomNoEarlierPieceCouldHaveWritten() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
         let lines = PrefoldTests.lines(persons: 30, seed: 5)

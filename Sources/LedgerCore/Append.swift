@@ -160,10 +160,10 @@ extension Ledger {
         var problems: [LineProblem] = []
         var done = 0
         var index = 0
-        // Each next piece is taken before the one at hand is appended, so that the histories its
-        // lines read are folded on another core meanwhile (``HistoryPrefolder``).
-        // Only where the first piece shows that the batch's lines read histories the engine does not
-        // hold: taking a piece ahead costs the wait for its check.
+        // Where the first piece shows that the batch's lines read histories the engine does not
+        // hold, each next piece is taken before the one at hand is appended, so that those
+        // histories are folded on another core meanwhile (``HistoryPrefolder``). Elsewhere the
+        // pieces are taken as they come: taking one ahead costs the wait for its check.
         let prefolder = HistoryPrefolder(ledger: self, head: appender.head.sequence)
         defer { prefolder.finish() }
         var current = try pieces(0)

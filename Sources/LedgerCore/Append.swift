@@ -3,7 +3,7 @@ import LedgerRules
 import LedgerStorage
 
 /// What an append did.
-public struct AppendSummary: Equatable, Sendable {
+public struct AppendSummary: Sendable {
     /// Input events appended.
     public var appended = 0
     /// Decision events the ledger wrote with them.
@@ -172,11 +172,9 @@ extension Ledger {
         while let piece = current {
             if foldingAhead {
                 ahead = try pieces(index + 1)
-                if let ahead {
-                    if index == 0 { prefolder.plan(piece, index: 0, held: { _ in true }) }
-                    prefolder.plan(ahead, index: index + 1, held: { appender.engine.holds($0) })
-                }
-                appender.summary.historiesFoldedAhead += appender.engine.adopt(prefolder.take(index))
+                if index == 0 { prefolder.note(piece) }
+                if let ahead { prefolder.plan(ahead, index: index + 1, held: { appender.engine.holds($0) }) }
+                if index > 0 { appender.summary.historiesFoldedAhead += appender.engine.adopt(prefolder.take(index)) }
             }
             for submission in piece {
                 problems += try appender.submit(submission)

@@ -34,7 +34,7 @@ struct HistoryCache {
     /// The slot whose history is at each position of ``inUse``; -1 for a free position.
     private var owners: [Int32] = []
     private var freePositions: [Int32] = []
-    private var inUseCount = 0
+    private var inUseCount: Int { inUse.count - freePositions.count }
     /// Slots in the order their histories were put in use, from `nextOut`, each with the ticket it
     /// was given then: an entry whose slot holds another ticket now (its history was frozen, removed
     /// or put in use again since, or the slot went to another person) is passed over when its turn
@@ -93,10 +93,7 @@ struct HistoryCache {
         guard let slot = slotOf[person] else { return nil }
         let position = slots[Int(slot)].position
         if position >= 0 { return Int(position) }
-        guard let ice = slots[Int(slot)].frozen else { preconditionFailure("a slot held without a history") }
-        slots[Int(slot)].frozen = nil
-        frozenCount -= 1
-        frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
+        guard let ice = takeFrozen(slot) else { preconditionFailure("a slot held without a history") }
         return putInUse(PersonHistory(thawing: ice, person: person), slot: slot)
     }
 
@@ -117,11 +114,7 @@ struct HistoryCache {
             let position = slots[Int(slot)].position
             assert(position >= 0, "a history put in use over a frozen one")
             if position >= 0 { return inUse[Int(position)] = history }
-            if let ice = slots[Int(slot)].frozen {
-                frozenCount -= 1
-                frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
-                slots[Int(slot)].frozen = nil
-            }
+            _ = takeFrozen(slot)
             _ = putInUse(history, slot: slot)
             return
         }
@@ -151,7 +144,6 @@ struct HistoryCache {
             inUse.append(history)
             owners.append(slot)
         }
-        inUseCount += 1
         slots[Int(slot)].position = Int32(position)
         tickets += 1
         slots[Int(slot)].ticket = tickets
@@ -191,12 +183,20 @@ struct HistoryCache {
         if frozenBytes > frozenByteLimit { forgetting = true }
     }
 
+    /// Takes the frozen history of `slot` out of the frozen tier, if it holds one.
+    private mutating func takeFrozen(_ slot: Int32) -> FrozenHistory? {
+        guard let ice = slots[Int(slot)].frozen else { return nil }
+        slots[Int(slot)].frozen = nil
+        frozenCount -= 1
+        frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
+        return ice
+    }
+
     /// Frees `position` in use, which `slot`'s history held.
     private mutating func releasePosition(_ position: Int, of slot: Int32) {
         inUse[position] = PersonHistory(person: "")
         owners[position] = -1
         freePositions.append(Int32(position))
-        inUseCount -= 1
         slots[Int(slot)].position = -1
     }
 
@@ -243,9 +243,8 @@ struct HistoryCache {
         let position = slots[Int(slot)].position
         if position >= 0 {
             releasePosition(Int(position), of: slot)
-        } else if let ice = slots[Int(slot)].frozen {
-            frozenCount -= 1
-            frozenBytes -= ice.footprint + HistoryCache.frozenEntryOverhead
+        } else {
+            _ = takeFrozen(slot)
         }
         freeSlot(slot)
     }

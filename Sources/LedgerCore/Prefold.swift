@@ -20,9 +20,10 @@ import LedgerStorage
 /// start of the piece it is then the fold of the person's log, as a history the engine folded
 /// itself would be, and the engine keeps it current from there as it keeps every history it holds.
 ///
-/// Only persons whose first line in the piece reads their history are folded: a payment, a
-/// refund, a registration or a line the ledger holds already (a duplicate) reads none, and a person
-/// merged away is refused. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
+/// Only persons a line of the piece reads the history of are folded: a payment, a refund or a
+/// registration reads none, nor does a line the ledger holds already (a duplicate; when it is the
+/// person's first such line, the person is left to the engine), and a person merged away is
+/// refused. A merge's survivor is not folded: writing the merge drops its history. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
 /// piece without histories folded ahead: the engine folds them itself and meets the same damage.
 final class HistoryPrefolder {
     private let ledger: Ledger
@@ -39,11 +40,11 @@ final class HistoryPrefolder {
         self.head = head
     }
 
-    /// The person whose history a line reads when it is appended, if any: its person's, or for a
-    /// merge the survivor's (``DecisionEngine/decisions(after:sequence:)``).
+    /// The person whose history a line reads when it is appended, if any
+    /// (``DecisionEngine/decisions(after:sequence:)``). A merge reads its survivor's, but writing
+    /// it drops the survivor's history from the engine, so a fold ahead of it would be wasted.
     static func reader(of event: Event) -> String? {
         switch event.type {
-        case .personMerged: event.text(.into)
         case .personAmended, .identityRecognized, .identityRevoked, .enrollmentRegistered, .settlementRecorded,
             .settlementReversed, .assistanceApplied:
             event.person
@@ -51,34 +52,44 @@ final class HistoryPrefolder {
         }
     }
 
-    /// Whether folding ahead pays for a batch whose first piece is `piece`: whether at least one
-    /// line in eight reads the history of a person `held` (the engine's cache) does not hold. A
-    /// file of payments reads none, and taking each piece ahead would only wait for its check.
+    /// Whether folding ahead pays for a batch whose first piece is `piece`: whether it holds no
+    /// policy (after which nothing is folded) and at least one line in eight reads the history of a
+    /// person `held` (the engine's cache) does not hold. A file of payments reads none, and taking
+    /// each piece ahead would only wait for its check.
     static func worthFolding(_ piece: [Submission], held: (String) -> Bool) -> Bool {
         var reading = 0
         for submission in piece {
+            if submission.event.type == .policyPublished { return false }
             if let person = reader(of: submission.event), !held(person) { reading += 1 }
         }
         return reading > 0 && reading * 8 >= piece.count
     }
 
-    /// Notes the persons piece `index` names; for a piece after the first, starts folding the
-    /// histories its lines read of persons no earlier piece named and `held` (the engine's cache)
-    /// does not hold.
+    /// Notes the persons the first piece names, and whether it holds a policy: its lines are
+    /// appended before any fold ahead is taken, so the engine folds their histories as it goes.
+    func note(_ piece: [Submission]) {
+        for submission in piece { seen.formUnion(named(by: submission.event)) }
+    }
+
+    /// Starts folding the histories that lines of piece `index` (after the first) read, of persons
+    /// no earlier piece named and `held` (the engine's cache) does not hold; then notes the persons
+    /// the piece names. A person's history is read by any of its lines in the piece: one folded as
+    /// the log stood at the piece's start is kept current by the engine through the lines before.
     func plan(_ piece: [Submission], index: Int, held: (String) -> Bool) {
         guard !stopped else { return }
+        var named: Set<String> = []
+        var taken: Set<String> = []
         var wanted: [(person: String, source: Source?)] = []
         for submission in piece {
             let event = submission.event
-            if event.type == .policyPublished { stopped = true }
-            let reader = HistoryPrefolder.reader(of: event)
-            if let person = event.person, seen.insert(person).inserted, index > 0, reader == person, !held(person) {
+            if let person = HistoryPrefolder.reader(of: event), !seen.contains(person), !held(person),
+                taken.insert(person).inserted
+            {
                 wanted.append((person, event.source))
             }
-            if event.type == .personMerged, let survivor = event.text(.into), seen.insert(survivor).inserted, index > 0, !held(survivor) {
-                wanted.append((survivor, event.source))
-            }
+            named.formUnion(self.named(by: event))
         }
+        seen.formUnion(named)
         guard !wanted.isEmpty else { return }
         let done = DispatchSemaphore(value: 0)
         started[index] = done
@@ -100,6 +111,16 @@ final class HistoryPrefolder {
             }
             if let folded { results.withLock { $0[index] = folded } }
         }
+    }
+
+    /// The persons whose events `event` can write: its person, and a merge's survivor. A policy
+    /// may reach anyone, so after one nothing more is folded.
+    private func named(by event: Event) -> [String] {
+        if event.type == .policyPublished { stopped = true }
+        var persons: [String] = []
+        if let person = event.person { persons.append(person) }
+        if event.type == .personMerged, let survivor = event.text(.into) { persons.append(survivor) }
+        return persons
     }
 
     /// The histories folded for piece `index`, once they are; none when none were started.

@@ -148,11 +148,10 @@ import Testing
         let policy = submissions([Line.policy("assistance.threshold", "2000", from: "2024-01-01", to: "2024-12-31")])[0]
         let prefolder = HistoryPrefolder(ledger: ledger, head: head)
         defer { prefolder.finish() }
-        prefolder.plan([claim("P0000001", "x1"), merge], index: 0, held: { _ in false })
+        prefolder.note([claim("P0000001", "x1"), merge])
         prefolder.plan([claim("P0000001", "x2"), claim("P0000002", "x3"), claim("P0000005", "x4"), policy], index: 1,
                        held: { $0 == "P0000002" })
         prefolder.plan([claim("P0000003", "x5")], index: 2, held: { _ in false })
-        #expect(prefolder.take(0).isEmpty, "the first piece is folded by the engine as it goes")
         let folded = prefolder.take(1)
         // P0000001 and P0000005 (the merge's survivor) are named by piece 0, P0000002 is held:
         // nobody of piece 1 is folded ahead.
@@ -160,13 +159,18 @@ import Testing
         #expect(prefolder.take(2).isEmpty, "after a piece with a policy nobody is")
         let fresh = HistoryPrefolder(ledger: ledger, head: head)
         defer { fresh.finish() }
-        fresh.plan([claim("P0000001", "x1")], index: 0, held: { _ in false })
-        // A payment reads no history, and a line the ledger holds already is a duplicate.
+        fresh.note([claim("P0000001", "x1")])
+        // A payment reads no history, and a line the ledger holds already is a duplicate; a claim
+        // after a payment does read it. Writing a merge drops its survivor's history.
         let held = submissions([lines.first { $0.contains("settlement.recorded") && $0.contains("P0000009") }!])[0]
         fresh.plan([claim("P0000006", "x2"), claim("P0000007", "x3"), claim("P0000001", "x4"),
-                    submissions([Line.paid("P0000008", amount: "380.00", key: "pay-8")])[0], held], index: 1, held: { _ in false })
+                    submissions([Line.paid("P0000008", amount: "380.00", key: "pay-8")])[0], held,
+                    submissions([Line.paid("P0000010", amount: "380.00", key: "pay-10")])[0], claim("P0000010", "x5"),
+                    submissions([Line.merged("P0000012", into: "P0000011")])[0]], index: 1, held: { _ in false })
+        fresh.plan([claim("P0000011", "x6"), claim("P0000013", "x7")], index: 2, held: { _ in false })
         let ahead = fresh.take(1)
-        #expect(Set(ahead.keys) == ["P0000006", "P0000007"])
+        #expect(Set(ahead.keys) == ["P0000006", "P0000007", "P0000010"])
+        #expect(Set(fresh.take(2).keys) == ["P0000013"], "the survivor of piece 1's merge is named by it")
         for (person, history) in ahead {
             #expect(history == (try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0, pending: nil) }))
             #expect(history.facts > 0)
@@ -178,6 +182,7 @@ import Testing
         #expect(HistoryPrefolder.worthFolding(claims, held: { _ in false }))
         #expect(!HistoryPrefolder.worthFolding(claims, held: { _ in true }))
         #expect(!HistoryPrefolder.worthFolding(payments + [claims[0]], held: { _ in false }), "one line in ten reads: fewer than one in eight")
+        #expect(!HistoryPrefolder.worthFolding(claims + [policy], held: { _ in false }), "after a policy nothing is folded")
         // Folded against another head (a snapshot that is not the transaction's), nothing is handed over.
         let stale = HistoryPrefolder(ledger: ledger, head: head - 1)
         defer { stale.finish() }

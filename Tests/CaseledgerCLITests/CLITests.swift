@@ -41,6 +41,20 @@ import Testing
         }
     }
 
+    /// The rebuild and the raw scan run `--repeats` times: each time is printed, the median reported.
+    @Test func benchRepeatsTheRebuildAndTheScanAndReportsTheMedian() throws {
+        let result = try CLI.run(["bench", "--persons", "100", "--events", "1000", "--settles", "2", "--timelines", "2",
+                                  "--repeats", "2", "--seed", "3"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("rebuild: ") }.count == 2)
+        #expect(lines.filter { $0.hasPrefix("raw scan: ") }.count == 2)
+        #expect(lines.contains { $0.hasPrefix("rebuild, the median of 2: ") })
+        #expect(lines.contains { $0.hasPrefix("raw scan, the median of 2: ") })
+        let refused = try CLI.run(["bench", "--repeats", "0"])
+        #expect(refused.status != 0 && refused.standardError.contains("--repeats"))
+    }
+
     /// Whether /proc/self/io counts this process's writes (as the bench reads it): a file of 64 KiB shows.
     static func systemCountsWrittenBytes() -> Bool {
         let before = Bench.writtenBytes()

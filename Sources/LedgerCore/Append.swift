@@ -92,11 +92,11 @@ extension Ledger {
     }
 
     /// Appends a batch that arrives in pieces, in one write transaction, all or nothing as
-    /// ``append(_:recordedAt:expectedVersions:reportingVersionsOf:progress:)``. When at least one
-    /// line in eight of the first piece reads a history the engine does not hold, piece k + 1 is
-    /// taken before piece k is appended, and the histories its lines read are folded on another
-    /// core meanwhile (``HistoryPrefolder``); otherwise piece k + 1 is taken after piece k, and
-    /// its reader may be checking it meanwhile.
+    /// ``append(_:recordedAt:expectedVersions:reportingVersionsOf:progress:)``. When the first
+    /// piece holds no policy and at least one line in eight of it reads a history the engine does
+    /// not hold, piece k + 1 is taken before piece k is appended, and the histories its lines read
+    /// are folded on another core meanwhile (``HistoryPrefolder``); otherwise piece k + 1 is taken
+    /// after piece k, and its reader may be checking it meanwhile.
     ///
     /// - Parameters:
     ///   - pieces: piece `index` (from 0), or nil past the last; it may be called one piece ahead
@@ -161,7 +161,7 @@ extension Ledger {
         var done = 0
         var index = 0
         // Where the first piece shows that the batch's lines read histories the engine does not
-        // hold, each next piece is taken before the one at hand is appended, so that those
+        // hold (and holds no policy), each next piece is taken before the one at hand is appended, so that those
         // histories are folded on another core meanwhile (``HistoryPrefolder``). Elsewhere the
         // pieces are taken as they come: taking one ahead costs the wait for its check.
         let prefolder = HistoryPrefolder(ledger: self, head: appender.head.sequence)

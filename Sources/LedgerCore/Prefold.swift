@@ -23,7 +23,7 @@ import LedgerStorage
 /// Only persons a line of the piece reads the history of are folded: a payment, a refund or a
 /// registration reads none, nor does a line the ledger holds already (a duplicate; when it is the
 /// person's first such line, the person is left to the engine), and a person merged away is
-/// refused. A merge's survivor is not folded: writing the merge drops its history. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
+/// refused. A merge is no reason to fold its survivor: writing it drops the survivor's history. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
 /// piece without histories folded ahead: the engine folds them itself and meets the same damage.
 final class HistoryPrefolder {
     private let ledger: Ledger
@@ -68,7 +68,7 @@ final class HistoryPrefolder {
     /// Notes the persons the first piece names, and whether it holds a policy: its lines are
     /// appended before any fold ahead is taken, so the engine folds their histories as it goes.
     func note(_ piece: [Submission]) {
-        for submission in piece { seen.formUnion(named(by: submission.event)) }
+        for submission in piece { seen.formUnion(noting(submission.event)) }
     }
 
     /// Starts folding the histories that lines of piece `index` (after the first) read, of persons
@@ -77,7 +77,7 @@ final class HistoryPrefolder {
     /// the log stood at the piece's start is kept current by the engine through the lines before.
     func plan(_ piece: [Submission], index: Int, held: (String) -> Bool) {
         guard !stopped else { return }
-        var named: Set<String> = []
+        var names: Set<String> = []
         var taken: Set<String> = []
         var wanted: [(person: String, source: Source?)] = []
         for submission in piece {
@@ -87,9 +87,9 @@ final class HistoryPrefolder {
             {
                 wanted.append((person, event.source))
             }
-            named.formUnion(self.named(by: event))
+            names.formUnion(noting(event))
         }
-        seen.formUnion(named)
+        seen.formUnion(names)
         guard !wanted.isEmpty else { return }
         let done = DispatchSemaphore(value: 0)
         started[index] = done
@@ -113,9 +113,9 @@ final class HistoryPrefolder {
         }
     }
 
-    /// The persons whose events `event` can write: its person, and a merge's survivor. A policy
-    /// may reach anyone, so after one nothing more is folded.
-    private func named(by event: Event) -> [String] {
+    /// Notes a policy, which may reach anyone, so that no later piece is folded ahead; returns the
+    /// persons whose events `event` can write: its person, and a merge's survivor.
+    private func noting(_ event: Event) -> [String] {
         if event.type == .policyPublished { stopped = true }
         var persons: [String] = []
         if let person = event.person { persons.append(person) }

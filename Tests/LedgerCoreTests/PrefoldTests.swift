@@ -76,6 +76,44 @@ import Testing
         #expect(warm["P1"]?.facts == 4, "registration, enrolment, payment, claim")
     }
 
+    /// A history folded ahead is the log at its piece's start: the engine keeps it current through
+    /// the lines of the piece before the one that reads it (a payment before a claim), and through a
+    /// policy in the middle of its piece, after which nothing more is folded ahead. The ledger
+    /// written is the one a process appending the batch whole writes.
+    @Test func aHistoryFoldedAheadIsKeptCurrentThroughItsPiece() throws {
+        let persons = ["P1", "P2", "P3", "P4", "P5"]
+        let path = temporaryDirectory()
+        let start = persons.flatMap { [Line.registered($0), Line.identity($0, "JC", from: "2023-01-01"), Line.enrolled($0)] }
+        _ = try Ledger.open(at: path, create: true).append(lines: start)
+        let whole = try Ledger.open(at: temporaryDirectory(), create: true)
+        _ = try whole.append(lines: start)
+        let ledger = try Ledger.open(at: path)
+        let batch = [
+            Line.claim("P3", "c3", on: "2024-03-09", inList: "5000", basic: "2000"),
+            Line.claim("P2", "c2", on: "2024-03-10", inList: "9000", basic: "4000"),
+            // Folded ahead for its claim, after its payment in the same piece.
+            Line.paid("P4", amount: "380.00", key: "pay-4"), Line.claim("P4", "c4", on: "2024-04-10", inList: "30000", basic: "12000"),
+            // Folded ahead, then reached by the policy's decisions.
+            Line.claim("P1", "c1", on: "2024-05-10", inList: "40000", basic: "15000"),
+            Line.policy("assistance.threshold", "2000", from: "2024-01-01", to: "2024-12-31"),
+            // After the policy nobody is folded ahead.
+            Line.claim("P5", "c5", on: "2024-06-10", inList: "30000", basic: "12000"),
+        ]
+        let summary = try ledger.append(BatchPieces(PrefoldTests.bytes(batch), linesPerPiece: 2), clock: { fixedTime })
+        #expect(summary.historiesFoldedAhead == 2, "P4's and P1's")
+        _ = try whole.append(submissions(batch), recordedAt: fixedTime)
+        let adjusted = try ledger.decisionEvents().filter { $0.event.type == .assistanceAdjusted }.compactMap(\.event.person)
+        #expect(adjusted.contains("P1"), "the policy's decisions reach P1, folded ahead before it")
+        #expect(try ledger.head() == whole.head())
+        let warm = try #require(ledger.warmHistories.withLock { $0?.histories.working })
+        let head = try ledger.head().sequence
+        for person in ["P1", "P4"] {
+            let history = try #require(warm[person])
+            let folded = try #require(try ledger.environment.read { try ledger.foldHistory(of: person, upTo: head, in: $0, pending: nil) })
+            #expect(PrefoldTests.sameFacts(history, folded), "\(person)")
+        }
+    }
+
     static func sameFacts(_ left: PersonHistory, _ right: PersonHistory) -> Bool {
         left.facts == right.facts && left.lastSequence == right.lastSequence && left.claims == right.claims
             && left.decisions == right.decisions && left.identities == right.identities && left.enrollments == right.enrollments

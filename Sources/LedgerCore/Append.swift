@@ -161,9 +161,10 @@ extension Ledger {
         var done = 0
         var index = 0
         // Where the first piece shows that the batch's lines read histories the engine does not
-        // hold (and holds no policy), each next piece is taken before the one at hand is appended, so that those
-        // histories are folded on another core meanwhile (``HistoryPrefolder``). Elsewhere the
-        // pieces are taken as they come: taking one ahead costs the wait for its check.
+        // hold (and holds no policy), each next piece is taken before the one at hand is appended,
+        // so that those histories are folded on another core meanwhile (``HistoryPrefolder``).
+        // Elsewhere the pieces are taken as they come: taking one ahead costs the wait for its
+        // check.
         let prefolder = HistoryPrefolder(ledger: self, head: appender.head.sequence)
         defer { prefolder.finish() }
         var current = try pieces(0)

@@ -23,8 +23,9 @@ import LedgerStorage
 /// Only persons a line of the piece reads the history of are folded: a payment, a refund or a
 /// registration reads none, nor does a line the ledger holds already (a duplicate; when it is the
 /// person's first such line, the person is left to the engine), and a person merged away is
-/// refused. A merge is no reason to fold its survivor: writing it drops the survivor's history. Whatever goes wrong here (a damaged stream, no reader slot) only leaves the
-/// piece without histories folded ahead: the engine folds them itself and meets the same damage.
+/// refused. A merge is no reason to fold its survivor: writing it drops the survivor's history.
+/// Whatever goes wrong here (a damaged stream, no reader slot) only leaves the piece without
+/// histories folded ahead: the engine folds them itself and meets the same damage.
 final class HistoryPrefolder {
     private let ledger: Ledger
     private let head: UInt64

@@ -169,11 +169,11 @@ extension Ledger {
         defer { prefolder.finish() }
         var current = try pieces(0)
         let foldingAhead = current.map { first in HistoryPrefolder.worthFolding(first, held: { appender.engine.holds($0) }) } ?? false
+        if foldingAhead, let first = current { prefolder.note(first) }
         var ahead: [Submission]?
         while let piece = current {
             if foldingAhead {
                 ahead = try pieces(index + 1)
-                if index == 0 { prefolder.note(piece) }
                 if let ahead { prefolder.plan(ahead, index: index + 1, held: { appender.engine.holds($0) }) }
                 if index > 0 { appender.summary.historiesFoldedAhead += appender.engine.adopt(prefolder.take(index)) }
             }

@@ -208,6 +208,12 @@ extension Ledger {
     func foldHistory(of person: String, upTo limit: UInt64, in transaction: Transaction,
                      pending: PendingPersonEntries?) throws -> PersonHistory? {
         guard let entry = try personEntry(person, in: transaction, pending: pending) else { return nil }
+        return try foldHistory(of: person, entry: entry, upTo: limit, in: transaction, pending: pending)
+    }
+
+    /// The history of `person`, whose `persons` entry the caller has read, folded up to `limit`.
+    func foldHistory(of person: String, entry: PersonEntry, upTo limit: UInt64, in transaction: Transaction,
+                     pending: PendingPersonEntries?) throws -> PersonHistory {
         var history = PersonHistory(person: person)
         let merged = try mergedPersons(into: entry.number, upTo: limit, in: transaction)
         for sequence in try streamSequences(of: entry, merged: merged, upTo: limit, in: transaction, pending: pending) {

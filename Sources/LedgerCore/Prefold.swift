@@ -104,9 +104,7 @@ final class HistoryPrefolder {
                     // A line the ledger holds already is a duplicate or a conflict: it reads nothing.
                     if let source, try transaction.get(ledger.sources, key: Keys.source(source)) != nil { continue }
                     guard let entry = try ledger.personEntry(person, in: transaction), entry.mergedInto == 0 else { continue }
-                    if let history = try ledger.foldHistory(of: person, upTo: head, in: transaction, pending: nil) {
-                        folded[person] = history
-                    }
+                    folded[person] = try ledger.foldHistory(of: person, entry: entry, upTo: head, in: transaction, pending: nil)
                 }
                 return folded
             }

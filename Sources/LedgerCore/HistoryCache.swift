@@ -52,17 +52,16 @@ struct HistoryCache {
     /// The bytes of frozen histories past which they are all forgotten (``defaultFrozenByteLimit``).
     let frozenByteLimit: Int
 
-    /// The histories in use before the cache freezes them all: about 0.7 GB of histories of ten
-    /// lines a person. Every person of a city of up to this many stays in use. Twice 131 072, its
-    /// value before, gave the 200 000-person bench's import and append 11–16% more lines a second
-    /// for 60–85 MB more at its peak (docs/PERFORMANCE.md, item 49).
-    static let defaultWorkingLimit = 1 << 18
+    /// The histories in use before the cache freezes them all: about 0.35 GB of histories of ten
+    /// lines a person. Every person of a city of up to this many stays in use.
+    static let defaultWorkingLimit = 1 << 17
     /// The most histories in use in a replay from sequence 1, which keeps twice the append path's
-    /// (``Ledger/historiesInUse``) up to this, and so by default as many: a city of up to this many
-    /// persons replays without freezing a history. Its accumulators, the chain check's maps and
-    /// 262 144 histories in use took 1.48 GB at a million persons (13.3 M events); the bench's peak
-    /// at a million persons and 10 M input lines is below the 2 GiB of the performance target
-    /// (docs/PERFORMANCE.md, items 43 and 49).
+    /// (``Ledger/historiesInUse``) up to this: a city of up to this many persons replays without
+    /// freezing a history. A replay is one run, whose memory is given back at its end, where the
+    /// append path keeps its histories between requests. Its accumulators, the chain check's maps
+    /// and 262 144 histories in use took 1.48 GB at a million persons (13.3 M events); the bench's
+    /// peak at a million persons and 10 M input lines is 1.82–1.84 GiB, against the 2 GiB of the
+    /// performance target (docs/PERFORMANCE.md, item 43).
     static let replayWorkingLimit = 1 << 18
     /// The bytes of frozen histories past which the frozen tier starts again empty (about three
     /// million persons of ten lines); their histories are folded again from the log when next needed.

@@ -64,7 +64,7 @@ public final class Ledger: @unchecked Sendable {
     var decidesIncrementally = true
     /// How many folded histories a decision engine keeps in use before it freezes them
     /// (``HistoryCache``); a replay from sequence 1 keeps twice as many, up to
-    /// ``HistoryCache/replayWorkingLimit`` (as many, by default). Lowered only to hold frozen and unfrozen histories to the
+    /// ``HistoryCache/replayWorkingLimit``. Lowered only to hold frozen and unfrozen histories to the
     /// same decisions; set it before the first append.
     var historiesInUse = HistoryCache.defaultWorkingLimit
 

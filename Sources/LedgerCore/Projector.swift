@@ -276,16 +276,21 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         return keys
     }
 
-    /// Calls `body` with each accumulator held and its key, in key order, where it lies (not copied
-    /// out). The accumulators lie in the order the fold first met them, so each is asked for a few
-    /// keys ahead.
-    func forEachInKeyOrder(_ body: (AccumulatorKey, UnsafePointer<Accumulator>) throws -> Void) rethrows {
+    /// The positions of the accumulators held, in key order (person number, then year).
+    var positionsInKeyOrder: [UInt32] {
         var positions: [UInt32] = []
         positions.reserveCapacity(count)
         for person in earliest.indices { forEachPosition(ofPerson: person) { positions.append($0) } }
+        return positions
+    }
+
+    /// Calls `body` with each accumulator at `positions` (some of ``positionsInKeyOrder``) and its
+    /// key, in that order, where it lies (not copied out). The accumulators lie in the order the
+    /// fold first met them, so each is asked for a few keys ahead.
+    func forEach(at positions: ArraySlice<UInt32>, _ body: (AccumulatorKey, UnsafePointer<Accumulator>) throws -> Void) rethrows {
         let ahead = 8
         for index in positions.indices {
-            if index + ahead < positions.count { prefetchAccumulator(at: Int(positions[index + ahead])) }
+            if index + ahead < positions.endIndex { prefetchAccumulator(at: Int(positions[index + ahead])) }
             let position = Int(positions[index])
             try pages[position / Self.pageSize].withUnsafeBufferPointer {
                 try body(links[position].key, $0.baseAddress! + position % Self.pageSize)

@@ -88,6 +88,14 @@ public enum Varints {
                 position += utf8.count
             }
         }
+
+        /// Length-prefixed UTF-8 `bytes`, as ``text(_:)`` writes a text of them.
+        @inlinable
+        public mutating func text(utf8 bytes: UnsafeRawBufferPointer) {
+            unsigned(UInt64(bytes.count))
+            if let source = bytes.baseAddress { UnsafeMutableRawPointer(base + position).copyMemory(from: source, byteCount: bytes.count) }
+            position += bytes.count
+        }
     }
 
     /// Appends `text` length-prefixed, as ``encode(text:)`` writes it.

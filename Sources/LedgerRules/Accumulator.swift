@@ -180,11 +180,29 @@ extension Accumulator {
 
     /// The most bytes ``encoded`` takes: its person's id, its length, and a varint of the most
     /// bytes for each figure.
-    public var encodedCapacity: Int { person.utf8.count + Varints.Writer.maximumLength * (1 + Accumulator.encodedCount) }
+    public var encodedCapacity: Int { Accumulator.encodedCapacity(personBytes: person.utf8.count) }
+
+    /// The most bytes the stored form takes with a person's id of `personBytes` bytes.
+    public static func encodedCapacity(personBytes: Int) -> Int {
+        personBytes + Varints.Writer.maximumLength * (1 + Accumulator.encodedCount)
+    }
 
     /// Writes ``encoded``'s bytes, which take at most ``encodedCapacity``.
     public func write(to writer: inout Varints.Writer) {
         writer.text(person)
+        writeFigures(to: &writer)
+    }
+
+    /// Writes the stored form with `person`, the UTF-8 bytes of the person's id, in place of
+    /// ``person`` (an accumulator a rebuild folded without it): at most
+    /// ``encodedCapacity(personBytes:)`` bytes.
+    public func write(to writer: inout Varints.Writer, person: UnsafeRawBufferPointer) {
+        writer.text(utf8: person)
+        writeFigures(to: &writer)
+    }
+
+    /// The figures after the person's id.
+    private func writeFigures(to writer: inout Varints.Writer) {
         writer.signed(Int64(year))
         writer.signed(assistanceBase.fen)
         writer.signed(assistanceGranted.fen)

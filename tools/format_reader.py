@@ -32,12 +32,14 @@ except ImportError:  # pragma: no cover - depends on the machine
 # The tables of docs/FORMAT.md
 # ----------------------------------------------------------------------------------------------
 
-# Of each record of the log: 1 holds a decision's reason as words, 2 as a code (§ Reasons).
-FORMAT_VERSIONS = (1, 2)
+# Of each record of the log: 1 holds a decision's reason as words, 2 and 3 as a code (§ Reasons); 3 also
+# holds the link to the event before it in its person's stream (§ Body header, field 8).
+FORMAT_VERSIONS = (1, 2, 3)
 HASH_BYTES = 32
-# The ledger's format (§ The environment): 2 and 3 keep streams as `streamLinks` (3 may hold records
-# of version 2); 1 kept them in `streams`. A format of 3 is read as 2: the databases are the same.
-FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2, b"caseledger 3": 2}
+# The ledger's format (§ The environment): 2, 3 and 4 keep streams as `streamLinks` (3 may hold records
+# of version 2, 4 of version 3); 1 kept them in `streams`. A format of 3 or 4 is read as 2: the
+# databases are the same.
+FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2, b"caseledger 3": 2, b"caseledger 4": 2}
 REASON_FIELD = 66
 
 # § Word lists of symbols
@@ -246,10 +248,16 @@ def to_int64(value):
 
 
 class Event:
-    __slots__ = ("sequence", "recorded_at", "type", "source", "person", "fields", "hash", "person_number")
+    __slots__ = ("sequence", "recorded_at", "type", "source", "person", "fields", "hash", "person_number", "version",
+                 "stream_distance")
 
-    def __init__(self, sequence, recorded_at, type_code, source, person, fields, hash_bytes, person_number=None):
-        self.person_number = person_number  # header field 7 of a record of version 2, if present
+    def __init__(self, sequence, recorded_at, type_code, source, person, fields, hash_bytes, person_number=None,
+                 version=1, stream_distance=None):
+        self.version = version  # the record's first byte
+        self.person_number = person_number  # header field 7 of a record of version 2 or 3, if present
+        # Header field 8 of a record of version 3, if present: sequence minus the sequence of the event
+        # before it in its person's stream.
+        self.stream_distance = stream_distance
         self.sequence = sequence
         self.recorded_at = recorded_at
         self.type = type_code
@@ -320,7 +328,8 @@ def decode_record(record):
         raise DecodeError("record of %d bytes is shorter than a header and a hash" % len(record))
     if record[0] not in FORMAT_VERSIONS:
         raise DecodeError("unknown format version %d" % record[0])
-    coded_reasons = record[0] == 2
+    version = record[0]
+    coded_reasons = version >= 2
     body = Body(record, 1, len(record) - HASH_BYTES)
     body.expect(1, 0)
     sequence = body.varint()
@@ -346,6 +355,12 @@ def decode_record(record):
         person_number = body.varint()
         if person_number >= 1 << 32:
             raise DecodeError("field 7 holds a value out of range")
+    stream_distance = None
+    if version >= 3 and person_number is not None and code != 3 and body.peek_number() == 8:
+        body.expect(8, 0)
+        stream_distance = body.varint()
+        if not 1 <= stream_distance < sequence:
+            raise DecodeError("field 8 holds a value out of range")
     schema = TYPES[code][2]
     fields = {}
     last = 6
@@ -381,7 +396,8 @@ def decode_record(record):
     for number, required in schema.items():
         if required and number not in fields:
             raise DecodeError("required field %d is missing" % number)
-    return Event(sequence, recorded_at, code, source, person, fields, bytes(record[-HASH_BYTES:]), person_number)
+    return Event(sequence, recorded_at, code, source, person, fields, bytes(record[-HASH_BYTES:]), person_number,
+                 version, stream_distance)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -457,7 +473,7 @@ REASONS = {
 
 
 def reason_text(stored):
-    """The words of a reason stored as its code and arguments (a record of version 2)."""
+    """The words of a reason stored as its code and arguments (a record of version 2 or 3)."""
     def bad():
         return DecodeError("field %d holds a value out of range" % REASON_FIELD)
     try:
@@ -935,13 +951,26 @@ class Reader:
         numbers = {}
         streams, sources, claims, merges, policies, person_years, id_numbers = {}, {}, {}, {}, {}, {}, {}
 
-        def next_in_stream(entry, sequence):
+        def next_in_stream(entry, event):
+            """The event joins the stream of `entry`'s person. A record of version 3 that is no merge holds
+            its link as field 8 (§ Body header) and has no `streamLinks` entry; a merge, in two streams,
+            keeps its two entries whatever its version."""
+            sequence = event.sequence
             entry[1] += 1
+            linked_in_record = event.version >= 3 and event.type != 3
+            if linked_in_record:
+                distance = sequence - entry[3] if entry[3] else None
+                if event.stream_distance != distance:
+                    self.problem("log", "field 8 holds %s where the event before it in %s's stream is %s"
+                                 % ("nothing" if event.stream_distance is None else event.stream_distance,
+                                    numbers[entry[0]], "none" if distance is None else "%d back" % distance),
+                                 sequence)
             if self.format == 2:
-                streams[be8(sequence) + be4(entry[0])] = be8(entry[3])
-                entry[3] = sequence
+                if not linked_in_record:
+                    streams[be8(sequence) + be4(entry[0])] = be8(entry[3])
             else:
                 streams[be4(entry[0]) + be4(entry[1])] = be8(sequence)
+            entry[3] = sequence
 
         for event in self.events:
             sequence = event.sequence
@@ -978,7 +1007,7 @@ class Reader:
                              sequence)
             if 16 in event.fields:
                 id_numbers.setdefault(event.fields[16].encode() + b"\0" + be4(entry[0]), be8(sequence))
-            next_in_stream(entry, sequence)
+            next_in_stream(entry, event)
             year = None
             if event.type == 9:
                 year = civil_from_days(event.fields[42])[0]
@@ -993,7 +1022,7 @@ class Reader:
                 if survivor is None:
                     self.problem("log", "merge into unknown person %s" % event.fields[23], sequence)
                 else:
-                    next_in_stream(survivor, sequence)
+                    next_in_stream(survivor, event)
                     merges[be4(survivor[0]) + be4(entry[0])] = be8(sequence) + person.encode()
                     entry[2] = survivor[0]
             elif event.type == 9:

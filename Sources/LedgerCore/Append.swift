@@ -285,10 +285,11 @@ struct Appender {
     /// The record version of a line without a stamp: this build's, but for a new ledger's default
     /// parameters made for an export that an older build began (``Ledger/recordVersion(reproducingFirst:)``).
     var recordVersion = EventCodec.formatVersion
-    /// Whether a stamped line may still be a record of version 1. A log holds version 1 records
-    /// before version 2 ones, never after, so once a stamp reproduces in this build's version no
-    /// later line is encoded a second time to try version 1.
-    var stampsMayBeVersionOne = true
+    /// The oldest record version a stamped line may still be in. A log holds records of one version
+    /// before those of a later one, never after, so the versions a stamp is tried in start here
+    /// (``version(reproducing:of:)``), and once one reproduces in this build's version no later line
+    /// is encoded a second time.
+    var oldestStampVersion: UInt8 = 1
     var head: Head
     var counts: [UInt64]
     var nextPersonNumber: UInt32
@@ -401,15 +402,13 @@ struct Appender {
         }
         let recordedAt = submission.stamp?.recordedAt ?? recordedAt
         var version = recordVersion
-        if let stamp = submission.stamp {
-            version = stampsMayBeVersionOne ? Ledger.recordVersion(reproducing: stamp, of: event, after: head.hash) : EventCodec.formatVersion
-        }
+        if let stamp = submission.stamp { version = try self.version(reproducing: stamp, of: event) }
         let hash = try write(event, sequence: sequence, recordedAt: recordedAt, version: version)
         if let stamp = submission.stamp {
             guard stamp.hash == hash else {
                 return problem("ledger.hash", "the line's content and stamp do not reproduce the export's hash at sequence \(sequence)")
             }
-            if version == EventCodec.formatVersion { stampsMayBeVersionOne = false }
+            oldestStampVersion = version
         }
         summary.appended += 1
         // A build writes a fact and its decisions in one transaction, so in one record version.
@@ -418,6 +417,26 @@ struct Appender {
             summary.decisions += 1
         }
         return []
+    }
+
+    /// The record version in which `event`, appended next, reproduces the hash of the export's
+    /// `stamp` (docs/FORMAT.md § The event record): tried from ``oldestStampVersion`` up, each as
+    /// ``write(_:sequence:recordedAt:version:)`` would encode it (no person number in version 1, no
+    /// link before version 3); this build's when none does, and the line is then refused by its hash.
+    private func version(reproducing stamp: LedgerStamp, of event: Event) throws -> UInt8 {
+        guard oldestStampVersion < EventCodec.formatVersion else { return EventCodec.formatVersion }
+        var entry: PersonEntry?
+        if let person = event.person {
+            entry = event.type == .personRegistered
+                ? PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0, last: 0) : try personEntry(person)
+        }
+        for version in oldestStampVersion...EventCodec.formatVersion {
+            let stored = EventCodec.encode(
+                event, sequence: stamp.sequence, recordedAt: stamp.recordedAt, personNumber: version >= 2 ? entry?.number : nil,
+                previousInStream: entry?.last ?? 0, version: version)
+            if Ledger.chainHash(previous: head.hash, stored: stored) == stamp.hash { return version }
+        }
+        return EventCodec.formatVersion
     }
 
     /// Whether the line's source was recorded before: nil when not; no problem when with the same
@@ -507,14 +526,14 @@ struct Appender {
         precondition(sequence == head.sequence + 1, "the log has no gaps")
         let entry = try entryBefore(event)
         var stored = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt, personNumber: entry?.number,
-                                       version: version)
+                                       previousInStream: entry?.last ?? 0, version: version)
         let hash = Ledger.chainHash(previous: head.hash, stored: stored)
         stored.append(contentsOf: hash)
         try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)
         if let source = event.source {
             try sourceIndex.put(Keys.source(source), value: Keys.bigEndian(sequence))
         }
-        if let number = try index(event, sequence: sequence, entry: entry), let person = event.person {
+        if let number = try index(event, sequence: sequence, entry: entry, linkedInRecord: version >= 3), let person = event.person {
             try projector.apply(event, person: person, number: number)
         }
         engine.observe(event, sequence: sequence)
@@ -539,8 +558,10 @@ struct Appender {
     }
 
     /// Writes the index entries of `event`, whose person's entry before it is `entry`
-    /// (``entryBefore(_:)``); returns its person's number, when it has a person.
-    private mutating func index(_ event: Event, sequence: UInt64, entry: PersonEntry?) throws -> UInt32? {
+    /// (``entryBefore(_:)``); returns its person's number, when it has a person. A record that
+    /// holds its link to the previous event of its person's stream (`linkedInRecord`: version 3,
+    /// any event but a merge) has no `streamLinks` entry.
+    private mutating func index(_ event: Event, sequence: UInt64, entry: PersonEntry?, linkedInRecord: Bool) throws -> UInt32? {
         if event.type == .policyPublished {
             try transaction.put(ledger.policies, key: Keys.log(sequence), value: [])
         }
@@ -578,7 +599,7 @@ struct Appender {
         default:
             break
         }
-        if event.type != .personMerged { try link(sequence, ofPerson: entry.number, to: previous) }
+        if event.type != .personMerged && !linkedInRecord { try link(sequence, ofPerson: entry.number, to: previous) }
         if event.type == .personRegistered || event.type == .personMerged {
             try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
             pending.entries[person] = nil

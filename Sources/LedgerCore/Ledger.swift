@@ -68,11 +68,15 @@ public final class Ledger: @unchecked Sendable {
     /// same decisions; set it before the first append.
     var historiesInUse = HistoryCache.defaultWorkingLimit
 
-    /// The ledger's format (docs/FORMAT.md). Version 2 keeps streams as `streamLinks`; version 3
-    /// has the same databases, and its log may hold records of version 2 (``EventCodec/formatVersion``,
-    /// reasons stored as codes) beside those of version 1, so a build of format 2 refuses it by its
-    /// marker rather than failing on such a record.
-    static let formatVersion = 3
+    /// The ledger's format (docs/FORMAT.md). Version 2 keeps streams as `streamLinks`; versions 3
+    /// and 4 have the same databases. The log of format 3 may hold records of version 2
+    /// (``EventCodec/formatVersion``, reasons stored as codes) beside those of version 1, and that of
+    /// format 4 records of version 3 (each event's link in its person's stream held in its record,
+    /// not in `streamLinks`) beside those, so a build of an older format refuses it by its marker
+    /// rather than failing on such a record.
+    static let formatVersion = 4
+    /// The markers of the formats that become this one by their marker alone (``markCurrentFormat()``).
+    static let markedOlderFormats = [formatMarker(2), formatMarker(3)]
     static func formatMarker(_ version: Int) -> [UInt8] { Array("caseledger \(version)".utf8) }
 
     static let databaseNames = [
@@ -163,12 +167,13 @@ public final class Ledger: @unchecked Sendable {
                 streamIndex = .versions(streams)
                 if initialise { try upgradeToStreamLinks() }
             } else {
-                let formatTwo = found == Ledger.formatMarker(2)
-                guard found == expected || formatTwo else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
+                let older = Ledger.markedOlderFormats.contains(found)
+                guard found == expected || older else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
                 guard let streamLinks else { throw .damaged(sequence: nil, reason: "a ledger of format 2 without its streamLinks database") }
                 streamIndex = .links(streamLinks)
-                // Format 2 becomes 3 by its marker alone: its records are all of version 1, which format 3 reads.
-                if formatTwo && initialise { try markCurrentFormat() }
+                // Formats 2 and 3 become 4 by their marker alone: their records are of versions 1 and
+                // 2, which format 4 reads, and their databases are format 4's.
+                if older && initialise { try markCurrentFormat() }
             }
             if initialise { try buildIDNumberIndexIfMissing() }
             return
@@ -260,29 +265,26 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// The record version in which `submission`, an export's first line (sequence 1), reproduces
-    /// its stamp's hash: 1 for an export of a ledger a build before format 3 began, else this
-    /// build's. A new ledger made for that export writes its default parameters in it, so that
-    /// they are the export's own first records again (`open(at:create:readOnly:createdAt:recordVersion:initialMapSizeBytes:)`).
+    /// its stamp's hash: 1 or 2 for an export of a ledger an older build began (docs/FORMAT.md
+    /// § The event record), else this build's. A new ledger made for that export writes its
+    /// default parameters in it, so that they are the export's own first records again
+    /// (`open(at:create:readOnly:createdAt:recordVersion:initialMapSizeBytes:)`). The first line
+    /// has no person, so each version is tried without a person number and without a link.
     public static func recordVersion(reproducingFirst submission: Submission) -> UInt8 {
         guard let stamp = submission.stamp, stamp.sequence == 1 else { return EventCodec.formatVersion }
-        return recordVersion(reproducing: stamp, of: submission.event, after: [UInt8](repeating: 0, count: EventCodec.hashBytes))
+        let first = [UInt8](repeating: 0, count: EventCodec.hashBytes)
+        return (1...EventCodec.formatVersion).first { version in
+            let stored = EventCodec.encode(submission.event, sequence: stamp.sequence, recordedAt: stamp.recordedAt, version: version)
+            return chainHash(previous: first, stored: stored) == stamp.hash
+        } ?? EventCodec.formatVersion
     }
 
-    /// The record version in which `event`, chained after `previous`, reproduces the hash of the
-    /// export's `stamp`: 1 for a line a build before format 3 wrote (docs/FORMAT.md § The event
-    /// record), else this build's. A line that reproduces neither is refused by its hash after the
-    /// write. A version-1 record holds no person number, so it is tried without one.
-    static func recordVersion(reproducing stamp: LedgerStamp, of event: Event, after previous: [UInt8]) -> UInt8 {
-        let versionOne = EventCodec.encode(event, sequence: stamp.sequence, recordedAt: stamp.recordedAt, version: 1)
-        return chainHash(previous: previous, stored: versionOne) == stamp.hash ? 1 : EventCodec.formatVersion
-    }
-
-    /// Sets the format marker of a format-2 ledger to this build's, before anything of the newer
+    /// Sets the format marker of a format-2 or format-3 ledger to this build's, before anything of the newer
     /// format is written; a marker another process has changed since it was read is left alone.
     private func markCurrentFormat() throws(LedgerError) {
         do {
             try environment.write(retrySafe: true) { transaction in
-                guard let found = try transaction.get(meta, key: Keys.format), Array(found) == Ledger.formatMarker(2) else { return }
+                guard let found = try transaction.get(meta, key: Keys.format), Ledger.markedOlderFormats.contains(Array(found)) else { return }
                 try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
             }
         } catch {
@@ -405,16 +407,35 @@ public final class Ledger: @unchecked Sendable {
                 throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(entry.number) is longer than its version \(entry.version)")
             }
             guard try body(sequence) else { return }
-            guard let value = try transaction.get(streamLinks, key: Keys.streamLink(sequence: sequence, person: entry.number)) else {
-                throw LedgerError.damaged(sequence: sequence, reason: "no streamLinks entry for person number \(entry.number)")
-            }
-            let previous = try Keys.stored(value, "the streamLinks entry of person number \(entry.number)")
+            let previous = try previousInStream(of: sequence, person: entry.number, links: streamLinks, in: transaction)
             guard previous < sequence else {
                 throw LedgerError.damaged(sequence: sequence, reason: "the streamLinks entry of person number \(entry.number) does not lead back")
             }
             sequence = previous
             steps += 1
         }
+    }
+
+    /// The event before `sequence` in person `number`'s stream (0: none): held by the record itself
+    /// from version 3, for any event but a merge; else by `streamLinks`.
+    private func previousInStream(of sequence: UInt64, person number: UInt32, links: Database, in transaction: Transaction) throws
+        -> UInt64
+    {
+        guard let record = try transaction.get(log, key: Keys.log(sequence)) else {
+            throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event the log does not hold")
+        }
+        let step: (type: EventType, personNumber: UInt32?, previousInStream: UInt64?)
+        do { step = try EventCodec.streamStep(record) } catch { throw LedgerError.damaged(sequence: sequence, reason: error.description) }
+        if let previous = step.previousInStream {
+            guard step.personNumber == number else {
+                throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event of another person")
+            }
+            return previous
+        }
+        guard let value = try transaction.get(links, key: Keys.streamLink(sequence: sequence, person: number)) else {
+            throw LedgerError.damaged(sequence: sequence, reason: "no streamLinks entry for person number \(number)")
+        }
+        return try Keys.stored(value, "the streamLinks entry of person number \(number)")
     }
 
     /// The sequences of `entry`'s stream and of the streams of `merged` (the persons merged into it),

@@ -465,7 +465,7 @@ struct Projector<Store: AccumulatorStore> {
     }
 
     private mutating func apply(at event: UnsafePointer<FoldedEvent>, ids: FoldedIDs?) throws {
-        // A record of version 2 holds its person's number (`verify` checks it against `persons`).
+        // A record of version 2 or 3 holds its person's number (`verify` checks it against `persons`).
         if let number = event.pointee.personNumber { return try apply(at: event, ids: ids, person: nil, number: number) }
         guard let person = ids?.person else { return }
         if let last = lastPerson, last.id == person { return try apply(at: event, ids: ids, person: person, number: last.number) }

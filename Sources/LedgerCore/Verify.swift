@@ -147,7 +147,8 @@ struct Verifier {
         }
         lastRecordedAt = recorded.recordedAt
         counts[Int(recorded.event.type.rawValue) % Appender.countSlots] += 1
-        let number = try checkIndexes(of: recorded.event, sequence: sequence, personNumber: recorded.personNumber)
+        let number = try checkIndexes(of: recorded.event, sequence: sequence, personNumber: recorded.personNumber,
+                                      previousInStream: recorded.previousInStream)
         if projection != nil && sequence <= projectedThrough { try project(recorded, number: number) }
     }
 
@@ -164,9 +165,12 @@ struct Verifier {
     }
 
     /// Log → index: every entry this event implies is present and points at it; the person number
-    /// the record holds, if any, is the one its person was given. Returns the number the walk gave
-    /// the event's person, if it has one.
-    private mutating func checkIndexes(of event: Event, sequence: UInt64, personNumber: UInt32?) throws -> UInt32? {
+    /// the record holds, if any, is the one its person was given, and so is the link to the
+    /// previous event of its stream (`previousInStream`). Returns the number the walk gave the
+    /// event's person, if it has one.
+    private mutating func checkIndexes(of event: Event, sequence: UInt64, personNumber: UInt32?, previousInStream: UInt64?) throws
+        -> UInt32?
+    {
         if let source = event.source {
             expectedSources += 1
             try expect(ledger.sources, Keys.source(source), Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
@@ -203,7 +207,7 @@ struct Verifier {
                            "person-year \(year) of \(person)")
             }
         }
-        try expectStreamEntry(of: person, &entry, at: sequence)
+        try expectStreamEntry(of: person, &entry, at: sequence, heldInRecord: previousInStream)
         switch event.type {
         case .personMerged:
             if let survivor = event.text(.into), let survivorIndex = persons.index(forKey: survivor) {
@@ -240,10 +244,19 @@ struct Verifier {
         }
     }
 
-    /// The event at `sequence` is the next of `person`'s stream: its link to the one before (format
-    /// 2) or its version's entry (format 1).
-    private mutating func expectStreamEntry(of person: String, _ entry: inout PersonEntry, at sequence: UInt64) throws {
+    /// The event at `sequence` is the next of `person`'s stream: its link to the one before, held in
+    /// its record (`heldInRecord`, a record of version 3) or in `streamLinks` (format 2 and up), or
+    /// its version's entry (format 1).
+    private mutating func expectStreamEntry(of person: String, _ entry: inout PersonEntry, at sequence: UInt64,
+                                            heldInRecord: UInt64? = nil) throws {
         entry.version += 1
+        if let held = heldInRecord {
+            if held != entry.last {
+                report.add(sequence, "log", "links \(person)'s stream version \(entry.version) to \(held), not to \(entry.last)")
+            }
+            entry.last = sequence
+            return
+        }
         expectedStreamEntries += 1
         switch ledger.streamIndex {
         case .links(let streamLinks):

@@ -100,15 +100,20 @@ public struct RecordedEvent: Hashable, Sendable {
     /// SHA-256 of the previous event's hash and this event's stored bytes (docs/FORMAT.md).
     public let hash: [UInt8]
     /// The number the ledger gave the event's person, where the record holds it (a record of
-    /// version 2 with a person); nil in a record of version 1.
+    /// version 2 or 3 with a person); nil in a record of version 1.
     public let personNumber: UInt32?
+    /// The sequence of the previous event of the person's stream (0: none), where the record holds
+    /// it (version 3, an event of a person other than a merge); nil where it does not.
+    public let previousInStream: UInt64?
 
-    public init(sequence: UInt64, recordedAt: Timestamp, event: Event, hash: [UInt8], personNumber: UInt32? = nil) {
+    public init(sequence: UInt64, recordedAt: Timestamp, event: Event, hash: [UInt8], personNumber: UInt32? = nil,
+                previousInStream: UInt64? = nil) {
         self.sequence = sequence
         self.recordedAt = recordedAt
         self.event = event
         self.hash = hash
         self.personNumber = personNumber
+        self.previousInStream = previousInStream
     }
 }
 

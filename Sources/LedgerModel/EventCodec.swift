@@ -9,26 +9,32 @@
 /// so one event has exactly one byte string in each version, and any protobuf decoder
 /// (`protoc --decode_raw`) reads it.
 public enum EventCodec {
-    /// The version this build writes: 2, whose decisions store their reason as a code and its
-    /// numbers (``Reason``). A record of version 1 holds the reason's words; both are read.
-    public static let formatVersion: UInt8 = 2
+    /// The version this build writes: 3, whose records of a person's event but a merge hold the
+    /// link to the previous event of the person's stream (header field 8). Version 2 is the same
+    /// without it; in version 1 the person's number is absent too, and a decision's reason is held
+    /// as its words rather than as a code and its numbers (``Reason``). All three are read.
+    public static let formatVersion: UInt8 = 3
     /// The versions this build reads.
-    public static let readableVersions: ClosedRange<UInt8> = 1...2
+    public static let readableVersions: ClosedRange<UInt8> = 1...3
     public static let hashBytes = 32
 
     /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
     /// - Parameters:
     ///   - personNumber: the number the ledger gave the event's person (docs/FORMAT.md § The event
     ///     record), stored after the person so that a projection folds the event without looking
-    ///     the person up; only with a person, and only in version 2.
-    ///   - version: 2, or 1 to write again a record an older build wrote (an export of a ledger
-    ///     whose log holds such records, imported line by line): no person number, and a reason as
-    ///     its words.
+    ///     the person up; only with a person, and from version 2.
+    ///   - previousInStream: the sequence of the previous event of the person's stream, 0 for none;
+    ///     stored from version 3, with the person's number, for any event but a merge (which
+    ///     `streamLinks` links in both its streams), as its distance back (field 8, absent for 0).
+    ///   - version: 3, or 2 or 1 to write again a record an older build wrote (an export of a
+    ///     ledger whose log holds such records, imported line by line): no link; in version 1 no
+    ///     person number either, and a reason as its words.
     public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp, personNumber: UInt32? = nil,
-                              version: UInt8 = formatVersion) -> [UInt8] {
+                              previousInStream: UInt64 = 0, version: UInt8 = formatVersion) -> [UInt8] {
         precondition(personNumber == nil || event.person != nil, "a person number is stored only with its person")
         precondition(readableVersions.contains(version), "a version this build reads")
-        let coded = version == 2
+        precondition(previousInStream == 0 || previousInStream < sequence, "a stream's previous event comes before it")
+        let coded = version >= 2
         var writer = WireWriter()
         writer.bytes.append(version)
         writer.varint(field: Header.Number.sequence.rawValue, sequence)
@@ -40,10 +46,13 @@ public enum EventCodec {
         }
         if let person = event.person { writer.text(field: Header.Number.person.rawValue, person) }
         if let personNumber, coded { writer.varint(field: Header.Number.personNumber.rawValue, UInt64(personNumber)) }
+        if version >= 3, personNumber != nil, event.type != .personMerged, previousInStream != 0 {
+            writer.varint(field: Header.Number.previousInStream.rawValue, sequence - previousInStream)
+        }
         for entry in event.orderedFields {
             let number = entry.field.rawValue
             switch entry.value {
-            // A reason given as words is stored as the words' reason, so every version-2 record codes it.
+            // A reason given as words is stored as the words' reason, so every record of version 2 or 3 codes it.
             case .text(let text) where entry.field == .reason && coded: writer.bytes(field: number, Reason.words(text).stored)
             case .text(let text): writer.text(field: number, text)
             case .reason(let reason) where coded: writer.bytes(field: number, reason.stored)
@@ -127,8 +136,8 @@ public enum EventCodec {
         throws(DecodeError) -> RecordedEvent?
     {
         var fields: [FieldEntry] = []
-        // Version 2 stores a reason as its code; `walk` refuses any version but 1 and 2.
-        let codedReasons = record.count > 0 && record[0] == 2
+        // Versions 2 and 3 store a reason as its code; `walk` refuses any version but 1 to 3.
+        let codedReasons = record.count > 0 && record[0] >= 2
         guard let header = try walk(record, readingSource: true, readingPerson: true, wanted: wanted, header: { type, _, _ in
             fields.reserveCapacity(type.storedSchema.count)
         }, visit: { field, wireType, reader throws(DecodeError) in
@@ -147,7 +156,7 @@ public enum EventCodec {
         let event = Event(type: header.type, source: header.source, person: header.person, orderedFields: fields)
         return RecordedEvent(
             sequence: header.sequence, recordedAt: Timestamp(millisecondsSinceEpoch: header.recordedAt), event: event, hash: hash,
-            personNumber: header.personNumber)
+            personNumber: header.personNumber, previousInStream: header.previousInStream)
     }
 
     /// What a projection reads of a stored record of a type it folds, with the record's sequence
@@ -255,8 +264,10 @@ public enum EventCodec {
             case sourceSystem = 4
             case sourceKey = 5
             case person = 6
-            /// Records of version 2 only.
+            /// From records of version 2.
             case personNumber = 7
+            /// Records of version 3 only.
+            case previousInStream = 8
         }
 
         let sequence: UInt64
@@ -265,6 +276,28 @@ public enum EventCodec {
         let source: Source?
         let person: String?
         let personNumber: UInt32?
+        /// Where the record holds its link (version 3, a person's event but a merge): the sequence
+        /// of the previous event of its person's stream, 0 for none.
+        let previousInStream: UInt64?
+    }
+
+    /// What a walk back along a person's stream reads of a record: its type, its person's number,
+    /// and the previous event of the stream where the record holds it (``Header``). The rest of the
+    /// body is not read.
+    public static func streamStep(_ record: UnsafeRawBufferPointer) throws(DecodeError)
+        -> (type: EventType, personNumber: UInt32?, previousInStream: UInt64?)
+    {
+        var reader = try bodyReader(record)
+        let header = try readHeader(record, &reader, readingSource: false, readingPerson: false, wanted: { _ in true })!
+        return (header.type, header.personNumber, header.previousInStream)
+    }
+
+    /// A reader of `record`'s body, once its length and version are checked.
+    @inline(__always)
+    private static func bodyReader(_ record: UnsafeRawBufferPointer) throws(DecodeError) -> WireReader {
+        guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
+        guard readableVersions.contains(record[0]) else { throw .unknownFormat(record[0]) }
+        return WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<(record.count - hashBytes)]))
     }
 
     /// Reads a record's header, then walks its content fields in ascending order, checking the
@@ -279,10 +312,36 @@ public enum EventCodec {
         header: (EventType, String?, UInt32?) -> Void,
         visit: (Field, Int, inout WireReader) throws(DecodeError) -> Void
     ) throws(DecodeError) -> Header? {
-        guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
-        guard readableVersions.contains(record[0]) else { throw .unknownFormat(record[0]) }
-        let bodyEnd = record.count - hashBytes
-        var reader = WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<bodyEnd]))
+        var reader = try bodyReader(record)
+        guard let read = try readHeader(record, &reader, readingSource: readingSource, readingPerson: readingPerson, wanted: wanted)
+        else { return nil }
+        header(read.type, read.person, read.personNumber)
+        let schema = Schema.shared
+        // A type's code is a byte: the tables have an entry for each.
+        let allowed = schema.allowed[Int(read.type.rawValue)]
+        var seen = FieldMask([])
+        var lastNumber = Header.Number.person.rawValue
+        while !reader.isAtEnd {
+            let (number, wireType) = try reader.tag()
+            guard number > lastNumber else { throw .fieldOutOfOrder(number) }
+            lastNumber = number
+            // `allowed` holds numbers below 128 only, the table's size.
+            guard allowed.contains(number), let field = schema.fieldsByNumber[number] else { throw .unknownField(number) }
+            seen.insert(number)
+            try visit(field, wireType, &reader)
+        }
+        // The lowest-numbered required field missing, as the schema lists them.
+        if let missing = schema.required[Int(read.type.rawValue)].firstMissing(from: seen) { throw .missingField(missing) }
+        return read
+    }
+
+    /// Reads the header of `record` from `reader` (its body's), as ``walk(_:readingSource:readingPerson:wanted:header:visit:)``
+    /// describes; nil, after the type, when the type is not `wanted`.
+    @inline(__always)
+    private static func readHeader(
+        _ record: UnsafeRawBufferPointer, _ reader: inout WireReader, readingSource: Bool, readingPerson: Bool,
+        wanted: (EventType) -> Bool
+    ) throws(DecodeError) -> Header? {
         let sequence = try reader.expectVarint(field: Header.Number.sequence.rawValue)
         let recordedAt = Int64(bitPattern: try reader.expectVarint(field: Header.Number.recordedAt.rawValue))
         let typeCode = try reader.expectVarint(field: Header.Number.type.rawValue)
@@ -305,33 +364,28 @@ public enum EventCodec {
             personBytes = try reader.expectCheckedText(field: Header.Number.person.rawValue)
         }
         var personNumber: UInt32?
-        if record[0] == 2, personBytes != nil, reader.next(is: Header.Number.personNumber.rawValue) {
+        if record[0] >= 2, personBytes != nil, reader.next(is: Header.Number.personNumber.rawValue) {
             let number = try reader.expectVarint(field: Header.Number.personNumber.rawValue)
             guard let valid = UInt32(exactly: number) else { throw .valueOutOfRange(Header.Number.personNumber.rawValue) }
             personNumber = valid
+        }
+        // Only where a link may stand: field 8 anywhere else is not of the type's schema, and refused as such.
+        var previousInStream: UInt64?
+        if record[0] >= 3, personNumber != nil, type != .personMerged {
+            previousInStream = 0
+            if reader.next(is: Header.Number.previousInStream.rawValue) {
+                let distance = try reader.expectVarint(field: Header.Number.previousInStream.rawValue)
+                guard distance >= 1, distance < sequence else { throw .valueOutOfRange(Header.Number.previousInStream.rawValue) }
+                previousInStream = sequence - distance
+            }
         }
         // Checked as UTF-8 above.
         let person = personBytes.flatMap { bytes in
             readingPerson || personNumber == nil ? String(decoding: bytes, as: UTF8.self) : nil
         }
-        header(type, person, personNumber)
-        let schema = Schema.shared
-        // A type's code is a byte: the tables have an entry for each.
-        let allowed = schema.allowed[Int(type.rawValue)]
-        var seen = FieldMask([])
-        var lastNumber = Header.Number.person.rawValue
-        while !reader.isAtEnd {
-            let (number, wireType) = try reader.tag()
-            guard number > lastNumber else { throw .fieldOutOfOrder(number) }
-            lastNumber = number
-            // `allowed` holds numbers below 128 only, the table's size.
-            guard allowed.contains(number), let field = schema.fieldsByNumber[number] else { throw .unknownField(number) }
-            seen.insert(number)
-            try visit(field, wireType, &reader)
-        }
-        // The lowest-numbered required field missing, as the schema lists them.
-        if let missing = schema.required[Int(type.rawValue)].firstMissing(from: seen) { throw .missingField(missing) }
-        return Header(sequence: sequence, recordedAt: recordedAt, type: type, source: source, person: person, personNumber: personNumber)
+        return Header(
+            sequence: sequence, recordedAt: recordedAt, type: type, source: source, person: person, personNumber: personNumber,
+            previousInStream: previousInStream)
     }
 
     private static func decodeValue(of field: Field, wireType: Int, from reader: inout WireReader) throws(DecodeError)

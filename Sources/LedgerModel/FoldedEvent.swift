@@ -133,7 +133,7 @@ public struct FoldedEvent: Hashable, Sendable {
 /// events that have any) so that the folded event holds no text.
 public struct FoldedIDs: Hashable, Sendable {
     /// The event's person, where its record does not hold the person's number (every record of
-    /// version 1, and one of version 2 written without it): the fold looks the number up.
+    /// version 1, and one of a later version written without it): the fold looks the number up.
     public var person: String?
     /// 36 of a reversal: the claim it reverses, whose settlement the fold takes out of its year.
     public var reversedClaim: String?

@@ -11,8 +11,11 @@ import Testing
     static let input = CLI.packageRoot.appendingPathComponent("Snapshots/scenario-7/input.jsonl")
     static let recordedAt = "2024-06-01T00:00:00.000Z"
 
-    /// A copy of the fixture, to open and change.
-    static func copy() throws -> String {
+    /// The same lines imported the same way by the build of format 3, whose records are of version 2.
+    static let formatThreeFixture = CLI.fixtures.appendingPathComponent("format-3/data.mdb")
+
+    /// A copy of a fixture, to open and change.
+    static func copy(_ fixture: URL = fixture) throws -> String {
         let ledger = CLI.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: ledger, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: fixture, to: URL(fileURLWithPath: ledger).appendingPathComponent("data.mdb"))
@@ -32,9 +35,35 @@ import Testing
         return readings
     }
 
-    /// The readings with every SHA-256 in hexadecimal replaced by the same mark.
+    /// The readings with every SHA-256 in hexadecimal replaced by the same mark, and the count of
+    /// index entries `verify` checked by another: a record of version 3 holds the link to the
+    /// previous event of its person's stream, which an older record has in `streamLinks`.
     static func withoutHashes(_ readings: [String: String]) -> [String: String] {
-        readings.mapValues { $0.replacing(/[0-9a-f]{64}/, with: "<hash>") }
+        readings.mapValues {
+            $0.replacing(/[0-9a-f]{64}/, with: "<hash>").replacing(/[0-9]+ index entries checked/, with: "<count> index entries checked")
+        }
+    }
+
+    /// A new ledger of this build holding the fixture's lines, imported as the fixture's were.
+    static func freshLedger() throws -> String {
+        let fresh = CLI.temporaryDirectory()
+        let imported = try CLI.run(["--ledger", fresh, "import", "--recorded-at", recordedAt, input.path])
+        try #require(imported.status == 0, "\(imported.standardError)")
+        return fresh
+    }
+
+    /// Appends to each of `ledgers` one more claim of P0000059, the survivor of a merge, claim
+    /// `claim`; returns the ledgers' readings after it.
+    static func appendClaim(_ claim: String, to ledgers: [String]) throws -> [[String: String]] {
+        let line = """
+            {"type":"settlement.recorded","source":{"system":"hospital-settlement","key":"\(claim)"},"person":"P0000059","claim":"\(claim)","kind":"inpatient","hospital":"H1","settledOn":"2024-12-31","totalCost":"1000","inListCost":"800","basicPaid":"400","criticalPaid":"0"}
+
+            """
+        return try ledgers.map { ledger in
+            let appended = try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-06-02T00:00:00.000Z", "-"], input: line)
+            try #require(appended.status == 0, "\(appended.standardOutput)\(appended.standardError)")
+            return try readings(ledger)
+        }
     }
 
     static func databases(_ ledger: String) throws -> String {
@@ -61,28 +90,20 @@ import Testing
         #expect(try FormatOneTests.readings(ledger) == before)
 
         // The same lines in a new ledger: the same readings but for the chain's hashes, as its
-        // decisions' records (version 2) hold their reasons as codes where the fixture's hold words.
-        let fresh = CLI.temporaryDirectory()
-        let imported = try CLI.run(["--ledger", fresh, "import", "--recorded-at", FormatOneTests.recordedAt, FormatOneTests.input.path])
-        try #require(imported.status == 0, "\(imported.standardError)")
+        // decisions' records (version 3) hold their reasons as codes where the fixture's hold words,
+        // and its records their links in their streams.
+        let fresh = try FormatOneTests.freshLedger()
         #expect(FormatOneTests.withoutHashes(try FormatOneTests.readings(fresh)) == FormatOneTests.withoutHashes(before))
         #expect(try FormatOneTests.readings(fresh)["export"] != before["export"], "the chain's hashes differ")
 
         // The upgraded ledger takes appends, and their streams are linked after the upgraded ones.
-        let more = """
-            {"type":"settlement.recorded","source":{"system":"hospital-settlement","key":"f1-extra"},"person":"P0000059","claim":"F1-extra","kind":"inpatient","hospital":"H1","settledOn":"2024-12-31","totalCost":"1000","inListCost":"800","basicPaid":"400","criticalPaid":"0"}
-
-            """
-        for target in [ledger, fresh] {
-            let appended = try CLI.run(["--ledger", target, "import", "--recorded-at", "2024-06-02T00:00:00.000Z", "-"], input: more)
-            try #require(appended.status == 0, "\(appended.standardOutput)\(appended.standardError)")
-        }
-        let after = try FormatOneTests.readings(ledger)
-        #expect(FormatOneTests.withoutHashes(after) == FormatOneTests.withoutHashes(try FormatOneTests.readings(fresh)))
+        let readings = try FormatOneTests.appendClaim("F1-extra", to: [ledger, fresh])
+        let after = readings[0]
+        #expect(FormatOneTests.withoutHashes(after) == FormatOneTests.withoutHashes(readings[1]))
         #expect(after["timeline P0000059"]?.contains("F1-extra") == true)
         #expect(after["verify"]?.hasPrefix("ok: 1155 events") == true, "\(after["verify"] ?? "")")
 
-        // A new person-year begun by a record that holds the person's number (version 2), then a
+        // A new person-year begun by a record that holds the person's number (version 3), then a
         // rebuild of the log that holds both versions: P0000059's 2024 folded from records without
         // the person's number and one with it, its 2025 from the new record alone, its id filled in
         // from personNumbers as the rebuild writes. The same readings, to the byte.
@@ -121,16 +142,14 @@ import Testing
             """
         let appended = try CLI.run(["--ledger", ledger, "import", "--recorded-at", "2024-06-02T00:00:00.000Z", "-"], input: more)
         try #require(appended.status == 0, "\(appended.standardOutput)\(appended.standardError)")
-        try roundTrip("records of version 1, then of version 2")
+        try roundTrip("records of version 1, then of version 3")
     }
 
-    /// A ledger of format 2 holds records of version 1 only: it is read as it is, and its first
-    /// writable open marks it format 3, whose appends write records of version 2 beside them. A
-    /// format this build does not know is refused, naming it.
-    @Test func aFormatTwoLedgerIsReadAsItIsAndMarkedFormatThreeByTheFirstWrite() throws {
-        let ledger = CLI.temporaryDirectory()
-        let imported = try CLI.run(["--ledger", ledger, "import", "--recorded-at", FormatOneTests.recordedAt, FormatOneTests.input.path])
-        try #require(imported.status == 0, "\(imported.standardError)")
+    /// A ledger of format 2 holds records of version 1 only, one of format 3 records of versions 1
+    /// and 2: each is read as it is, and its first writable open marks it format 4, whose appends
+    /// write records of version 3 beside them. A format this build does not know is refused, naming it.
+    @Test func aFormatTwoOrThreeLedgerIsReadAsItIsAndMarkedFormatFourByTheFirstWrite() throws {
+        let ledger = try FormatOneTests.freshLedger()
         let before = try FormatOneTests.readings(ledger)
         func mark(_ format: String) throws {
             let environment = try Environment(path: ledger, databases: [DatabaseSpec("meta")])
@@ -140,19 +159,57 @@ import Testing
             let environment = try Environment(path: ledger, databases: [DatabaseSpec("meta")], readOnly: true)
             return try environment.read { try $0.get(environment.database("meta"), key: Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) } }
         }
-        #expect(try marker() == "caseledger 3")
-        try mark("caseledger 2")
-        #expect(try FormatOneTests.readings(ledger) == before, "read as it is")
-        #expect(try marker() == "caseledger 2", "reading leaves the marker")
-        let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
-        try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
-        #expect(try marker() == "caseledger 3")
-        #expect(try FormatOneTests.readings(ledger) == before)
+        #expect(try marker() == "caseledger 4")
+        for older in ["caseledger 2", "caseledger 3"] {
+            try mark(older)
+            #expect(try FormatOneTests.readings(ledger) == before, "read as it is")
+            #expect(try marker() == older, "reading leaves the marker")
+            let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
+            try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
+            #expect(try marker() == "caseledger 4")
+            #expect(try FormatOneTests.readings(ledger) == before)
+        }
 
-        try mark("caseledger 4")
+        try mark("caseledger 5")
         let refused = try CLI.run(["--ledger", ledger, "export"])
         #expect(refused.status != 0)
-        #expect(refused.standardError.contains("the ledger's format is caseledger 4; this build reads formats 1 to 3"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("the ledger's format is caseledger 5; this build reads formats 1 to 4"), "\(refused.standardError)")
+    }
+
+    /// A ledger of format 3 as the build of that format wrote it (`Fixtures/format-3/data.mdb`: the
+    /// same lines, imported the same way), whose records are of version 2, each event's link in its
+    /// person's stream held in `streamLinks`: read as it is, marked format 4 by the first writable
+    /// open with every reading the same to the byte, its appends (version 3, the link in the record)
+    /// walked back across both, and its export imported record for record.
+    @Test func aFormatThreeLedgerOfVersionTwoRecordsIsReadAsItIsAndAppendedTo() throws {
+        let ledger = try FormatOneTests.copy(FormatOneTests.formatThreeFixture)
+        let before = try FormatOneTests.readings(ledger)
+        #expect(before["verify"]?.hasPrefix("ok: 1153 events") == true, "\(before["verify"] ?? "")")
+        #expect(before["replay --verify"]?.contains("0 differ") == true)
+        #expect(try FormatOneTests.databases(ledger).contains("streamLinks           1105"), "a link per stream entry, in streamLinks")
+
+        let fresh = try FormatOneTests.freshLedger()
+        #expect(FormatOneTests.withoutHashes(try FormatOneTests.readings(fresh)) == FormatOneTests.withoutHashes(before))
+        #expect(try FormatOneTests.databases(fresh).contains("streamLinks              2"), "version 3 links only the merge there, in both its streams")
+
+        let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
+        try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
+        #expect(try FormatOneTests.readings(ledger) == before)
+
+        let readings = try FormatOneTests.appendClaim("F3-extra", to: [ledger, fresh])
+        let after = readings[0]
+        #expect(FormatOneTests.withoutHashes(after) == FormatOneTests.withoutHashes(readings[1]))
+        #expect(after["timeline P0000059"]?.contains("F3-extra") == true && after["timeline P0000059"]?.contains("P0000060") == true)
+        #expect(after["verify"]?.hasPrefix("ok: 1155 events") == true, "\(after["verify"] ?? "")")
+
+        let exported = try CLI.run(["--ledger", ledger, "export"])
+        try #require(exported.status == 0, "\(exported.standardError)")
+        let copy = CLI.temporaryDirectory()
+        let reimported = try CLI.run(["--ledger", copy, "import", "-"], input: exported.standardOutput)
+        try #require(reimported.status == 0, "\(reimported.standardOutput)\(reimported.standardError)")
+        #expect(try CLI.run(["--ledger", copy, "export"]).standardOutput == exported.standardOutput, "records of version 2, then of version 3")
+        let verify = try CLI.run(["--ledger", copy, "verify"])
+        #expect(verify.status == 0 && verify.standardOutput.hasPrefix("ok:"), "\(verify.standardOutput)")
     }
 
     /// A stream with a gap is damage: the upgrade refuses it, names it, and leaves the ledger in

@@ -75,18 +75,49 @@ import Testing
         #expect(report.problems.contains { $0.sequence == settlement && $0.database == "sources" }, "\(report.problems)")
     }
 
+    /// A merge is in two streams, so its links stay in `streamLinks` whatever its record's version.
     @Test func aDeletedStreamLinkIsReportedWithItsSequence() throws {
         let ledger = try populatedLedger()
         let links = ledger.environment.database("streamLinks")
-        // Person 1 is P1; its registration is the first event of its stream.
-        let registration = try ledger.timeline(of: "P1").events[0].sequence
-        let key = withUnsafeBytes(of: registration.bigEndian, Array.init) + [0, 0, 0, 1]
+        // P2, number 2, is merged into P1: the merge is the newest event of P2's stream.
+        let merge = try sequence(of: .personMerged, in: ledger)
+        let key = withUnsafeBytes(of: merge.bigEndian, Array.init) + [0, 0, 0, 2]
         let deleted = try ledger.environment.write { try $0.delete(links, key: key) }
         #expect(deleted)
         let report = try ledger.verify()
-        #expect(report.problems.contains { $0.sequence == registration && $0.database == "streamLinks" }, "\(report.problems)")
+        #expect(report.problems.contains { $0.sequence == merge && $0.database == "streamLinks" }, "\(report.problems)")
         // A stream that no longer leads back to its first event is damage to a reader, not an empty past.
         #expect(throws: LedgerError.self) { try ledger.timeline(of: "P1") }
+    }
+
+    /// From version 3 a record holds the link to the previous event of its person's stream: one
+    /// that links elsewhere is reported with its sequence, and a walk back that it leads into
+    /// another person's stream is refused as damage.
+    @Test func aRecordLinkedElsewhereInItsStreamIsReported() throws {
+        let ledger = try populatedLedger()
+        let log = ledger.environment.database("log")
+        let events = try ledger.timeline(of: "P1").events
+        let own = events.filter { $0.event.person == "P1" }
+        // P1's reversal comes after P2's registration.
+        let index = try #require(own.firstIndex { $0.event.type == .settlementReversed })
+        let target = own[index]
+        #expect(target.previousInStream == own[index - 1].sequence)
+        let otherPerson = try #require(events.first { $0.event.person == "P2" }).sequence
+        #expect(otherPerson < target.sequence)
+        let key = (0..<8).map { UInt8(truncatingIfNeeded: target.sequence >> (56 - 8 * $0)) }
+        let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
+        for (wrong, intoAnother) in [(own[index - 2].sequence, false), (otherPerson, true)] {
+            let forged = EventCodec.encode(target.event, sequence: target.sequence, recordedAt: target.recordedAt, personNumber: 1,
+                                           previousInStream: wrong) + target.hash
+            try ledger.environment.write { try $0.put(log, key: key, value: forged) }
+            let report = try ledger.verify()
+            #expect(report.problems.contains {
+                $0.sequence == target.sequence && $0.database == "log" && $0.reason.hasPrefix("links P1's stream version") && $0.reason.contains("to \(wrong),")
+            }, "\(report.problems)")
+            if intoAnother { #expect(throws: LedgerError.self) { try ledger.timeline(of: "P1") } }
+        }
+        try ledger.environment.write { try $0.put(log, key: key, value: original) }
+        #expect(try ledger.verify().isClean)
     }
 
     @Test func anExtraIndexEntryIsReported() throws {

@@ -321,14 +321,18 @@ struct EventCodecTests {
             default: return false
             }
         }
-        // A record of version 2, one that holds its person's number (whose person the folded
-        // decoding checks without making a string of it), and one of version 1.
+        // A record without the person's number, one of version 2 that holds it (whose person the
+        // folded decoding checks without making a string of it), one of version 3 that holds it and
+        // the link to the previous event of the person's stream, and one of version 1.
         let event = Fixtures.full(type)
         let at = Timestamp(millisecondsSinceEpoch: 1_795_458_771_123)
-        var records = [("version 2", EventCodec.encode(event, sequence: 300, recordedAt: at) + sampleHash),
+        var records = [("without the person's number", EventCodec.encode(event, sequence: 300, recordedAt: at) + sampleHash),
                        ("version 1", EventCodec.encode(event, sequence: 300, recordedAt: at, version: 1) + sampleHash)]
         if event.person != nil {
-            records.append(("with the person's number", EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300) + sampleHash))
+            records.append(("version 2 with the person's number",
+                            EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300, version: 2) + sampleHash))
+            records.append(("with the person's number and its link",
+                            EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300, previousInStream: 297) + sampleHash))
         }
         for (form, record) in records {
             // The bytes inside the length-delimited values the folded decoding steps over: the source,
@@ -447,8 +451,8 @@ struct EventCodecTests {
             let first = EventCodec.encode(event, sequence: 7, recordedAt: time)
             let second = EventCodec.encode(event, sequence: 7, recordedAt: time)
             #expect(first == second)
-            #expect(first.first == 2)
-            #expect(EventCodec.formatVersion == 2)
+            #expect(first.first == 3)
+            #expect(EventCodec.formatVersion == 3)
             // The same fields inserted in the reverse order.
             var reversed: [Field: FieldValue] = [:]
             for entry in event.orderedFields.reversed() { reversed[entry.field] = entry.value }
@@ -478,7 +482,7 @@ struct EventCodecTests {
             .claim: .text("c1"), .reversedOn: Fixtures.date("2024-03-01"),
         ])
         let expected: [UInt8] = [
-            0x02,  // format version
+            0x03,  // format version
             0x08, 0x01,  // 1 sequence: 1
             0x10, 0xE8, 0x07,  // 2 recordedAt: 1000 = 0b111_1101000
             0x18, 0x0A,  // 3 type: 10
@@ -498,7 +502,7 @@ struct EventCodecTests {
             .paidOn: Fixtures.date("1969-12-31"), .amount: Fixtures.money(32_000), .insuranceYear: .integer(2024),
         ])
         let expected: [UInt8] = [
-            0x02,
+            0x03,
             0x08, 0x2A,  // sequence 42
             0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,  // recordedAt -1 as 64-bit two's complement
             0x18, 0x07,  // type 7
@@ -520,7 +524,7 @@ struct EventCodecTests {
             .idNumber: .text("11010519491231002X"), .name: .text("张"), .birthDate: Fixtures.date("1949-12-31"),
             .region: .integer(450_100), .residence: Fixtures.symbol(.residence, "urban"),
         ])
-        var expected: [UInt8] = [0x02, 0x08, 0x00, 0x10, 0x00, 0x18, 0x01, 0x32, 0x01, 0x71]
+        var expected: [UInt8] = [0x03, 0x08, 0x00, 0x10, 0x00, 0x18, 0x01, 0x32, 0x01, 0x71]
         expected += [0x82, 0x01, 0x12] + Array("11010519491231002X".utf8)  // 16 idNumber (130), 18 bytes
         expected += [0x8A, 0x01, 0x03, 0xE5, 0xBC, 0xA0]  // 17 name (138): "张" in UTF-8
         expected += [0x90, 0x01, 0x93, 0x72]  // 18 birthDate (144): day -7306, zigzag 14 611
@@ -530,6 +534,51 @@ struct EventCodecTests {
         #expect(try decodeRecord(expected + sampleHash).get().event == event)
     }
 
+    /// Version 3: after the person's number, the distance back to the previous event of the
+    /// person's stream (field 8), absent for the first; only in a record that holds the number, and
+    /// never in a merge's, which `streamLinks` links in its two streams.
+    @Test("known byte layout of a version-3 record: the person's number and the link in its stream")
+    func layoutStreamLink() throws {
+        let event = Event(type: .contributionRefunded, source: Source(system: "a", key: "b"), person: "p", fields: [
+            .refundedOn: Fixtures.date("1970-01-02"), .amount: Fixtures.money(1), .insuranceYear: .integer(2024),
+        ])
+        let at = Timestamp(millisecondsSinceEpoch: 0)
+        let header: [UInt8] = [0x03, 0x08, 0x2A, 0x10, 0x00, 0x18, 0x08, 0x22, 0x01, 0x61, 0x2A, 0x01, 0x62, 0x32, 0x01, 0x70]
+        let content = Array(EventCodec.encode(event, sequence: 42, recordedAt: at).dropFirst(header.count))
+        let linked = header + [0x38, 0x05] + [0x40, 0x02] + content  // 7 number: 5; 8 link: 42 - 40 = 2 back
+        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40) == linked)
+        let decoded = try decodeRecord(linked + sampleHash).get()
+        #expect(decoded.event == event && decoded.personNumber == 5 && decoded.previousInStream == 40)
+        // A walk back along the stream reads the header alone.
+        let step = try (linked + sampleHash).withUnsafeBytes { try EventCodec.streamStep($0) }
+        #expect(step.type == .contributionRefunded && step.personNumber == 5 && step.previousInStream == 40)
+        // The first of its stream holds no link, and reads back as 0.
+        let first = header + [0x38, 0x05] + content
+        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5) == first)
+        #expect(try decodeRecord(first + sampleHash).get().previousInStream == 0)
+        // Version 2 and a merge hold none; a record of either, or of version 3 without the number, that holds one is refused.
+        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40, version: 2)
+                    == [0x02] + header.dropFirst() + [0x38, 0x05] + content)
+        #expect(try decodeRecord([0x02] + header.dropFirst() + [0x38, 0x05] + content + sampleHash).get().previousInStream == nil)
+        #expect(decodeRecord([0x02] + header.dropFirst() + [0x38, 0x05, 0x40, 0x02] + content + sampleHash).failure == .unknownField(8))
+        #expect(decodeRecord(header + [0x40, 0x02] + content + sampleHash).failure == .unknownField(8))
+        let merge = Event(type: .personMerged, source: Source(system: "a", key: "b"), person: "p", fields: [
+            .into: .text("q"), .on: Fixtures.date("2024-01-01"),
+        ])
+        let mergeRecord = EventCodec.encode(merge, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40)
+        #expect(try decodeRecord(mergeRecord + sampleHash).get().previousInStream == nil)
+        var linkedMerge = mergeRecord
+        linkedMerge.insert(contentsOf: [0x40, 0x02], at: header.count + 2)
+        #expect(decodeRecord(linkedMerge + sampleHash).failure == .unknownField(8))
+        // A link of 0 (which the absent field says) or back past the first sequence is out of range.
+        for distance: UInt8 in [0x00, 0x2A, 0x2B] {
+            #expect(decodeRecord(header + [0x38, 0x05, 0x40, distance] + content + sampleHash).failure == .valueOutOfRange(8))
+        }
+        // The folded decoding reads the same record alike.
+        var ids = FoldedIDs()
+        #expect(try decodeFoldedRecord(linked + sampleHash).get()?.folded == FoldedEvent(event, personNumber: 5, ids: &ids))
+    }
+
     @Test("known byte layout of a decision: negative money, a count, a symbol, a packed list")
     func layoutDecision() throws {
         let event = Event(type: .assistanceGranted, source: nil, person: "p", fields: [
@@ -537,7 +586,7 @@ struct EventCodecTests {
             .parameters: .integers([1, 300]), .grant: Fixtures.money(0),
         ])
         let expected: [UInt8] = [
-            0x02, 0x08, 0x02, 0x10, 0x00,
+            0x03, 0x08, 0x02, 0x10, 0x00,
             0x18, 0x21,  // type 33
             0x32, 0x01, 0x70,  // person "p"; no source
             0x88, 0x02, 0xE9, 0x12,  // 33 amount: -1205 fen, zigzag 2409
@@ -568,7 +617,7 @@ struct EventCodecTests {
     @Test("an unknown format byte is refused")
     func unknownFormat() {
         let body = EventCodec.encode(Fixtures.full(.contributionPaid), sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0))
-        for version: UInt8 in [0, 3, 0xFF] {
+        for version: UInt8 in [0, 4, 0xFF] {
             var record = body + sampleHash
             record[0] = version
             #expect(decodeRecord(record).failure == .unknownFormat(version))

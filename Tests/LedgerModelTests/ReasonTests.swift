@@ -140,7 +140,7 @@ import Testing
         let header: [UInt8] = [0x08, 0x02, 0x10, 0x00, 0x18, 0x21, 0x32, 0x01, 0x70]
         let before: [UInt8] = [0x88, 0x02, 0x00, 0x80, 0x04, 0x0E, 0x88, 0x04, 0x01]  // amount 0, cause 7, outcome "none"
         let after: [UInt8] = [0x80, 0x05, 0x00]  // grant 0
-        let coded: [UInt8] = [0x02] + header + before
+        let coded: [UInt8] = [0x03] + header + before
             + [0x92, 0x04, 0x07,  // 66 reason (530), 7 bytes:
                0x09,  // code 9, the threshold not passed
                0xE0, 0xA7, 0x12,  // base: 150 000 fen, zigzag 300 000
@@ -159,9 +159,9 @@ import Testing
         #expect(old.text(.reason) == decoded.text(.reason))
         #expect(Interchange.render(old) == Interchange.render(decoded), "exported alike")
 
-        // The person's number goes after the person, in a record of version 2 only.
+        // The person's number goes after the person, in a record of version 2 or 3 only.
         let numbered = EventCodec.encode(event, sequence: 2, recordedAt: Timestamp(millisecondsSinceEpoch: 0), personNumber: 300)
-        let numberedHeader: [UInt8] = [0x02] + header + [0x38, 0xAC, 0x02]  // field 7 (56), varint 300
+        let numberedHeader: [UInt8] = [0x03] + header + [0x38, 0xAC, 0x02]  // field 7 (56), varint 300
         #expect(Array(numbered.prefix(numberedHeader.count)) == numberedHeader)
         let recorded = try decodeRecord(numbered + sampleHash).get()
         #expect(recorded.personNumber == 300 && recorded.event == event)
@@ -174,7 +174,7 @@ import Testing
         let tooLarge: [UInt8] = tooLargeHeader + before + after
         #expect(decodeRecord(tooLarge + sampleHash).failure == .valueOutOfRange(7))
 
-        // Words given as text are stored as the words' reason (code 0) in a record of version 2.
+        // Words given as text are stored as the words' reason (code 0) in a record of version 2 or 3.
         let asText = Fixtures.with(event, [.reason: .text("held for review")])
         let stored = EventCodec.encode(asText, sequence: 2, recordedAt: Timestamp(millisecondsSinceEpoch: 0))
         let reread = try decodeRecord(stored + sampleHash).get().event

@@ -402,12 +402,15 @@ public final class Ledger: @unchecked Sendable {
         }
         var sequence = entry.last
         var steps: UInt32 = 0
+        // Versions never go back along the log: below a record older than version 3 every link is in `streamLinks`.
+        var linksOnly = false
         while sequence != 0 {
             guard steps < entry.version else {
                 throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(entry.number) is longer than its version \(entry.version)")
             }
             guard try body(sequence) else { return }
-            let previous = try previousInStream(of: sequence, person: entry.number, links: streamLinks, in: transaction)
+            let previous = try previousInStream(of: sequence, person: entry.number, links: streamLinks, linksOnly: &linksOnly,
+                                                in: transaction)
             guard previous < sequence else {
                 throw LedgerError.damaged(sequence: sequence, reason: "the streamLinks entry of person number \(entry.number) does not lead back")
             }
@@ -417,20 +420,24 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// The event before `sequence` in person `number`'s stream (0: none): held by the record itself
-    /// from version 3, for any event but a merge; else by `streamLinks`.
-    private func previousInStream(of sequence: UInt64, person number: UInt32, links: Database, in transaction: Transaction) throws
-        -> UInt64
+    /// from version 3, for any event but a merge; else by `streamLinks`, which alone is read once
+    /// `linksOnly` (set here at a record older than version 3).
+    private func previousInStream(of sequence: UInt64, person number: UInt32, links: Database, linksOnly: inout Bool,
+                                  in transaction: Transaction) throws -> UInt64
     {
-        guard let record = try transaction.get(log, key: Keys.log(sequence)) else {
-            throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event the log does not hold")
-        }
-        let step: (type: EventType, personNumber: UInt32?, previousInStream: UInt64?)
-        do { step = try EventCodec.streamStep(record) } catch { throw LedgerError.damaged(sequence: sequence, reason: error.description) }
-        if let previous = step.previousInStream {
-            guard step.personNumber == number else {
-                throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event of another person")
+        if !linksOnly {
+            guard let record = try transaction.get(log, key: Keys.log(sequence)) else {
+                throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event the log does not hold")
             }
-            return previous
+            let step: (version: UInt8, personNumber: UInt32?, previousInStream: UInt64?)
+            do { step = try EventCodec.streamStep(record) } catch { throw LedgerError.damaged(sequence: sequence, reason: error.description) }
+            if let previous = step.previousInStream {
+                guard step.personNumber == number else {
+                    throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event of another person")
+                }
+                return previous
+            }
+            linksOnly = step.version < 3
         }
         guard let value = try transaction.get(links, key: Keys.streamLink(sequence: sequence, person: number)) else {
             throw LedgerError.damaged(sequence: sequence, reason: "no streamLinks entry for person number \(number)")

@@ -281,15 +281,15 @@ public enum EventCodec {
         let previousInStream: UInt64?
     }
 
-    /// What a walk back along a person's stream reads of a record: its type, its person's number,
-    /// and the previous event of the stream where the record holds it (``Header``). The rest of the
-    /// body is not read.
+    /// What a walk back along a person's stream reads of a record: its version, its person's
+    /// number, and the previous event of the stream where the record holds it (``Header``). The
+    /// rest of the body is not read.
     public static func streamStep(_ record: UnsafeRawBufferPointer) throws(DecodeError)
-        -> (type: EventType, personNumber: UInt32?, previousInStream: UInt64?)
+        -> (version: UInt8, personNumber: UInt32?, previousInStream: UInt64?)
     {
         var reader = try bodyReader(record)
         let header = try readHeader(record, &reader, readingSource: false, readingPerson: false, wanted: { _ in true })!
-        return (header.type, header.personNumber, header.previousInStream)
+        return (record[0], header.personNumber, header.previousInStream)
     }
 
     /// A reader of `record`'s body, once its length and version are checked.

@@ -551,7 +551,7 @@ struct EventCodecTests {
         #expect(decoded.event == event && decoded.personNumber == 5 && decoded.previousInStream == 40)
         // A walk back along the stream reads the header alone.
         let step = try (linked + sampleHash).withUnsafeBytes { try EventCodec.streamStep($0) }
-        #expect(step.type == .contributionRefunded && step.personNumber == 5 && step.previousInStream == 40)
+        #expect(step.version == 3 && step.personNumber == 5 && step.previousInStream == 40)
         // The first of its stream holds no link, and reads back as 0.
         let first = header + [0x38, 0x05] + content
         #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5) == first)

@@ -853,6 +853,7 @@ class Reader:
         previous = bytes(HASH_BYTES)
         last_sequence = 0
         last_time = None
+        newest_version = 0  # versions never go back along a log (§ The event record)
         for key, record in self.tables["log"]:
             if len(key) != 8:
                 self.problem("log", "a key of %d bytes is not a sequence" % len(key))
@@ -868,6 +869,9 @@ class Reader:
             if hashlib.sha256(previous + hashed).digest() != stored:
                 self.problem("log", "hash does not match the previous hash, the format byte and the body", sequence)
             previous = stored
+            if record[0] < newest_version:
+                self.problem("log", "a record of version %d after one of version %d" % (record[0], newest_version), sequence)
+            newest_version = max(newest_version, record[0])
             try:
                 event = decode_record(record)
             except DecodeError as error:
@@ -957,7 +961,7 @@ class Reader:
             keeps its two entries whatever its version."""
             sequence = event.sequence
             entry[1] += 1
-            linked_in_record = event.version >= 3 and event.type != 3
+            linked_in_record = event.version >= 3 and event.type != 3 and event.person_number is not None
             if linked_in_record:
                 distance = sequence - entry[3] if entry[3] else None
                 if event.stream_distance != distance:

@@ -420,9 +420,8 @@ struct Appender {
     }
 
     /// The record version in which `event`, appended next, reproduces the hash of the export's
-    /// `stamp` (docs/FORMAT.md § The event record): tried from ``oldestStampVersion`` up, each as
-    /// ``write(_:sequence:recordedAt:version:)`` would encode it (no person number in version 1, no
-    /// link before version 3); this build's when none does, and the line is then refused by its hash.
+    /// `stamp` (docs/FORMAT.md § The event record), tried from ``oldestStampVersion`` up
+    /// (``Ledger/recordVersion(reproducing:of:after:from:entry:)``).
     private func version(reproducing stamp: LedgerStamp, of event: Event) throws -> UInt8 {
         guard oldestStampVersion < EventCodec.formatVersion else { return EventCodec.formatVersion }
         var entry: PersonEntry?
@@ -430,13 +429,7 @@ struct Appender {
             entry = event.type == .personRegistered
                 ? PersonEntry(number: nextPersonNumber, version: 0, mergedInto: 0, last: 0) : try personEntry(person)
         }
-        for version in oldestStampVersion...EventCodec.formatVersion {
-            let stored = EventCodec.encode(
-                event, sequence: stamp.sequence, recordedAt: stamp.recordedAt, personNumber: version >= 2 ? entry?.number : nil,
-                previousInStream: entry?.last ?? 0, version: version)
-            if Ledger.chainHash(previous: head.hash, stored: stored) == stamp.hash { return version }
-        }
-        return EventCodec.formatVersion
+        return Ledger.recordVersion(reproducing: stamp, of: event, after: head.hash, from: oldestStampVersion, entry: entry)
     }
 
     /// Whether the line's source was recorded before: nil when not; no problem when with the same
@@ -533,7 +526,8 @@ struct Appender {
         if let source = event.source {
             try sourceIndex.put(Keys.source(source), value: Keys.bigEndian(sequence))
         }
-        if let number = try index(event, sequence: sequence, entry: entry, linkedInRecord: version >= 3), let person = event.person {
+        let linkedInRecord = EventCodec.holdsStreamLink(version: version, type: event.type, hasPersonNumber: entry != nil)
+        if let number = try index(event, sequence: sequence, entry: entry, linkedInRecord: linkedInRecord), let person = event.person {
             try projector.apply(event, person: person, number: number)
         }
         engine.observe(event, sequence: sequence)
@@ -559,8 +553,8 @@ struct Appender {
 
     /// Writes the index entries of `event`, whose person's entry before it is `entry`
     /// (``entryBefore(_:)``); returns its person's number, when it has a person. A record that
-    /// holds its link to the previous event of its person's stream (`linkedInRecord`: version 3,
-    /// any event but a merge) has no `streamLinks` entry.
+    /// holds its link to the previous event of its person's stream (`linkedInRecord`,
+    /// ``EventCodec/holdsStreamLink(version:type:hasPersonNumber:)``) has no `streamLinks` entry.
     private mutating func index(_ event: Event, sequence: UInt64, entry: PersonEntry?, linkedInRecord: Bool) throws -> UInt32? {
         if event.type == .policyPublished {
             try transaction.put(ledger.policies, key: Keys.log(sequence), value: [])

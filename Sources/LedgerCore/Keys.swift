@@ -95,7 +95,7 @@ struct PersonEntry: Equatable {
     var number: UInt32
     var version: UInt32
     var mergedInto: UInt32
-    /// The newest event of the person's stream, where a walk of `streamLinks` starts; 0 before the
+    /// The newest event of the person's stream, where a walk back along it starts; 0 before the
     /// first and in a format-1 ledger.
     var last: UInt64
 

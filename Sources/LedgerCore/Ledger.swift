@@ -15,24 +15,26 @@ import Glibc
 /// ```
 /// Databases (docs/FORMAT.md): `log` (sequence → event), `persons` (id → number, version, merge),
 /// `personNumbers` (number → id),
-/// `streamLinks` (sequence, person number → the person's event before it), `sources` (system, key → sequence),
+/// `streamLinks` (sequence, person number → the person's event before it, for a record that does not
+/// hold it: every merge, every record older than version 3), `sources` (system, key → sequence),
 /// `claims` (claim → settlement, reversal), `merges` (survivor, merged → merged id),
 /// `policies` (sequence of each policy.published), `personYears` (year, person number → id),
 /// `idNumbers` (ID number, person number → sequence that gave it), `meta`.
 /// Every index is written in the transaction that appends the event it indexes. A ledger of format
 /// 1 kept each person's stream in `streams` (person number, version → sequence) instead of
-/// `streamLinks`: it is read as it is, and a writable open upgrades it to format 3 first.
+/// `streamLinks`: it is read as it is, and a writable open upgrades it to format 4 first.
 public final class Ledger: @unchecked Sendable {
     // @unchecked Sendable: all state is in the Environment, which serialises writers itself, but
     // `streamIndex`, which `open` settles before it returns the ledger to anyone.
     public let environment: Environment
     let log: Database
     let persons: Database
-    /// Each person event's link to the event before it in its person's stream. Absent only in a
+    /// The link to the event before it in its person's stream of each person event whose record
+    /// does not hold it (``EventCodec/holdsStreamLink(version:type:hasPersonNumber:)``). Absent only in a
     /// format-1 ledger opened read-only.
     let streamLinks: Database?
     /// The streams of a format-1 ledger (emptied by the upgrade); nil in a ledger made
-    /// in format 2 or 3.
+    /// in a later format.
     let streams: Database?
     /// Where each person's stream is: format 2's links, or, in a ledger of format 1 opened
     /// read-only, its versions. Settled by `open` from the ledger's format marker.
@@ -272,10 +274,21 @@ public final class Ledger: @unchecked Sendable {
     /// has no person, so each version is tried without a person number and without a link.
     public static func recordVersion(reproducingFirst submission: Submission) -> UInt8 {
         guard let stamp = submission.stamp, stamp.sequence == 1 else { return EventCodec.formatVersion }
-        let first = [UInt8](repeating: 0, count: EventCodec.hashBytes)
-        return (1...EventCodec.formatVersion).first { version in
-            let stored = EventCodec.encode(submission.event, sequence: stamp.sequence, recordedAt: stamp.recordedAt, version: version)
-            return chainHash(previous: first, stored: stored) == stamp.hash
+        return recordVersion(reproducing: stamp, of: submission.event, after: [UInt8](repeating: 0, count: EventCodec.hashBytes))
+    }
+
+    /// The record version in which `event`, chained after the hash `previous`, reproduces the hash
+    /// of the export's `stamp`: tried from `oldest` up, each as the appender encodes it (no person
+    /// number in version 1, no link before version 3) with the number and the newest sequence of
+    /// `entry`, its person's entry before it; this build's when none does, and the line is then
+    /// refused by its hash after the write.
+    static func recordVersion(reproducing stamp: LedgerStamp, of event: Event, after previous: [UInt8], from oldest: UInt8 = 1,
+                              entry: PersonEntry? = nil) -> UInt8 {
+        (oldest...EventCodec.formatVersion).first { version in
+            let stored = EventCodec.encode(
+                event, sequence: stamp.sequence, recordedAt: stamp.recordedAt, personNumber: entry?.number,
+                previousInStream: entry?.last ?? 0, version: version)
+            return chainHash(previous: previous, stored: stored) == stamp.hash
         } ?? EventCodec.formatVersion
     }
 
@@ -402,7 +415,8 @@ public final class Ledger: @unchecked Sendable {
         }
         var sequence = entry.last
         var steps: UInt32 = 0
-        // Versions never go back along the log: below a record older than version 3 every link is in `streamLinks`.
+        // Versions never go back along a log (`verify` reports a log where they do): below a record
+        // older than version 3 every link is in `streamLinks`.
         var linksOnly = false
         while sequence != 0 {
             guard steps < entry.version else {
@@ -412,7 +426,7 @@ public final class Ledger: @unchecked Sendable {
             let previous = try previousInStream(of: sequence, person: entry.number, links: streamLinks, linksOnly: &linksOnly,
                                                 in: transaction)
             guard previous < sequence else {
-                throw LedgerError.damaged(sequence: sequence, reason: "the streamLinks entry of person number \(entry.number) does not lead back")
+                throw LedgerError.damaged(sequence: sequence, reason: "the link in the stream of person number \(entry.number) does not lead back")
             }
             sequence = previous
             steps += 1
@@ -421,24 +435,27 @@ public final class Ledger: @unchecked Sendable {
 
     /// The event before `sequence` in person `number`'s stream (0: none): held by the record itself
     /// from version 3, for any event but a merge; else by `streamLinks`, which alone is read once
-    /// `linksOnly` (set here at a record older than version 3).
+    /// `linksOnly` (set here at a record older than version 3), as long as it holds the link.
     private func previousInStream(of sequence: UInt64, person number: UInt32, links: Database, linksOnly: inout Bool,
                                   in transaction: Transaction) throws -> UInt64
     {
-        if !linksOnly {
-            guard let record = try transaction.get(log, key: Keys.log(sequence)) else {
-                throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event the log does not hold")
-            }
-            let step: (version: UInt8, personNumber: UInt32?, previousInStream: UInt64?)
-            do { step = try EventCodec.streamStep(record) } catch { throw LedgerError.damaged(sequence: sequence, reason: error.description) }
-            if let previous = step.previousInStream {
-                guard step.personNumber == number else {
-                    throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event of another person")
-                }
-                return previous
-            }
-            linksOnly = step.version < 3
+        if linksOnly, let value = try transaction.get(links, key: Keys.streamLink(sequence: sequence, person: number)) {
+            return try Keys.stored(value, "the streamLinks entry of person number \(number)")
         }
+        // Without the entry (a record of version 3 below an older one, which `verify` reports), the record is read after all.
+        guard let record = try transaction.get(log, key: Keys.log(sequence)) else {
+            throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event the log does not hold")
+        }
+        let step: (version: UInt8, personNumber: UInt32?, previousInStream: UInt64?)
+        do { step = try EventCodec.streamStep(record) } catch { throw LedgerError.damaged(sequence: sequence, reason: error.description) }
+        if let previous = step.previousInStream {
+            guard step.personNumber == number else {
+                throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event of another person")
+            }
+            linksOnly = false
+            return previous
+        }
+        linksOnly = step.version < 3
         guard let value = try transaction.get(links, key: Keys.streamLink(sequence: sequence, person: number)) else {
             throw LedgerError.damaged(sequence: sequence, reason: "no streamLinks entry for person number \(number)")
         }

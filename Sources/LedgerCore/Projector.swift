@@ -261,20 +261,20 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         }
     }
 
-    /// Asks for the accumulator at `position`, which is read or written a few steps later.
-    private func prefetchAccumulator(at position: Int) {
+    /// Asks for the accumulator at `position`, which is written (`toWrite`) or only read a few steps later.
+    private func prefetchAccumulator(at position: Int, toWrite: Bool = true) {
         pages[position / Self.pageSize].withUnsafeBufferPointer {
-            Prefetch.linesToWrite(at: $0.baseAddress! + position % Self.pageSize, bytes: MemoryLayout<Accumulator>.size)
+            let address = UnsafeRawPointer($0.baseAddress! + position % Self.pageSize)
+            if toWrite {
+                Prefetch.linesToWrite(at: address, bytes: MemoryLayout<Accumulator>.size)
+            } else {
+                Prefetch.linesToRead(at: address, bytes: MemoryLayout<Accumulator>.size)
+            }
         }
     }
 
     /// The person-years held, in key order (person number, then year): the order of the stored keys.
-    var keys: [AccumulatorKey] {
-        var keys: [AccumulatorKey] = []
-        keys.reserveCapacity(count)
-        for person in earliest.indices { appendKeys(ofPerson: person, to: &keys) }
-        return keys
-    }
+    var keys: [AccumulatorKey] { positionsInKeyOrder.map { links[Int($0)].key } }
 
     /// The positions of the accumulators held, in key order (person number, then year).
     var positionsInKeyOrder: [UInt32] {
@@ -284,13 +284,17 @@ struct MemoryAccumulatorStore: AccumulatorStore {
         return positions
     }
 
+    /// The key held at `position`, if there is one.
+    func key(at position: UInt32?) -> AccumulatorKey? { position.map { links[Int($0)].key } }
+
     /// Calls `body` with each accumulator at `positions` (some of ``positionsInKeyOrder``) and its
     /// key, in that order, where it lies (not copied out). The accumulators lie in the order the
     /// fold first met them, so each is asked for a few keys ahead.
     func forEach(at positions: ArraySlice<UInt32>, _ body: (AccumulatorKey, UnsafePointer<Accumulator>) throws -> Void) rethrows {
         let ahead = 8
         for index in positions.indices {
-            if index + ahead < positions.endIndex { prefetchAccumulator(at: Int(positions[index + ahead])) }
+            // Read only, by both cores at once in a rebuild's write: asked for to read, not to write.
+            if index + ahead < positions.endIndex { prefetchAccumulator(at: Int(positions[index + ahead]), toWrite: false) }
             let position = Int(positions[index])
             try pages[position / Self.pageSize].withUnsafeBufferPointer {
                 try body(links[position].key, $0.baseAddress! + position % Self.pageSize)

@@ -111,7 +111,7 @@ extension Ledger {
             do {
                 try read { snapshot in
                     try snapshot.withCursor(personNumbers) { cursor in
-                        var ids = try PersonIDs(cursor)
+                        var ids = try PersonIDs(cursor, from: store.key(at: order[split...].first))
                         try store.forEach(at: order[split...]) { key, stored in try later.append(stored, of: key, ids: &ids) }
                     }
                 }
@@ -124,7 +124,7 @@ extension Ledger {
         defer { if !waited { encoded.wait() } }
         let scratch = EncodedAccumulators()
         try transaction.withCursor(personNumbers) { cursor in
-            var ids = try PersonIDs(cursor)
+            var ids = try PersonIDs(cursor, from: store.key(at: order.first))
             try transaction.withCursor(database) { appender in
                 try store.forEach(at: order[..<split]) { key, stored in
                     scratch.removeAll()
@@ -151,9 +151,10 @@ private struct PersonIDs {
     var number: UInt32?
     var id: [UInt8] = []
 
-    init(_ cursor: Cursor) throws {
+    /// Starts at the person of `first`, the first key whose person is asked for (nil: none is).
+    init(_ cursor: Cursor, from first: AccumulatorKey?) throws {
         self.cursor = cursor
-        try take(cursor.first())
+        try take(try first.flatMap { try cursor.seek(atLeast: Keys.bigEndian($0.person)) })
     }
 
     private mutating func take(_ entry: Entry?) throws {
@@ -267,7 +268,8 @@ extension Ledger {
     /// At most this many accumulators are folded in memory at the start of a rebuild, about 0.3 KB
     /// each (``MemoryAccumulatorStore``: the accumulator and its link; its person's id is filled in
     /// as it is written, but for a record without the person's number), so the fold holds at most
-    /// about 0.4 GB: every person-year of a city of 1.2 M persons over a year.
+    /// about 0.4 GB: every person-year of a city of 1.2 M persons over a year. Its write adds the
+    /// second core's buffer of two thirds of them encoded, about 60 bytes each (``EncodedAccumulators``).
     static let rebuildPersonYearsInMemory = 1_200_000
 
     /// `stoppingAfterChunks` leaves the rebuild half-done, as a killed process would (for tests); the

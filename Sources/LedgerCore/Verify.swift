@@ -88,6 +88,8 @@ struct Verifier {
     var previousHash = Head.empty.hash
     var lastRecordedAt = Timestamp(millisecondsSinceEpoch: 0)
     var lastSequence: UInt64 = 0
+    /// The newest record version met so far: versions never go back along a log.
+    var newestVersion: UInt8 = 0
     /// In a replay, the fold of each event up to ``projectedThrough`` as the walk decodes it.
     var projection: Projector<MemoryAccumulatorStore>?
     var projectedThrough: UInt64 = 0
@@ -132,6 +134,10 @@ struct Verifier {
             report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
         }
         previousHash = storedHash
+        if record[0] < newestVersion {
+            report.add(sequence, "log", "a record of version \(record[0]) after one of version \(newestVersion)")
+        }
+        newestVersion = max(newestVersion, record[0])
         let recorded: RecordedEvent
         do {
             recorded = try EventCodec.decode(record)

@@ -46,7 +46,7 @@ public enum EventCodec {
         }
         if let person = event.person { writer.text(field: Header.Number.person.rawValue, person) }
         if let personNumber, coded { writer.varint(field: Header.Number.personNumber.rawValue, UInt64(personNumber)) }
-        if version >= 3, personNumber != nil, event.type != .personMerged, previousInStream != 0 {
+        if holdsStreamLink(version: version, type: event.type, hasPersonNumber: personNumber != nil), previousInStream != 0 {
             writer.varint(field: Header.Number.previousInStream.rawValue, sequence - previousInStream)
         }
         for entry in event.orderedFields {
@@ -281,6 +281,15 @@ public enum EventCodec {
         let previousInStream: UInt64?
     }
 
+    /// Whether a record of `version` of an event of `type` holds the link to the previous event of
+    /// its person's stream (header field 8; absent for the first): from version 3, in a record that
+    /// holds its person's number, for any event but a merge (which `streamLinks` links in its two
+    /// streams). Any other person event's link is in `streamLinks`.
+    @inline(__always)
+    public static func holdsStreamLink(version: UInt8, type: EventType, hasPersonNumber: Bool) -> Bool {
+        version >= 3 && hasPersonNumber && type != .personMerged
+    }
+
     /// What a walk back along a person's stream reads of a record: its version, its person's
     /// number, and the previous event of the stream where the record holds it (``Header``). The
     /// rest of the body is not read.
@@ -371,7 +380,7 @@ public enum EventCodec {
         }
         // Only where a link may stand: field 8 anywhere else is not of the type's schema, and refused as such.
         var previousInStream: UInt64?
-        if record[0] >= 3, personNumber != nil, type != .personMerged {
+        if holdsStreamLink(version: record[0], type: type, hasPersonNumber: personNumber != nil) {
             previousInStream = 0
             if reader.next(is: Header.Number.previousInStream.rawValue) {
                 let distance = try reader.expectVarint(field: Header.Number.previousInStream.rawValue)

@@ -82,11 +82,7 @@ public enum Varints {
         @inlinable
         public mutating func text(_ text: String) {
             var text = text
-            text.withUTF8 { utf8 in
-                unsigned(UInt64(utf8.count))
-                if let source = utf8.baseAddress { (base + position).initialize(from: source, count: utf8.count) }
-                position += utf8.count
-            }
+            text.withUTF8 { self.text(utf8: UnsafeRawBufferPointer($0)) }
         }
 
         /// Length-prefixed UTF-8 `bytes`, as ``text(_:)`` writes a text of them.

@@ -120,6 +120,33 @@ import Testing
         #expect(try ledger.verify().isClean)
     }
 
+    /// Record versions never go back along a log: a record of an older version after a newer one is
+    /// reported, and a walk back that meets one goes on reading the records below it.
+    @Test func aRecordOfAnOlderVersionAfterANewerOneIsReported() throws {
+        let ledger = try populatedLedger()
+        let log = ledger.environment.database("log")
+        let timeline: Timeline? = try ledger.timeline(of: "P1")
+        let own = try #require(timeline).events.filter { $0.event.person == "P1" }
+        let target = try #require(own.first { $0.event.type == .settlementReversed })
+        let key = (0..<8).map { UInt8(truncatingIfNeeded: target.sequence >> (56 - 8 * $0)) }
+        let older = EventCodec.encode(target.event, sequence: target.sequence, recordedAt: target.recordedAt, personNumber: 1,
+                                      version: 2) + target.hash
+        try ledger.environment.write { try $0.put(log, key: key, value: older) }
+        let report = try ledger.verify()
+        #expect(report.problems.contains { $0.sequence == target.sequence && $0.reason == "a record of version 2 after one of version 3" },
+                "\(report.problems)")
+        // Its link is nowhere, so the walk back from P1's newest event stops there as damage.
+        #expect(throws: LedgerError.self) { try ledger.timeline(of: "P1") }
+        // With its link in `streamLinks`, as a build of format 3 would have written it, the walk
+        // reads the link there and, finding none below it for the records of version 3, reads theirs.
+        let links = ledger.environment.database("streamLinks")
+        let previous = try #require(target.previousInStream)
+        try ledger.environment.write {
+            try $0.put(links, key: key + [0, 0, 0, 1], value: (0..<8).map { UInt8(truncatingIfNeeded: previous >> (56 - 8 * $0)) })
+        }
+        #expect(try ledger.timeline(of: "P1").events.map(\.sequence) == (try #require(timeline)).events.map(\.sequence))
+    }
+
     @Test func anExtraIndexEntryIsReported() throws {
         let ledger = try populatedLedger()
         let claims = ledger.environment.database("claims")

@@ -252,8 +252,8 @@ extension Ledger {
         else { return false }
         var newer = actual - expected
         var onlyReads = true
-        try walkStream(of: entry, in: transaction) { sequence in
-            guard try event(at: sequence, in: transaction)?.event.type == .accessRecorded else {
+        try walkStream(of: entry, in: transaction) { sequence, record in
+            guard try event(at: sequence, record: record, in: transaction).event.type == .accessRecorded else {
                 onlyReads = false
                 return false
             }

@@ -216,11 +216,8 @@ extension Ledger {
                      pending: PendingPersonEntries?) throws -> PersonHistory {
         var history = PersonHistory(person: person)
         let merged = try mergedPersons(into: entry.number, upTo: limit, in: transaction)
-        for sequence in try streamSequences(of: entry, merged: merged, upTo: limit, in: transaction, pending: pending) {
-            guard let recorded = try event(at: sequence, in: transaction) else {
-                throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
-            }
-            history.apply(recorded.event, sequence: sequence)
+        for recorded in try streamEvents(of: entry, merged: merged, upTo: limit, in: transaction, pending: pending) {
+            history.apply(recorded.event, sequence: recorded.sequence)
         }
         return history
     }

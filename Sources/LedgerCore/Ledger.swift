@@ -400,15 +400,18 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// Calls `body` with the sequences of a person's stream from the newest back, while it returns
-    /// true.
-    func walkStream(of entry: PersonEntry, in transaction: Transaction, _ body: (UInt64) throws -> Bool) throws {
+    /// true, each with its record where the walk has read it for its link (from version 3); the
+    /// bytes are the transaction's and valid only in `body`.
+    func walkStream(of entry: PersonEntry, in transaction: Transaction, _ body: (UInt64, UnsafeRawBufferPointer?) throws -> Bool)
+        throws
+    {
         guard case .links(let streamLinks) = streamIndex else {
             var version = entry.version
             while version > 0 {
                 guard let value = try transaction.get(streamIndex.database, key: Keys.stream(person: entry.number, version: version)) else {
                     throw LedgerError.damaged(sequence: nil, reason: "the stream of person number \(entry.number) has no version \(version)")
                 }
-                guard try body(try Keys.stored(value, "a streams entry of person number \(entry.number)")) else { return }
+                guard try body(try Keys.stored(value, "a streams entry of person number \(entry.number)"), nil) else { return }
                 version -= 1
             }
             return
@@ -416,16 +419,28 @@ public final class Ledger: @unchecked Sendable {
         var sequence = entry.last
         var steps: UInt32 = 0
         // Versions never go back along a log (`verify` reports a log where they do): below a record
-        // older than version 3 every link is in `streamLinks`.
+        // older than version 3 every link is in `streamLinks`, and the records are not read for it.
         var linksOnly = false
         while sequence != 0 {
             guard steps < entry.version else {
                 throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(entry.number) is longer than its version \(entry.version)")
             }
-            guard try body(sequence) else { return }
-            let previous = try previousInStream(of: sequence, person: entry.number, links: streamLinks, linksOnly: &linksOnly,
-                                                in: transaction)
-            guard previous < sequence else {
+            var record: UnsafeRawBufferPointer?
+            var previous = linksOnly ? try transaction.get(streamLinks, key: Keys.streamLink(sequence: sequence, person: entry.number))
+                .map { try Keys.stored($0, "the streamLinks entry of person number \(entry.number)") } : nil
+            if previous == nil {
+                // Without the entry (a record of version 3 below an older one), the record is read after all.
+                record = try transaction.get(log, key: Keys.log(sequence))
+                guard record != nil else {
+                    throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(entry.number) leads to an event the log does not hold")
+                }
+            }
+            guard try body(sequence, record) else { return }
+            if let record {
+                previous = try previousInStream(of: sequence, record: record, person: entry.number, links: streamLinks,
+                                                linksOnly: &linksOnly, in: transaction)
+            }
+            guard let previous, previous < sequence else {
                 throw LedgerError.damaged(sequence: sequence, reason: "the link in the stream of person number \(entry.number) does not lead back")
             }
             sequence = previous
@@ -433,19 +448,12 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    /// The event before `sequence` in person `number`'s stream (0: none): held by the record itself
-    /// from version 3, for any event but a merge; else by `streamLinks`, which alone is read once
-    /// `linksOnly` (set here at a record older than version 3), as long as it holds the link.
-    private func previousInStream(of sequence: UInt64, person number: UInt32, links: Database, linksOnly: inout Bool,
-                                  in transaction: Transaction) throws -> UInt64
+    /// The event before `sequence`, whose record is `record`, in person `number`'s stream (0: none):
+    /// held by the record itself from version 3, for any event but a merge; else by `streamLinks`,
+    /// which alone is read from here on (`linksOnly`) when the record is older than version 3.
+    private func previousInStream(of sequence: UInt64, record: UnsafeRawBufferPointer, person number: UInt32, links: Database,
+                                  linksOnly: inout Bool, in transaction: Transaction) throws -> UInt64
     {
-        if linksOnly, let value = try transaction.get(links, key: Keys.streamLink(sequence: sequence, person: number)) {
-            return try Keys.stored(value, "the streamLinks entry of person number \(number)")
-        }
-        // Without the entry (a record of version 3 below an older one, which `verify` reports), the record is read after all.
-        guard let record = try transaction.get(log, key: Keys.log(sequence)) else {
-            throw LedgerError.damaged(sequence: sequence, reason: "the stream of person number \(number) leads to an event the log does not hold")
-        }
         let step: (version: UInt8, personNumber: UInt32?, previousInStream: UInt64?)
         do { step = try EventCodec.streamStep(record) } catch { throw LedgerError.damaged(sequence: sequence, reason: error.description) }
         if let previous = step.previousInStream {
@@ -462,25 +470,43 @@ public final class Ledger: @unchecked Sendable {
         return try Keys.stored(value, "the streamLinks entry of person number \(number)")
     }
 
-    /// The sequences of `entry`'s stream and of the streams of `merged` (the persons merged into it),
-    /// in order, each once (a merge is in two streams), up to `limit`. In an append transaction,
-    /// `pending` holds the entries it has moved and not yet written.
-    func streamSequences(of entry: PersonEntry, merged: [(number: UInt32, id: String)], upTo limit: UInt64,
-                         in transaction: Transaction, pending: PendingPersonEntries? = nil) throws -> [UInt64] {
-        var sequences: [UInt64] = []
-        sequences.reserveCapacity(Int(entry.version))
+    /// The events of `entry`'s stream and of the streams of `merged` (the persons merged into it),
+    /// in sequence order, each once (a merge is in two streams), up to `limit`; each decoded from
+    /// the record the walk read for its link, or read here. In an append transaction, `pending`
+    /// holds the entries it has moved and not yet written.
+    func streamEvents(of entry: PersonEntry, merged: [(number: UInt32, id: String)], upTo limit: UInt64,
+                      in transaction: Transaction, pending: PendingPersonEntries? = nil) throws -> [RecordedEvent] {
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(Int(entry.version))
         for person in [entry] + (try merged.map { merged in
             guard let entry = try personEntry(merged.id, in: transaction, pending: pending), entry.number == merged.number else {
                 throw LedgerError.damaged(sequence: nil, reason: "merged person \(merged.id) has no persons entry of number \(merged.number)")
             }
             return entry
         }) {
-            try walkStream(of: person, in: transaction) { sequence in
-                if sequence <= limit { sequences.append(sequence) }
+            try walkStream(of: person, in: transaction) { sequence, record in
+                if sequence <= limit { events.append(try event(at: sequence, record: record, in: transaction)) }
                 return true
             }
         }
-        return merged.isEmpty ? sequences.reversed() : Set(sequences).sorted()
+        guard !merged.isEmpty else { return events.reversed() }
+        var seen = Set<UInt64>()
+        return events.sorted { $0.sequence < $1.sequence }.filter { seen.insert($0.sequence).inserted }
+    }
+
+    /// The event at `sequence`, decoded from `record` when the caller has read it, else read here.
+    func event(at sequence: UInt64, record: UnsafeRawBufferPointer?, in transaction: Transaction) throws -> RecordedEvent {
+        guard let record else {
+            guard let recorded = try event(at: sequence, in: transaction) else {
+                throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
+            }
+            return recorded
+        }
+        do {
+            return try EventCodec.decode(record)
+        } catch {
+            throw LedgerError.damaged(sequence: sequence, reason: error.description)
+        }
     }
 
     /// The id of person `number`.

@@ -27,13 +27,7 @@ public struct LedgerSnapshot {
             throw LedgerError.refused([LineProblem(line: 0, field: "person", reason: "unknown person \(person)")])
         }
         let merged = try ledger.mergedPersons(into: entry.number, upTo: asOf ?? .max, in: transaction)
-        let sequences = try ledger.streamSequences(of: entry, merged: merged, upTo: asOf ?? .max, in: transaction)
-        let events = try sequences.map { sequence in
-            guard let recorded = try ledger.event(at: sequence, in: transaction) else {
-                throw LedgerError.damaged(sequence: sequence, reason: "a stream names an event the log does not hold")
-            }
-            return recorded
-        }
+        let events = try ledger.streamEvents(of: entry, merged: merged, upTo: asOf ?? .max, in: transaction)
         return Timeline(person: person, mergedPersons: merged.map(\.id).sorted(), events: events, version: entry.version)
     }
 

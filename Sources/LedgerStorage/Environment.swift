@@ -86,6 +86,9 @@ public final class Environment: @unchecked Sendable {
     public var growsAhead = true
     /// LMDB's page size for this file, fixed when it was created.
     private var pageSize = 0
+    /// Where the file is mapped, as of the last (re)mapping; each transaction checks its reads against it.
+    private var map = MapBounds.unknown
+    private let mapLock = Mutex()
 
     /// Opens (and, unless `readOnly`, creates) the environment in directory `path`.
     public init(
@@ -114,13 +117,18 @@ public final class Environment: @unchecked Sendable {
         noteMapping()
     }
 
-    /// Tells the fault guard where the file is mapped (after opening and after every resize).
+    /// Notes, for the transactions' checks and for the fault guard, where the file is mapped (after
+    /// opening and after every resize).
     private func noteMapping() {
         var stat = MDB_stat()
         mdb_env_stat(handle, &stat)
         pageSize = Int(stat.ms_psize)
-        FaultGuard.noteMapping(of: path, pageSize: pageSize)
+        let bounds = FaultGuard.noteMapping(of: realPath(path), pageSize: pageSize)
+        mapLock.withLock { map = bounds }
     }
+
+    /// Where the file is mapped now.
+    private var currentMap: MapBounds { mapLock.withLock { map } }
 
     deinit {
         mdb_env_close(handle)
@@ -163,7 +171,7 @@ public final class Environment: @unchecked Sendable {
         defer { resizeLock.unlock() }
         let transaction = try begin(readOnly: true)
         defer { mdb_txn_abort(transaction) }
-        return try body(Transaction(handle: transaction, isReadOnly: true))
+        return try body(Transaction(handle: transaction, isReadOnly: true, map: currentMap))
     }
 
     /// Runs `body` in the one write transaction; commits when it returns, aborts when it throws.
@@ -208,7 +216,7 @@ public final class Environment: @unchecked Sendable {
         let transaction = try begin(readOnly: false)
         let result: T
         do {
-            result = try body(Transaction(handle: transaction, isReadOnly: false))
+            result = try body(Transaction(handle: transaction, isReadOnly: false, map: currentMap))
         } catch {
             mdb_txn_abort(transaction)
             throw error
@@ -231,6 +239,7 @@ public final class Environment: @unchecked Sendable {
             // Another process grew the map: adopt its size. Safe here because LMDB only returns this
             // when this process has no transaction mapping the old size.
             mdb_env_set_mapsize(handle, 0)
+            noteMapping()
             code = mdb_txn_begin(handle, nil, flags, &transaction)
         }
         try check(code, readOnly ? "begin read transaction" : "begin write transaction")
@@ -325,4 +334,12 @@ public final class Environment: @unchecked Sendable {
     public func copy(to target: String, compact: Bool = false) throws(StorageError) {
         try check(mdb_env_copy2(handle, target, compact ? UInt32(MDB_CP_COMPACT) : 0), "copy to \(target)")
     }
+}
+
+/// `path` with every symbolic link and relative step resolved, as /proc/self/maps names a file;
+/// `path` itself when it cannot be resolved.
+private func realPath(_ path: String) -> String {
+    guard let resolved = realpath(path, nil) else { return path }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }

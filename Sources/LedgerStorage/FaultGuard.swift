@@ -37,12 +37,14 @@ public enum FaultGuard {
         sigaction(SIGBUS, &action, nil)
     }
 
-    /// Records where `directory/data.mdb` is mapped, from /proc/self/maps.
-    static func noteMapping(of directory: String, pageSize: Int) {
-        guard let file = fopen("/proc/self/maps", "r") else { return }
+    /// Records where `directory/data.mdb` is mapped, from /proc/self/maps, and returns it.
+    @discardableResult
+    static func noteMapping(of directory: String, pageSize: Int) -> MapBounds {
+        guard let file = fopen("/proc/self/maps", "r") else { return .unknown }
         defer { fclose(file) }
         let target = directory.hasSuffix("/") ? directory + "data.mdb" : directory + "/data.mdb"
         var line = [CChar](repeating: 0, count: 4096)
+        var found = MapBounds.unknown
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let fields = text.split(separator: " ", omittingEmptySubsequences: true)
@@ -60,8 +62,10 @@ public enum FaultGuard {
             guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16) else { continue }
             mapStart = start
             mapEnd = end
+            found = MapBounds(start: start, end: end)
             FaultGuard.pageSize = UInt(max(pageSize, 1))
         }
+        return found
     }
 
     /// The instruction that faulted, from the signal's machine context.

@@ -45,6 +45,9 @@ public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable 
     /// The code of ``Kind/nestedWrite``: LMDB's own codes are negative or errno values, and a thread
     /// waiting for the writer lock it holds is a deadlock.
     public static let nestedWriteCode = EDEADLK
+    /// The code of a value that runs past the end of the file's map (``Kind/corrupted``): a damaged
+    /// page gave a node a size LMDB does not check.
+    public static let valuePastMapCode = EFAULT
 
     public init(code: Int32, operation: String) {
         self.code = code
@@ -55,7 +58,7 @@ public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable 
         switch code {
         case MDB_MAP_FULL: return .mapFull
         case ENOSPC, EDQUOT: return .diskFull
-        case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_BAD_TXN, MDB_BAD_VALSIZE: return .corrupted
+        case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_BAD_TXN, MDB_BAD_VALSIZE, EFAULT: return .corrupted
         case MDB_INVALID, MDB_VERSION_MISMATCH, MDB_INCOMPATIBLE: return .invalidFile
         case MDB_READERS_FULL: return .readersFull
         case MDB_TXN_FULL: return .transactionFull
@@ -71,6 +74,7 @@ public struct StorageError: Error, Equatable, CustomStringConvertible, Sendable 
         switch kind {
         case .diskFull: reason = "the disk is full; nothing of this transaction was written"
         case .nestedWrite: reason = "a write transaction inside another on the same thread; nothing was written"
+        case .corrupted where code == StorageError.valuePastMapCode: reason = "a damaged page gives a value that runs past the end of the file's map"
         default: reason = String(cString: mdb_strerror(code))
         }
         return "\(operation): \(reason) (code \(code))"

@@ -14,6 +14,8 @@ import Darwin
 public struct Transaction {
     let handle: OpaquePointer
     public let isReadOnly: Bool
+    /// Where the file is mapped: every value read from it must end inside.
+    let map: MapBounds
 
     /// The value stored under `key`, or `nil`. The buffer lives as long as the transaction.
     public func get(_ database: Database, key: UnsafeRawBufferPointer) throws(StorageError) -> UnsafeRawBufferPointer? {
@@ -22,7 +24,7 @@ public struct Transaction {
         let code = mdb_get(handle, database.handle, &keyValue, &dataValue)
         if code == MDB_NOTFOUND { return nil }
         try check(code, "get from \(database.name)")
-        return UnsafeRawBufferPointer(start: dataValue.mv_data, count: dataValue.mv_size)
+        return try map.check(dataValue, "get from \(database.name)")
     }
 
     /// The value stored under `key`, or `nil`.
@@ -80,7 +82,7 @@ public struct Transaction {
         try check(mdb_cursor_open(handle, database.handle, &pointer), "open cursor on \(database.name)")
         guard let pointer else { throw StorageError(code: EINVAL, operation: "open cursor") }
         defer { mdb_cursor_close(pointer) }
-        return try body(Cursor(handle: pointer, database: database))
+        return try body(Cursor(handle: pointer, database: database, map: map))
     }
 
     /// A cursor over `database` for the rest of this write transaction, which frees it when it
@@ -95,7 +97,7 @@ public struct Transaction {
         var pointer: OpaquePointer?
         try check(mdb_cursor_open(handle, database.handle, &pointer), "open cursor on \(database.name)")
         guard let pointer else { throw StorageError(code: EINVAL, operation: "open cursor") }
-        return Cursor(handle: pointer, database: database)
+        return Cursor(handle: pointer, database: database, map: map)
     }
 }
 
@@ -109,6 +111,7 @@ public struct Entry {
 public struct Cursor {
     let handle: OpaquePointer
     let database: Database
+    let map: MapBounds
 
     private func move(_ operation: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws(StorageError) -> Entry? {
         var keyValue = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
@@ -116,9 +119,7 @@ public struct Cursor {
         let code = mdb_cursor_get(handle, &keyValue, &dataValue, operation)
         if code == MDB_NOTFOUND { return nil }
         try check(code, "cursor on \(database.name)")
-        return Entry(
-            key: UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size),
-            value: UnsafeRawBufferPointer(start: dataValue.mv_data, count: dataValue.mv_size))
+        return Entry(key: try map.check(keyValue, "cursor on \(database.name)"), value: try map.check(dataValue, "cursor on \(database.name)"))
     }
 
     public func first() throws(StorageError) -> Entry? { try move(MDB_FIRST) }
@@ -169,5 +170,26 @@ private func withValues(_ key: [UInt8], _ value: [UInt8], _ put: (inout MDB_val,
             var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
             return put(&keyValue, &dataValue)
         }
+    }
+}
+
+/// Where an environment's file is mapped in this process, so that a value LMDB returns from the
+/// map can be checked to end inside it (``Transaction``).
+struct MapBounds: Sendable {
+    let start: UInt
+    let end: UInt
+    /// Nothing checked: the mapping was not found (no /proc).
+    static let unknown = MapBounds(start: 0, end: 0)
+
+    /// `value`, or a refusal when it starts inside the map and runs past its end: a damaged page can
+    /// give a node a size that would send any reader of the value out of the map, into memory that
+    /// is not the file's. A value outside the map (a page this write transaction copied) is the
+    /// transaction's own.
+    func check(_ value: MDB_val, _ operation: @autoclosure () -> String) throws(StorageError) -> UnsafeRawBufferPointer {
+        let address = UInt(bitPattern: value.mv_data)
+        if address >= start && address < end && value.mv_size > end - address {
+            throw StorageError(code: StorageError.valuePastMapCode, operation: "\(operation()), a value of \(value.mv_size) bytes")
+        }
+        return UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
     }
 }

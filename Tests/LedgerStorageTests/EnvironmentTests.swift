@@ -221,6 +221,36 @@ import Testing
         #expect(try environment.read { try $0.count(data) } == 0)
     }
 
+    /// A damaged node can give its value a size that runs past the end of the map, which LMDB
+    /// does not check: every read through a get or a cursor refuses it as a damaged page, and the
+    /// reader is never handed memory that is not the file's.
+    @Test func aValueThatRunsPastTheMapIsRefusedAsDamage() throws {
+        let path = directory()
+        let marker = Array("a key found once in the file".utf8)
+        do {
+            let environment = try Environment(path: path, databases: [DatabaseSpec("data")], initialMapSizeBytes: 1 << 20)
+            try environment.write { try $0.put(environment.database("data"), key: marker, value: [UInt8](repeating: 7, count: 100)) }
+        }
+        let file = URL(fileURLWithPath: path + "/data.mdb")
+        var bytes = [UInt8](try Data(contentsOf: file))
+        let found = (0...(bytes.count - marker.count)).filter { bytes[$0..<$0 + marker.count].elementsEqual(marker) }
+        try #require(found.count == 1)
+        // A leaf node: the value's size (low 16 bits, high 16 bits), flags, the key's size, the key.
+        #expect(bytes[found[0] - 8] == 100 && bytes[found[0] - 6] == 0 && bytes[found[0] - 2] == UInt8(marker.count))
+        bytes[found[0] - 5] = 0x40  // the size grows by 1 GiB, past the 1 MiB map
+        try Data(bytes).write(to: file)
+
+        let environment = try Environment(path: path, databases: [DatabaseSpec("data")], readOnly: true, initialMapSizeBytes: 1 << 20)
+        let data = environment.database("data")
+        func isPastTheMap(_ error: any Error) -> Bool {
+            guard let error = error as? StorageError else { return false }
+            return error.kind == .corrupted && error.description.contains("runs past the end of the file's map")
+        }
+        #expect(performing: { try environment.read { try $0.get(data, key: marker) } }, throws: isPastTheMap)
+        #expect(performing: { try environment.read { transaction in try transaction.withCursor(data) { try $0.first() } } },
+                throws: isPastTheMap)
+    }
+
     /// Pages a transaction frees go on LMDB's free list and stay in the file; a compacting copy
     /// holds the same data without them.
     @Test func theFreeListCountsWhatEarlierSnapshotsLeftAndACompactCopyHasNone() throws {

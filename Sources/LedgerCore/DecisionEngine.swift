@@ -140,13 +140,14 @@ struct DecisionEngine {
         let lastYear = event.date(.validTo)?.year
         var events: [Event] = []
         try transaction.withCursor(ledger.personYears) { cursor in
-            var entry = try cursor.seek(atLeast: Keys.bigEndian(UInt16(from.year)))
+            var entry = try cursor.seek(atLeast: Keys.bigEndian(UInt16(clamping: from.year)))
             var seen: Set<String> = []
             while let current = entry, current.key.count == 6 {
                 let year = Int(Keys.uint16(current.key))
                 if let lastYear, year > lastYear { break }
                 if let registeredPersons, Keys.uint32(current.key, at: 2) > registeredPersons {
                     // The rest of this year is persons registered later: on to the next year.
+                    guard year < Int(UInt16.max) else { break }
                     entry = try cursor.seek(atLeast: Keys.bigEndian(UInt16(year + 1)))
                     continue
                 }

@@ -207,7 +207,10 @@ struct Verifier {
                 try expect(idNumbers, key, Keys.bigEndian(sequence), sequence, "ID number of \(person)")
             }
         }
-        if let year = Appender.factYear(of: event) {
+        if let year = Appender.factYear(of: event), UInt16(exactly: year) == nil {
+            // Only a damaged record holds one: the interchange refuses such a year.
+            report.add(sequence, "log", "holds the year \(year), which no person-year key can hold")
+        } else if let year = Appender.factYear(of: event) {
             if expectedPersonYears.insert(UInt64(UInt16(year)) << 32 | UInt64(entry.number)).inserted {
                 try expect(ledger.personYears, Keys.personYear(year: year, person: entry.number), Array(person.utf8), sequence,
                            "person-year \(year) of \(person)")

@@ -64,6 +64,30 @@ import Testing
         #expect(try ledger.verify().isClean)
     }
 
+    /// A damaged record can hold a year no person-year key can: it is reported with its sequence,
+    /// never trapped on (found by the corruption run: a flipped bit made an enrolment's year -2025).
+    @Test func aYearNoPersonYearKeyCanHoldIsReported() throws {
+        let ledger = try populatedLedger()
+        let enrolment = try sequence(of: .enrollmentRegistered, in: ledger)
+        let log = ledger.environment.database("log")
+        let key = (0..<8).map { UInt8(truncatingIfNeeded: enrolment >> (56 - 8 * $0)) }
+        let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
+        let recorded = try original.withUnsafeBytes { try EventCodec.decode($0) }
+        for year: Int64 in [-2025, 70_000] {
+            var fields = recorded.event.fields
+            fields[.insuranceYear] = .integer(year)
+            let event = Event(type: recorded.event.type, source: recorded.event.source, person: recorded.event.person, fields: fields)
+            let forged = EventCodec.encode(event, sequence: enrolment, recordedAt: recorded.recordedAt, personNumber: recorded.personNumber,
+                                           previousInStream: recorded.previousInStream ?? 0) + recorded.hash
+            try ledger.environment.write { try $0.put(log, key: key, value: forged) }
+            let problems = try ledger.verify().problems
+            #expect(problems.contains { $0.sequence == enrolment && $0.reason == "holds the year \(year), which no person-year key can hold" },
+                    "\(problems)")
+        }
+        try ledger.environment.write { try $0.put(log, key: key, value: original) }
+        #expect(try ledger.verify().isClean)
+    }
+
     @Test func aDeletedIndexEntryIsReportedWithItsSequence() throws {
         let ledger = try populatedLedger()
         let settlement = try sequence(of: .settlementRecorded, in: ledger)

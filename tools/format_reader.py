@@ -36,10 +36,12 @@ except ImportError:  # pragma: no cover - depends on the machine
 # holds the link to the event before it in its person's stream (§ Body header, field 8).
 FORMAT_VERSIONS = (1, 2, 3)
 HASH_BYTES = 32
-# The ledger's format (§ The environment): 2, 3 and 4 keep streams as `streamLinks` (3 may hold records
-# of version 2, 4 of version 3); 1 kept them in `streams`. A format of 3 or 4 is read as 2: the
-# databases are the same.
-FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2, b"caseledger 3": 2, b"caseledger 4": 2}
+# The ledger's format (§ The environment): 2 to 5 keep streams as `streamLinks` (3 may hold records
+# of version 2, 4 and 5 of version 3); 1 kept them in `streams`. A format of 3 to 5 is read as 2: the
+# databases are the same but for the sources, which format 5 keeps under their systems' numbers in
+# `sourceKeys` and `systems`, and the formats before it under their names in `sources`.
+FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2, b"caseledger 3": 2, b"caseledger 4": 2, b"caseledger 5": 2}
+SOURCES_BY_NUMBER = b"caseledger 5"
 REASON_FIELD = 66
 
 # § Word lists of symbols
@@ -800,8 +802,8 @@ def accumulator_key(number, year):
 # The ledger
 # ----------------------------------------------------------------------------------------------
 
-DATABASES = ["log", "persons", "personNumbers", "streamLinks", "streams", "sources", "claims", "merges", "policies",
-             "personYears", "idNumbers", "accumulators.0", "accumulators.1", "meta"]
+DATABASES = ["log", "persons", "personNumbers", "streamLinks", "streams", "sources", "sourceKeys", "systems", "claims",
+             "merges", "policies", "personYears", "idNumbers", "accumulators.0", "accumulators.1", "meta"]
 
 
 class Reader:
@@ -834,8 +836,12 @@ class Reader:
         environment.close()
         self.meta = dict((self.tables["meta"] or []))
         self.format = FORMAT_MARKERS.get(self.meta.get(b"format"), 2)
+        self.sources_by_number = self.meta.get(b"format") == SOURCES_BY_NUMBER
         # Format 2 has no `streams` (or, upgraded from format 1, an empty one); format 1 no `streamLinks`.
+        # Format 5 has no `sources` (or, upgraded, an empty one); the formats before it no `sourceKeys`
+        # and `systems`.
         optional = {"idNumbers", "streams" if self.format == 2 else "streamLinks"}
+        optional |= {"sources"} if self.sources_by_number else {"sourceKeys", "systems"}
         for name in DATABASES:
             if self.tables[name] is None and name not in optional:
                 self.problem(name, "the database is missing")
@@ -954,6 +960,7 @@ class Reader:
         persons = {}  # id -> [number, version, mergedInto, newest sequence of its stream]
         numbers = {}
         streams, sources, claims, merges, policies, person_years, id_numbers = {}, {}, {}, {}, {}, {}, {}
+        systems = {}  # format 5: each system's number, in the order of its first event along the log
 
         def next_in_stream(entry, event):
             """The event joins the stream of `entry`'s person. A record of version 3 that is no merge holds
@@ -982,7 +989,11 @@ class Reader:
                 system, key = event.source
                 if "\0" in system or "\0" in key:
                     self.problem("sources", "source system or key holds NUL", sequence)
-                sources[system.encode() + b"\0" + key.encode()] = be8(sequence)
+                if self.sources_by_number:
+                    number = systems.setdefault(system, len(systems) + 1)
+                    sources[varint_bytes(number) + key.encode()] = be8(sequence)
+                else:
+                    sources[system.encode() + b"\0" + key.encode()] = be8(sequence)
             elif is_input(event.type):
                 self.problem("log", "an input event without a source", sequence)
             if event.source is not None and not is_input(event.type):
@@ -1044,12 +1055,14 @@ class Reader:
                         for p, e in persons.items()},
             "personNumbers": {be4(n): p.encode() for n, p in numbers.items()},
             "streamLinks" if self.format == 2 else "streams": streams,
-            "sources": sources,
+            "sourceKeys" if self.sources_by_number else "sources": sources,
             "claims": {c: be8(s) + be8(r) for c, (s, r) in claims.items()},
             "merges": merges,
             "policies": policies,
             "personYears": person_years,
         }
+        if self.sources_by_number:
+            expected["systems"] = {system.encode(): be4(number) for system, number in systems.items()}
         if self.has_id_index:
             expected["idNumbers"] = id_numbers
         return expected
@@ -1071,6 +1084,8 @@ class Reader:
     def check_indexes(self):
         if self.format == 2 and self.tables["streams"]:
             self.problem("streams", "holds entries in a ledger of format 2")
+        if self.sources_by_number and self.tables["sources"]:
+            self.problem("sources", "holds entries in a ledger of format 5")
         for name, expected in self.expected_indexes().items():
             count = self.compare(name, expected)
             self.summary.append("index %s ok %d" % (name, count) if not any("[%s]" % name in p for p in self.problems)

@@ -279,6 +279,7 @@ struct Appender {
     /// `sources`, `claims` and `personYears` are each looked up at a key and then written at it: through
     /// a cursor, the write starts where the look-up ended rather than searching the tree again.
     let sourceIndex: Cursor
+    let sourceKeys: SourceKeys
     let claimIndex: Cursor
     let personYearIndex: Cursor
     let recordedAt: Timestamp
@@ -311,12 +312,13 @@ struct Appender {
     init(ledger: Ledger, transaction: Transaction, recordedAt: Timestamp, warm: WarmHistories? = nil, raisingToHead: Bool = false) throws {
         self.ledger = ledger
         self.transaction = transaction
-        // A writable open upgrades a ledger of format 1; only one opened read-only is still in it.
-        guard case .links(let streamLinks) = ledger.streamIndex else {
+        // A writable open upgrades a ledger of an older format; only one opened read-only is still in it.
+        guard case .links(let streamLinks) = ledger.streamIndex, case .numbered = ledger.sourceIndex else {
             throw LedgerError.unsupportedFormat(found: "caseledger \(ledger.format), opened read-only: a writable open upgrades it")
         }
         self.streamLinks = streamLinks
-        sourceIndex = try transaction.cursorForTransaction(ledger.sources)
+        sourceKeys = SourceKeys(ledger.sourceIndex, transaction: transaction)
+        sourceIndex = try transaction.cursorForTransaction(ledger.sourceIndex.database)
         claimIndex = try transaction.cursorForTransaction(ledger.claims)
         personYearIndex = try transaction.cursorForTransaction(ledger.personYears)
         let head = try ledger.head(in: transaction)
@@ -436,7 +438,7 @@ struct Appender {
     /// content (a duplicate, skipped); a conflict when with other content.
     func seenBefore(_ submission: Submission) throws -> [LineProblem]? {
         let event = submission.event
-        guard let source = event.source, let existing = try sourceIndex.find(Keys.source(source)) else { return nil }
+        guard let source = event.source, let key = try sourceKeys.key(source), let existing = try sourceIndex.find(key) else { return nil }
         let sequence = try Keys.stored(existing, "the sources entry of \(source.system)/\(source.key)")
         guard let stored = try ledger.event(at: sequence, in: transaction) else {
             throw LedgerError.damaged(sequence: sequence, reason: "sources index names a missing event")
@@ -524,7 +526,7 @@ struct Appender {
         stored.append(contentsOf: hash)
         try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)
         if let source = event.source {
-            try sourceIndex.put(Keys.source(source), value: Keys.bigEndian(sequence))
+            try sourceIndex.put(try sourceKeys.keyNumberingItsSystem(source), value: Keys.bigEndian(sequence))
         }
         let linkedInRecord = EventCodec.holdsStreamLink(version: version, type: event.type, hasPersonNumber: entry != nil)
         if let number = try index(event, sequence: sequence, entry: entry, linkedInRecord: linkedInRecord), let person = event.person {

@@ -16,16 +16,18 @@ import Glibc
 /// Databases (docs/FORMAT.md): `log` (sequence → event), `persons` (id → number, version, merge),
 /// `personNumbers` (number → id),
 /// `streamLinks` (sequence, person number → the person's event before it, for a record that does not
-/// hold it: every merge, every record older than version 3), `sources` (system, key → sequence),
+/// hold it: every merge, every record older than version 3), `sourceKeys` (system number, key →
+/// sequence) and `systems` (system → number),
 /// `claims` (claim → settlement, reversal), `merges` (survivor, merged → merged id),
 /// `policies` (sequence of each policy.published), `personYears` (year, person number → id),
 /// `idNumbers` (ID number, person number → sequence that gave it), `meta`.
 /// Every index is written in the transaction that appends the event it indexes. A ledger of format
 /// 1 kept each person's stream in `streams` (person number, version → sequence) instead of
-/// `streamLinks`: it is read as it is, and a writable open upgrades it to format 4 first.
+/// `streamLinks`, and one of formats 1 to 4 each source under its system's name in `sources`: each is
+/// read as it is, and a writable open upgrades it to format 5 first.
 public final class Ledger: @unchecked Sendable {
     // @unchecked Sendable: all state is in the Environment, which serialises writers itself, but
-    // `streamIndex`, which `open` settles before it returns the ledger to anyone.
+    // `streamIndex`, `sourceIndex` and `format`, which `open` settles before it returns the ledger to anyone.
     public let environment: Environment
     let log: Database
     let persons: Database
@@ -39,9 +41,16 @@ public final class Ledger: @unchecked Sendable {
     /// Where each person's stream is: format 2's links, or, in a ledger of format 1 opened
     /// read-only, its versions. Settled by `open` from the ledger's format marker.
     private(set) var streamIndex: StreamIndex
-    /// 2, or 1 for a ledger of format 1 opened read-only.
-    var format: Int { streamIndex.format }
-    let sources: Database
+    /// The format marker's number, as `open` found it or made it.
+    private(set) var format = Ledger.formatVersion
+    /// Where each source leads to its event: `sourceKeys` by system number (format 5), or, in a
+    /// ledger of an older format opened read-only, `sources` by system name. Settled by `open`.
+    private(set) var sourceIndex: SourceIndex
+    /// Each source by its system's name: formats 1 to 4 (emptied by the upgrade to format 5).
+    let namedSources: Database?
+    /// Absent only in a ledger of an older format opened read-only; a writable open fills them.
+    let sourceKeys: Database?
+    let systems: Database?
     let claims: Database
     let merges: Database
     let meta: Database
@@ -75,18 +84,21 @@ public final class Ledger: @unchecked Sendable {
     /// (``EventCodec/formatVersion``, reasons stored as codes) beside those of version 1, and that of
     /// format 4 records of version 3 (each event's link in its person's stream held in its record,
     /// not in `streamLinks`) beside those, so a build of an older format refuses it by its marker
-    /// rather than failing on such a record.
-    static let formatVersion = 4
-    /// The markers of the formats that become this one by their marker alone (``markCurrentFormat()``).
-    static let markedOlderFormats = [formatMarker(2), formatMarker(3)]
+    /// rather than failing on such a record. Format 5 keys each source by its system's number
+    /// (`sourceKeys`, `systems`) instead of its name (`sources`).
+    static let formatVersion = 5
+    /// The markers of the formats that keep each source under its system's name and otherwise have
+    /// this one's databases: a writable open upgrades them (``upgradeSourceKeys()``).
+    static let namedSourceFormats = [formatMarker(2), formatMarker(3), formatMarker(4)]
     static func formatMarker(_ version: Int) -> [UInt8] { Array("caseledger \(version)".utf8) }
 
     static let databaseNames = [
-        "log", "persons", "personNumbers", "streamLinks", "sources", "claims", "merges", "policies", "personYears", "meta",
-        "accumulators.0", "accumulators.1", "idNumbers", "streams",
+        "log", "persons", "personNumbers", "streamLinks", "sourceKeys", "systems", "claims", "merges", "policies", "personYears",
+        "meta", "accumulators.0", "accumulators.1", "idNumbers", "streams", "sources",
     ]
     static let databaseSpecs = databaseNames.map {
-        DatabaseSpec($0, mayBeAbsent: $0 == "idNumbers" || $0 == "streamLinks", retired: $0 == "streams")
+        DatabaseSpec($0, mayBeAbsent: ["idNumbers", "streamLinks", "sourceKeys", "systems"].contains($0),
+                     retired: $0 == "streams" || $0 == "sources")
     }
 
     private init(environment: Environment) throws(LedgerError) {
@@ -97,7 +109,11 @@ public final class Ledger: @unchecked Sendable {
         let streams = environment.databaseIfPresent("streams")
         self.streamLinks = streamLinks
         self.streams = streams
-        sources = environment.database("sources")
+        let sourceKeys = environment.databaseIfPresent("sourceKeys"), systems = environment.databaseIfPresent("systems")
+        let namedSources = environment.databaseIfPresent("sources")
+        self.sourceKeys = sourceKeys
+        self.systems = systems
+        self.namedSources = namedSources
         claims = environment.database("claims")
         merges = environment.database("merges")
         meta = environment.database("meta")
@@ -113,12 +129,21 @@ public final class Ledger: @unchecked Sendable {
             throw .unsupportedFormat(found: "neither streamLinks nor streams")
         }
         streamIndex = index
+        // Which of the two the format marker asks for, `checkFormat` says, as for the streams.
+        if let sourceKeys, let systems {
+            sourceIndex = .numbered(keys: sourceKeys, systems: systems)
+        } else if let namedSources {
+            sourceIndex = .named(namedSources)
+        } else {
+            throw .unsupportedFormat(found: "neither sourceKeys nor sources")
+        }
     }
 
     /// The index databases, in the order `stat` and `verify` report them.
     var allDatabases: [Database] {
-        [log, persons, personNumbers, streamIndex.database, sources, claims, merges, policies, personYears, meta,
-         accumulators0, accumulators1]
+        [log, persons, personNumbers, streamIndex.database, sourceIndex.database]
+            + (sourceIndex.systems.map { [$0] } ?? [])
+            + [claims, merges, policies, personYears, meta, accumulators0, accumulators1]
             + (idNumbers.map { [$0] } ?? [])
     }
 
@@ -164,20 +189,33 @@ public final class Ledger: @unchecked Sendable {
             throw Ledger.wrap(error)
         }
         if let found {
-            if found == Ledger.formatMarker(1) {
+            guard let version = (1...Ledger.formatVersion).first(where: { Ledger.formatMarker($0) == found }) else {
+                throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self))
+            }
+            format = version
+            if version == 1 {
                 guard let streams else { throw .damaged(sequence: nil, reason: "a ledger of format 1 without its streams database") }
                 streamIndex = .versions(streams)
-                if initialise { try upgradeToStreamLinks() }
             } else {
-                let older = Ledger.markedOlderFormats.contains(found)
-                guard found == expected || older else { throw .unsupportedFormat(found: String(decoding: found, as: UTF8.self)) }
-                guard let streamLinks else { throw .damaged(sequence: nil, reason: "a ledger of format 2 without its streamLinks database") }
+                guard let streamLinks else { throw .damaged(sequence: nil, reason: "a ledger of format \(version) without its streamLinks database") }
                 streamIndex = .links(streamLinks)
-                // Formats 2 and 3 become 4 by their marker alone: their records are of versions 1 and
-                // 2, which format 4 reads, and their databases are format 4's.
-                if older && initialise { try markCurrentFormat() }
             }
-            if initialise { try buildIDNumberIndexIfMissing() }
+            if version < Ledger.formatVersion {
+                guard let namedSources else { throw .damaged(sequence: nil, reason: "a ledger of format \(version) without its sources database") }
+                sourceIndex = .named(namedSources)
+            } else {
+                guard let sourceKeys, let systems else {
+                    throw .damaged(sequence: nil, reason: "a ledger of format \(version) without its sourceKeys and systems databases")
+                }
+                sourceIndex = .numbered(keys: sourceKeys, systems: systems)
+            }
+            if initialise {
+                // Format 1 keeps its streams by version; formats 2 to 4 have format 5's databases
+                // but for the sources: each upgrade in a transaction of its own, in this order.
+                if version == 1 { try upgradeToStreamLinks() }
+                if version < Ledger.formatVersion { try upgradeSourceKeys() }
+                try buildIDNumberIndexIfMissing()
+            }
             return
         }
         guard initialise else { throw .unsupportedFormat(found: "none") }
@@ -258,12 +296,13 @@ public final class Ledger: @unchecked Sendable {
                     try transaction.put(persons, key: id, value: entry.bytes)
                 }
                 try transaction.clear(streams)
-                try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
+                try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(4))
             }
         } catch {
             throw Ledger.wrap(error)
         }
         streamIndex = .links(streamLinks)
+        format = 4
     }
 
     /// The record version in which `submission`, an export's first line (sequence 1), reproduces
@@ -292,17 +331,61 @@ public final class Ledger: @unchecked Sendable {
         } ?? EventCodec.formatVersion
     }
 
-    /// Sets the format marker of a format-2 or format-3 ledger to this build's, before anything of the newer
-    /// format is written; a marker another process has changed since it was read is left alone.
-    private func markCurrentFormat() throws(LedgerError) {
+    /// A ledger of format 2, 3 or 4 becomes format 5 here, in one transaction: each source,
+    /// kept in `sources` under its system's name, moves to `sourceKeys` under its system's number,
+    /// the numbers given in the order of each system's first event (the least sequence its
+    /// entries name) and written to `systems`. `sources` is left empty. The entries of one system
+    /// keep their order, so each system's are appended in turn, each page filled once. A marker
+    /// another process has changed since it was read is left alone, and so is the ledger.
+    private func upgradeSourceKeys() throws(LedgerError) {
+        guard let namedSources, let sourceKeys, let systems else { return }
         do {
             try environment.write(retrySafe: true) { transaction in
-                guard let found = try transaction.get(meta, key: Keys.format), Ledger.markedOlderFormats.contains(Array(found)) else { return }
+                guard let found = try transaction.get(meta, key: Keys.format), Ledger.namedSourceFormats.contains(Array(found)) else { return }
+                // Each system's name and the first sequence of its entries, from one walk.
+                var first: [[UInt8]: UInt64] = [:]
+                try transaction.withCursor(namedSources) { cursor in
+                    var entry = try cursor.first()
+                    while let current = entry {
+                        guard let end = current.key.firstIndex(of: 0) else {
+                            throw LedgerError.damaged(sequence: nil, reason: "a sources key without the NUL after its system")
+                        }
+                        let system = Array(UnsafeRawBufferPointer(rebasing: current.key[..<end]))
+                        let sequence = try Keys.stored(current.value, "the sources entry of \(String(decoding: system, as: UTF8.self))")
+                        first[system] = min(first[system] ?? .max, sequence)
+                        entry = try cursor.next()
+                    }
+                }
+                var numbering = SourceIndex.Numbering()
+                let named = first.sorted { $0.value < $1.value }.map { system, _ in
+                    (name: system, number: numbering.number(of: String(decoding: system, as: UTF8.self)).number)
+                }
+                for (name, number) in named.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
+                    try transaction.put(systems, key: name, value: Keys.bigEndian(number))
+                }
+                // In the order of the new keys: by the number's varint bytes, then the old order.
+                let byKey = named.map { ($0.name, Keys.source(system: $0.number, key: "")) }
+                    .sorted { $0.1.lexicographicallyPrecedes($1.1) }
+                try transaction.withCursor(namedSources) { cursor in
+                    for (name, prefix) in byKey {
+                        var entry = try cursor.seek(atLeast: name + [0])
+                        while let current = entry, current.key.count > name.count, current.key[name.count] == 0,
+                            current.key.starts(with: name)
+                        {
+                            let key = UnsafeRawBufferPointer(rebasing: current.key[(name.count + 1)...])
+                            try transaction.put(sourceKeys, key: prefix + Array(key), value: Array(current.value), append: true)
+                            entry = try cursor.next()
+                        }
+                    }
+                }
+                try transaction.clear(namedSources)
                 try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
             }
         } catch {
             throw Ledger.wrap(error)
         }
+        sourceIndex = .numbered(keys: sourceKeys, systems: systems)
+        format = Ledger.formatVersion
     }
 
     /// A ledger written before `idNumbers` existed gets it here, from the log, in one transaction.
@@ -564,13 +647,6 @@ enum StreamIndex {
     var database: Database {
         switch self {
         case .links(let database), .versions(let database): return database
-        }
-    }
-
-    var format: Int {
-        switch self {
-        case .links: return Ledger.formatVersion
-        case .versions: return 1
         }
     }
 

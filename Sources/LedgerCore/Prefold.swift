@@ -100,9 +100,10 @@ final class HistoryPrefolder {
                 guard try ledger.head(in: transaction).sequence == head else { return [:] }
                 var folded: [String: PersonHistory] = [:]
                 folded.reserveCapacity(wanted.count)
+                let sourceKeys = SourceKeys(ledger.sourceIndex, transaction: transaction)
                 for (person, source) in wanted {
                     // A line the ledger holds already is a duplicate or a conflict: it reads nothing.
-                    if let source, try transaction.get(ledger.sources, key: Keys.source(source)) != nil { continue }
+                    if let source, let key = try sourceKeys.key(source), try transaction.get(sourceKeys.database, key: key) != nil { continue }
                     guard let entry = try ledger.personEntry(person, in: transaction), entry.mergedInto == 0 else { continue }
                     folded[person] = try ledger.foldHistory(of: person, entry: entry, upTo: head, in: transaction, pending: nil)
                 }

@@ -83,6 +83,8 @@ struct Verifier {
     var expectedPolicies = 0
     var expectedClaims = 0
     var expectedSources = 0
+    /// The system numbers the log gives (format 5), in the order of each system's first event.
+    var systemNumbering = SourceIndex.Numbering()
     var expectedStreamEntries = 0
     var counts = Array(repeating: UInt64(0), count: Appender.countSlots)
     var previousHash = Head.empty.hash
@@ -179,7 +181,12 @@ struct Verifier {
     {
         if let source = event.source {
             expectedSources += 1
-            try expect(ledger.sources, Keys.source(source), Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
+            let key: [UInt8]
+            switch ledger.sourceIndex {
+            case .numbered: key = Keys.source(system: systemNumbering.number(of: source.system).number, key: source.key)
+            case .named: key = Keys.source(source)
+            }
+            try expect(ledger.sourceIndex.database, key, Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
         }
         if event.type == .policyPublished {
             expectedPolicies += 1
@@ -303,13 +310,7 @@ struct Verifier {
             if PersonEntry(value, byteCount: ledger.streamIndex.personEntryBytes) != expected { report.add(nil, "persons", "entry for \(person) differs from the log") }
         }
         try scanStreams(into: &report)
-        try scan(ledger.sources, implied: expectedSources, into: &report) { key, value, report in
-            guard value.count == 8 else { report.add(nil, "sources", "entry of \(value.count) bytes"); return }
-            let sequence = Keys.uint64(value)
-            guard let stored = try? ledger.event(at: sequence, in: transaction), let source = stored.event.source,
-                Keys.source(source).elementsEqual(key)
-            else { report.add(sequence, "sources", "entry does not match the source of the event it names"); return }
-        }
+        try scanSources(into: &report)
         try scan(ledger.claims, implied: expectedClaims, into: &report) { key, value, report in
             guard let entry = ClaimEntry(value) else { report.add(nil, "claims", "entry of \(value.count) bytes"); return }
             let claim = String(decoding: key, as: UTF8.self)
@@ -345,7 +346,7 @@ struct Verifier {
                 report.add(nil, "idNumbers", "holds \(actual) entries, the log implies \(expectedIDNumbers.count)")
             }
         }
-        for (database, expected) in [(ledger.streamIndex.database, expectedStreamEntries), (ledger.sources, expectedSources),
+        for (database, expected) in [(ledger.streamIndex.database, expectedStreamEntries), (ledger.sourceIndex.database, expectedSources),
                                      (ledger.claims, expectedClaims), (ledger.persons, persons.count),
                                      (ledger.personNumbers, persons.count), (ledger.policies, expectedPolicies),
                                      (ledger.personYears, expectedPersonYears.count), (ledger.merges, expectedMerges.count)] {
@@ -353,6 +354,44 @@ struct Verifier {
             if actual != expected {
                 report.add(nil, database.name, "holds \(actual) entries, the log implies \(expected)")
             }
+        }
+    }
+
+    /// Index → log for the sources: each entry names an event of that source; in format 5, `systems`
+    /// gives each system the log names the number the log gives it, and no other entry, and the
+    /// `sources` of an older format is empty.
+    private func scanSources(into report: inout VerifyReport) throws {
+        let index = ledger.sourceIndex, name = index.database.name
+        try scan(index.database, implied: expectedSources, into: &report) { key, value, report in
+            guard value.count == 8 else { report.add(nil, name, "entry of \(value.count) bytes"); return }
+            let sequence = Keys.uint64(value)
+            let source = (try? ledger.event(at: sequence, in: transaction))??.event.source
+            let implied = source.flatMap { source -> [UInt8]? in
+                switch index {
+                case .numbered: return systemNumbering.numbers[source.system].map { Keys.source(system: $0, key: source.key) }
+                case .named: return Keys.source(source)
+                }
+            }
+            if implied.map({ $0.elementsEqual(key) }) != true {
+                report.add(sequence, name, "entry does not match the source of the event it names")
+            }
+        }
+        guard let systems = index.systems else { return }
+        var unmet = systemNumbering.numbers
+        try scan(systems, into: &report) { key, value, report in
+            let system = String(decoding: key, as: UTF8.self)
+            guard let number = unmet.removeValue(forKey: system) else {
+                report.add(nil, "systems", "entry for \(system), a system no event names"); return
+            }
+            if Keys.systemNumber(value) != number {
+                report.add(nil, "systems", "entry for \(system) is not number \(number), which its first event gives it")
+            }
+        }
+        for (system, number) in unmet.sorted(by: { $0.value < $1.value }) {
+            report.add(nil, "systems", "\(system), number \(number), has no entry")
+        }
+        if let sources = ledger.namedSources, try transaction.count(sources) != 0 {
+            report.add(nil, "sources", "holds entries in a ledger of format \(Ledger.formatVersion)")
         }
     }
 

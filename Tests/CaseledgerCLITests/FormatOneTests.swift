@@ -5,7 +5,7 @@ import Testing
 /// A ledger of format 1 (docs/FORMAT.md § Format 1), as the build of that format wrote it:
 /// `Fixtures/format-1/data.mdb` is `Snapshots/scenario-7/input.jsonl` imported with
 /// `--recorded-at 2024-06-01T00:00:00.000Z` into a new ledger (LMDB's file, for x86-64 and 4 KiB
-/// pages). This build reads it as it is and upgrades it to format 2 at the first writable open.
+/// pages). This build reads it as it is and upgrades it to format 5 at the first writable open.
 @Suite struct FormatOneTests {
     static let fixture = CLI.fixtures.appendingPathComponent("format-1/data.mdb")
     static let input = CLI.packageRoot.appendingPathComponent("Snapshots/scenario-7/input.jsonl")
@@ -66,6 +66,22 @@ import Testing
         }
     }
 
+    /// Expects the readings of `ledger`, upgraded to format 5 since `before` was read, to be
+    /// `before` to the byte, but for the index entries `verify` counts: one more for each entry
+    /// of `systems`, which format 5 adds.
+    static func expectUpgraded(_ ledger: String, readingAs before: [String: String],
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let databases = try FormatOneTests.databases(ledger)
+        let systems = try #require(databases.firstMatch(of: #/\n  systems +([0-9]+) /#).flatMap { Int($0.1) },
+                                   "\(databases)", sourceLocation: sourceLocation)
+        #expect(systems > 0 && !databases.contains("\n  sources "), "\(databases)", sourceLocation: sourceLocation)
+        var expected = before
+        expected["verify"] = before["verify"]?.replacing(/([0-9]+) index entries checked/) { match in
+            "\(Int(match.1)! + systems) index entries checked"
+        }
+        #expect(try FormatOneTests.readings(ledger) == expected, sourceLocation: sourceLocation)
+    }
+
     static func databases(_ ledger: String) throws -> String {
         let stat = try CLI.run(["--ledger", ledger, "stat"])
         try #require(stat.status == 0, "\(stat.standardError)")
@@ -81,13 +97,14 @@ import Testing
         let readOnly = try FormatOneTests.databases(ledger)
         #expect(readOnly.contains("streams ") && !readOnly.contains("streamLinks"), "read as it is, not upgraded: \(readOnly)")
 
-        // The first writable open upgrades it; every reading stays the same, to the byte.
+        // The first writable open upgrades it; every reading stays the same, to the byte, but for
+        // the index entries `verify` counts.
         let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
         try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
         let upgraded = try FormatOneTests.databases(ledger)
         #expect(upgraded.contains("streamLinks           1105"), "one link per stream entry: \(upgraded)")
         #expect(!upgraded.contains("streams "), "the emptied streams database is not listed: \(upgraded)")
-        #expect(try FormatOneTests.readings(ledger) == before)
+        try FormatOneTests.expectUpgraded(ledger, readingAs: before)
 
         // The same lines in a new ledger: the same readings but for the chain's hashes, as its
         // decisions' records (version 3) hold their reasons as codes where the fixture's hold words,
@@ -146,40 +163,48 @@ import Testing
     }
 
     /// A ledger of format 2 holds records of version 1 only, one of format 3 records of versions 1
-    /// and 2: each is read as it is, and its first writable open marks it format 4, whose appends
-    /// write records of version 3 beside them. A format this build does not know is refused, naming it.
-    @Test func aFormatTwoOrThreeLedgerIsReadAsItIsAndMarkedFormatFourByTheFirstWrite() throws {
-        let ledger = try FormatOneTests.freshLedger()
-        let before = try FormatOneTests.readings(ledger)
-        func mark(_ format: String) throws {
-            let environment = try Environment(path: ledger, databases: [DatabaseSpec("meta")])
-            try environment.write { try $0.put(environment.database("meta"), key: Array("format".utf8), value: Array(format.utf8)) }
-        }
-        func marker() throws -> String? {
-            let environment = try Environment(path: ledger, databases: [DatabaseSpec("meta")], readOnly: true)
-            return try environment.read { try $0.get(environment.database("meta"), key: Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) } }
-        }
-        #expect(try marker() == "caseledger 4")
-        for older in ["caseledger 2", "caseledger 3"] {
-            try mark(older)
+    /// and 2, one of format 4 of version 3 too; all three keep each source under its system's name
+    /// in `sources`. Each is read as it is, and its first writable open upgrades it to format 5:
+    /// the sources move to `sourceKeys` under their systems' numbers, and every reading stays the
+    /// same. A format this build does not know is refused, naming it.
+    @Test func aFormatTwoThreeOrFourLedgerIsReadAsItIsAndUpgradedByTheFirstWrite() throws {
+        let before = try FormatOneTests.readings(try FormatOneTests.copy(FormatOneTests.formatThreeFixture))
+        for older in ["caseledger 2", "caseledger 3", "caseledger 4"] {
+            let ledger = try FormatOneTests.copy(FormatOneTests.formatThreeFixture)
+            try FormatOneTests.mark(ledger, older)
             #expect(try FormatOneTests.readings(ledger) == before, "read as it is")
-            #expect(try marker() == older, "reading leaves the marker")
+            #expect(try FormatOneTests.marker(ledger) == older, "reading leaves the marker")
+            #expect(try FormatOneTests.databases(ledger).contains("\n  sources                697 "), "each source under its system's name")
             let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
             try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
-            #expect(try marker() == "caseledger 4")
-            #expect(try FormatOneTests.readings(ledger) == before)
+            #expect(try FormatOneTests.marker(ledger) == "caseledger 5")
+            #expect(try FormatOneTests.databases(ledger).contains("\n  sourceKeys             697 "), "the same sources, by number")
+            try FormatOneTests.expectUpgraded(ledger, readingAs: before)
         }
 
-        try mark("caseledger 5")
+        let ledger = try FormatOneTests.freshLedger()
+        #expect(try FormatOneTests.marker(ledger) == "caseledger 5")
+        try FormatOneTests.mark(ledger, "caseledger 6")
         let refused = try CLI.run(["--ledger", ledger, "export"])
         #expect(refused.status != 0)
-        #expect(refused.standardError.contains("the ledger's format is caseledger 5; this build reads formats 1 to 4"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("the ledger's format is caseledger 6; this build reads formats 1 to 5"), "\(refused.standardError)")
+    }
+
+    static func mark(_ ledger: String, _ format: String) throws {
+        let environment = try Environment(path: ledger, databases: [DatabaseSpec("meta")])
+        try environment.write { try $0.put(environment.database("meta"), key: Array("format".utf8), value: Array(format.utf8)) }
+    }
+
+    static func marker(_ ledger: String) throws -> String? {
+        let environment = try Environment(path: ledger, databases: [DatabaseSpec("meta")], readOnly: true)
+        return try environment.read { try $0.get(environment.database("meta"), key: Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// A ledger of format 3 as the build of that format wrote it (`Fixtures/format-3/data.mdb`: the
     /// same lines, imported the same way), whose records are of version 2, each event's link in its
-    /// person's stream held in `streamLinks`: read as it is, marked format 4 by the first writable
-    /// open with every reading the same to the byte, its appends (version 3, the link in the record)
+    /// person's stream held in `streamLinks`: read as it is, upgraded to format 5 by the first writable
+    /// open with every reading the same to the byte (but for the index entries `verify` counts, the
+    /// new `systems` among them), its appends (version 3, the link in the record)
     /// walked back across both, and its export imported record for record.
     @Test func aFormatThreeLedgerOfVersionTwoRecordsIsReadAsItIsAndAppendedTo() throws {
         let ledger = try FormatOneTests.copy(FormatOneTests.formatThreeFixture)
@@ -194,7 +219,7 @@ import Testing
 
         let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
         try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
-        #expect(try FormatOneTests.readings(ledger) == before)
+        try FormatOneTests.expectUpgraded(ledger, readingAs: before)
 
         let readings = try FormatOneTests.appendClaim("F3-extra", to: [ledger, fresh])
         let after = readings[0]

@@ -41,8 +41,8 @@ import Testing
         """#
 
     /// The indexes the reader rebuilds from the log and compares entry by entry.
-    static let indexes = ["persons", "personNumbers", "streamLinks", "sources", "claims", "merges", "policies", "personYears",
-                          "idNumbers"]
+    static let indexes = ["persons", "personNumbers", "streamLinks", "sourceKeys", "systems", "claims", "merges", "policies",
+                          "personYears", "idNumbers"]
 
     @Test func theIndependentReaderDecodesWhatTheLedgerWrote() throws {
         guard try FormatReaderTests.pythonWithLMDB() else { return }
@@ -61,6 +61,22 @@ import Testing
         let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
         try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
         try assertReaderAgrees(ledger, liveGeneration: 1)
+    }
+
+    /// The format-3 fixture, each source under its system's name, and the same ledger upgraded to
+    /// format 5, each under its system's number: the reader checks both.
+    @Test func theIndependentReaderChecksSourcesByNameAndByNumber() throws {
+        guard try FormatReaderTests.pythonWithLMDB() else { return }
+        let ledger = try FormatOneTests.copy(FormatOneTests.formatThreeFixture)
+        let named = try FormatReaderTests.runPython([FormatReaderTests.reader, ledger])
+        #expect(named.status == 0, "\(named.standardOutput)\(named.standardError)")
+        #expect(named.standardOutput.contains("index sources ok 697"), "\(named.standardOutput)")
+        let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
+        try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
+        let numbered = try FormatReaderTests.runPython([FormatReaderTests.reader, ledger])
+        #expect(numbered.status == 0, "\(numbered.standardOutput)\(numbered.standardError)")
+        #expect(numbered.standardOutput.contains("index sourceKeys ok 697"), "\(numbered.standardOutput)")
+        #expect(numbered.standardOutput.contains("index systems ok "), "\(numbered.standardOutput)")
     }
 
     /// The page's own Python sample re-computes the chain to the head `stat` reports.

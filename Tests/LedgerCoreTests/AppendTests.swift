@@ -51,6 +51,42 @@ import Testing
         #expect(try ledger.head() == before, "nothing of the batch was written, not even the good line")
     }
 
+    /// A source system gets the next number when its first event is appended (docs/FORMAT.md,
+    /// `systems`): a refused batch gives none, and a line pushed again is found under its system's
+    /// number. Duplicates inside the batch that numbers the system are found too.
+    @Test func eachSourceSystemIsNumberedByItsFirstEvent() throws {
+        let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
+        func systems() throws -> [String: [UInt8]] {
+            let database = ledger.environment.database("systems")
+            return try ledger.environment.read { transaction in
+                try transaction.withCursor(database) { cursor in
+                    var found: [String: [UInt8]] = [:]
+                    var entry = try cursor.first()
+                    while let current = entry {
+                        found[String(decoding: current.key, as: UTF8.self)] = Array(current.value)
+                        entry = try cursor.next()
+                    }
+                    return found
+                }
+            }
+        }
+        func from(_ system: String, _ line: String) -> String {
+            line.replacingOccurrences(of: "\"system\":\"test\"", with: "\"system\":\"\(system)\"")
+        }
+        #expect(try systems() == ["caseledger-defaults": [0, 0, 0, 1]])
+        try ledger.append(lines: person)
+        let refused = [from("refused-system", Line.claim("P1", "r1", on: "2024-02-03", inList: "100", basic: "50")),
+                       Line.claim("P9", "r2", on: "2024-02-04", inList: "100", basic: "50")]
+        #expect(throws: LedgerError.self) { try ledger.append(lines: refused) }
+        let claim = from("hospital-settlement", Line.claim("P1", "a1", on: "2024-02-03", inList: "10000", basic: "7500"))
+        let first = try ledger.append(lines: [claim, claim])
+        #expect(first.appended == 1 && first.duplicates == 1)
+        #expect(try systems() == ["caseledger-defaults": [0, 0, 0, 1], "test": [0, 0, 0, 2], "hospital-settlement": [0, 0, 0, 3]])
+        let again = try ledger.append(lines: [claim])
+        #expect(again.appended == 0 && again.duplicates == 1)
+        #expect(try ledger.verify().isClean)
+    }
+
     @Test func oneBadLineInTheMiddleWritesNothingAndIsNamed() throws {
         let ledger = try Ledger.open(at: temporaryDirectory(), create: true)
         try ledger.append(lines: person)

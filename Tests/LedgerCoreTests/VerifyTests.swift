@@ -91,12 +91,31 @@ import Testing
     @Test func aDeletedIndexEntryIsReportedWithItsSequence() throws {
         let ledger = try populatedLedger()
         let settlement = try sequence(of: .settlementRecorded, in: ledger)
-        let sources = ledger.environment.database("sources")
-        let key = Array("test".utf8) + [0] + Array("a1".utf8)
-        let deleted = try ledger.environment.write { try $0.delete(sources, key: key) }
+        let sources = ledger.environment.database("sourceKeys")
+        let systems = ledger.environment.database("systems")
+        // `test` is the second system of the log, after the defaults' `caseledger-defaults`.
+        let number = try ledger.environment.read { try $0.get(systems, key: Array("test".utf8)).map(Array.init) }
+        #expect(number == [0, 0, 0, 2])
+        let deleted = try ledger.environment.write { try $0.delete(sources, key: [2] + Array("a1".utf8)) }
         #expect(deleted)
         let report = try ledger.verify()
-        #expect(report.problems.contains { $0.sequence == settlement && $0.database == "sources" }, "\(report.problems)")
+        #expect(report.problems.contains { $0.sequence == settlement && $0.database == "sourceKeys" }, "\(report.problems)")
+    }
+
+    /// `systems` must give each system the number of its first event along the log, and hold no
+    /// other: a number changed, an entry added and one deleted are each named.
+    @Test func aSystemsEntryTheLogDoesNotImplyIsReported() throws {
+        let ledger = try populatedLedger()
+        let systems = ledger.environment.database("systems")
+        try ledger.environment.write { transaction in
+            try transaction.put(systems, key: Array("test".utf8), value: [0, 0, 0, 9])
+            try transaction.put(systems, key: Array("nobody".utf8), value: [0, 0, 0, 3])
+            _ = try transaction.delete(systems, key: Array("caseledger-defaults".utf8))
+        }
+        let problems = try ledger.verify().problems.filter { $0.database == "systems" }.map(\.reason)
+        #expect(Set(problems) == ["entry for test is not number 2, which its first event gives it",
+                                  "entry for nobody, a system no event names", "caseledger-defaults, number 1, has no entry"],
+                "\(problems)")
     }
 
     /// A merge is in two streams, so its links stay in `streamLinks` whatever its record's version.
@@ -200,7 +219,7 @@ import Testing
     /// it: the entry missing is found from the log, and the walk of that index, which a clean
     /// index with the right count is spared, still names the stray one. A clean ledger counts
     /// every entry of every index as checked, walked or not.
-    @Test(arguments: ["streamLinks", "sources", "claims", "personNumbers", "personYears"])
+    @Test(arguments: ["streamLinks", "sourceKeys", "claims", "personNumbers", "personYears"])
     func anIndexEntryMovedToAnotherKeyIsReportedBothWays(database name: String) throws {
         let ledger = try populatedLedger()
         let database = ledger.environment.database(name)
@@ -220,7 +239,7 @@ import Testing
         #expect(try ledger.environment.read { try $0.count(database) } == entries)
         let problems = try ledger.verify().problems.filter { $0.database == name }
         #expect(problems.contains { $0.reason.contains("no index entry") }, "\(problems)")
-        let stray = ["streamLinks": "entry the log does not imply", "sources": "does not match the source of the event",
+        let stray = ["streamLinks": "entry the log does not imply", "sourceKeys": "does not match the source of the event",
                      "claims": "names no settlement of that claim", "personNumbers": "entry the log does not imply",
                      "personYears": "entry the log does not imply"][name]!
         #expect(problems.contains { $0.reason.contains(stray) }, "the stray entry is named: \(problems)")

@@ -836,6 +836,7 @@ class Reader:
         environment.close()
         self.meta = dict((self.tables["meta"] or []))
         self.format = FORMAT_MARKERS.get(self.meta.get(b"format"), 2)
+        # Format 5: sources under their systems' numbers, and a claim's entry without a reversal of 0.
         self.sources_by_number = self.meta.get(b"format") == SOURCES_BY_NUMBER
         # Format 2 has no `streams` (or, upgraded from format 1, an empty one); format 1 no `streamLinks`.
         # Format 5 has no `sources` (or, upgraded, an empty one); the formats before it no `sourceKeys`
@@ -1056,7 +1057,8 @@ class Reader:
             "personNumbers": {be4(n): p.encode() for n, p in numbers.items()},
             "streamLinks" if self.format == 2 else "streams": streams,
             "sourceKeys" if self.sources_by_number else "sources": sources,
-            "claims": {c: be8(s) + be8(r) for c, (s, r) in claims.items()},
+            # Format 5 drops a reversal's sequence of 0 (no reversal); the formats before it hold it.
+            "claims": {c: be8(s) + (be8(r) if r or not self.sources_by_number else b"") for c, (s, r) in claims.items()},
             "merges": merges,
             "policies": policies,
             "personYears": person_years,

@@ -135,17 +135,20 @@ struct ClaimEntry: Equatable {
     var settlement: UInt64
     var reversal: UInt64
 
-    var bytes: [UInt8] { Keys.bigEndian(settlement, reversal) }
+    /// Format 5's bytes: the settlement's sequence, and the reversal's only when there is one
+    /// (docs/FORMAT.md, `claims`).
+    var bytes: [UInt8] { reversal == 0 ? Keys.bigEndian(settlement) : Keys.bigEndian(settlement, reversal) }
 
     init(settlement: UInt64, reversal: UInt64) {
         self.settlement = settlement
         self.reversal = reversal
     }
 
+    /// An entry of 8 bytes (format 5, no reversal) or 16 (a reversal; in formats 1 to 4, 0 for none).
     init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count == 16 else { return nil }
+        guard bytes.count == 8 || bytes.count == 16 else { return nil }
         settlement = Keys.uint64(bytes)
-        reversal = Keys.uint64(bytes, at: 8)
+        reversal = bytes.count == 16 ? Keys.uint64(bytes, at: 8) : 0
     }
 }
 

@@ -88,7 +88,7 @@ public final class Ledger: @unchecked Sendable {
     /// (`sourceKeys`, `systems`) instead of its name (`sources`).
     static let formatVersion = 5
     /// The markers of the formats that keep each source under its system's name and otherwise have
-    /// this one's databases: a writable open upgrades them (``upgradeSourceKeys()``).
+    /// this one's databases: a writable open upgrades them (``upgradeToFormatFive()``).
     static let namedSourceFormats = [formatMarker(2), formatMarker(3), formatMarker(4)]
     static func formatMarker(_ version: Int) -> [UInt8] { Array("caseledger \(version)".utf8) }
 
@@ -213,7 +213,7 @@ public final class Ledger: @unchecked Sendable {
                 // Format 1 keeps its streams by version; formats 2 to 4 have format 5's databases
                 // but for the sources: each upgrade in a transaction of its own, in this order.
                 if version == 1 { try upgradeToStreamLinks() }
-                if version < Ledger.formatVersion { try upgradeSourceKeys() }
+                if version < Ledger.formatVersion { try upgradeToFormatFive() }
                 try buildIDNumberIndexIfMissing()
             }
             return
@@ -331,54 +331,17 @@ public final class Ledger: @unchecked Sendable {
         } ?? EventCodec.formatVersion
     }
 
-    /// A ledger of format 2, 3 or 4 becomes format 5 here, in one transaction: each source,
-    /// kept in `sources` under its system's name, moves to `sourceKeys` under its system's number,
-    /// the numbers given in the order of each system's first event (the least sequence its
-    /// entries name) and written to `systems`. `sources` is left empty. The entries of one system
-    /// keep their order, so each system's are appended in turn, each page filled once. A marker
-    /// another process has changed since it was read is left alone, and so is the ledger.
-    private func upgradeSourceKeys() throws(LedgerError) {
-        guard let namedSources, let sourceKeys, let systems else { return }
+    /// A ledger of format 2, 3 or 4 becomes format 5 here, in one transaction: its sources move to
+    /// `sourceKeys` under their systems' numbers (``moveSourcesToNumbers(_:)``) and its claims'
+    /// entries without a reversal lose the 8 bytes of its absence (``shortenClaimEntries(_:)``).
+    /// A marker another process has changed since it was read is left alone, and so is the ledger.
+    private func upgradeToFormatFive() throws(LedgerError) {
+        guard let sourceKeys, let systems else { return }
         do {
             try environment.write(retrySafe: true) { transaction in
                 guard let found = try transaction.get(meta, key: Keys.format), Ledger.namedSourceFormats.contains(Array(found)) else { return }
-                // Each system's name and the first sequence of its entries, from one walk.
-                var first: [[UInt8]: UInt64] = [:]
-                try transaction.withCursor(namedSources) { cursor in
-                    var entry = try cursor.first()
-                    while let current = entry {
-                        guard let end = current.key.firstIndex(of: 0) else {
-                            throw LedgerError.damaged(sequence: nil, reason: "a sources key without the NUL after its system")
-                        }
-                        let system = Array(UnsafeRawBufferPointer(rebasing: current.key[..<end]))
-                        let sequence = try Keys.stored(current.value, "the sources entry of \(String(decoding: system, as: UTF8.self))")
-                        first[system] = min(first[system] ?? .max, sequence)
-                        entry = try cursor.next()
-                    }
-                }
-                var numbering = SourceIndex.Numbering()
-                let named = first.sorted { $0.value < $1.value }.map { system, _ in
-                    (name: system, number: numbering.number(of: String(decoding: system, as: UTF8.self)).number)
-                }
-                for (name, number) in named.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
-                    try transaction.put(systems, key: name, value: Keys.bigEndian(number))
-                }
-                // In the order of the new keys: by the number's varint bytes, then the old order.
-                let byKey = named.map { ($0.name, Keys.source(system: $0.number, key: "")) }
-                    .sorted { $0.1.lexicographicallyPrecedes($1.1) }
-                try transaction.withCursor(namedSources) { cursor in
-                    for (name, prefix) in byKey {
-                        var entry = try cursor.seek(atLeast: name + [0])
-                        while let current = entry, current.key.count > name.count, current.key[name.count] == 0,
-                            current.key.starts(with: name)
-                        {
-                            let key = UnsafeRawBufferPointer(rebasing: current.key[(name.count + 1)...])
-                            try transaction.put(sourceKeys, key: prefix + Array(key), value: Array(current.value), append: true)
-                            entry = try cursor.next()
-                        }
-                    }
-                }
-                try transaction.clear(namedSources)
+                try moveSourcesToNumbers(transaction)
+                try shortenClaimEntries(transaction)
                 try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
             }
         } catch {
@@ -386,6 +349,65 @@ public final class Ledger: @unchecked Sendable {
         }
         sourceIndex = .numbered(keys: sourceKeys, systems: systems)
         format = Ledger.formatVersion
+    }
+
+    /// Each source, kept in `sources` under its system's name, moves to `sourceKeys` under its
+    /// system's number, the numbers given in the order of each system's first event (the least
+    /// sequence its entries name) and written to `systems`; `sources` is left empty. The entries of
+    /// one system keep their order, so each system's are appended in turn, each page filled once.
+    private func moveSourcesToNumbers(_ transaction: Transaction) throws {
+        guard let namedSources, let sourceKeys, let systems else { return }
+        // Each system's name and the first sequence of its entries, from one walk.
+        var first: [[UInt8]: UInt64] = [:]
+        try transaction.withCursor(namedSources) { cursor in
+            var entry = try cursor.first()
+            while let current = entry {
+                guard let end = current.key.firstIndex(of: 0) else {
+                    throw LedgerError.damaged(sequence: nil, reason: "a sources key without the NUL after its system")
+                }
+                let system = Array(UnsafeRawBufferPointer(rebasing: current.key[..<end]))
+                let sequence = try Keys.stored(current.value, "the sources entry of \(String(decoding: system, as: UTF8.self))")
+                first[system] = min(first[system] ?? .max, sequence)
+                entry = try cursor.next()
+            }
+        }
+        var numbering = SourceIndex.Numbering()
+        let named = first.sorted { $0.value < $1.value }.map { system, _ in
+            (name: system, number: numbering.number(of: String(decoding: system, as: UTF8.self)).number)
+        }
+        for (name, number) in named.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
+            try transaction.put(systems, key: name, value: Keys.bigEndian(number))
+        }
+        // In the order of the new keys: by the number's varint bytes, then the old order.
+        let byKey = named.map { ($0.name, Keys.source(system: $0.number, key: "")) }
+            .sorted { $0.1.lexicographicallyPrecedes($1.1) }
+        try transaction.withCursor(namedSources) { cursor in
+            for (name, prefix) in byKey {
+                var entry = try cursor.seek(atLeast: name + [0])
+                while let current = entry, current.key.count > name.count, current.key[name.count] == 0,
+                    current.key.starts(with: name)
+                {
+                    let key = UnsafeRawBufferPointer(rebasing: current.key[(name.count + 1)...])
+                    try transaction.put(sourceKeys, key: prefix + Array(key), value: Array(current.value), append: true)
+                    entry = try cursor.next()
+                }
+            }
+        }
+        try transaction.clear(namedSources)
+    }
+
+    /// A `claims` entry of a claim never reversed is its settlement's sequence alone in format 5;
+    /// before, it was followed by a reversal's sequence of 0. Each such entry is written again, in
+    /// place, the cursor going on from it.
+    private func shortenClaimEntries(_ transaction: Transaction) throws {
+        let cursor = try transaction.cursorForTransaction(claims)
+        var entry = try cursor.first()
+        while let current = entry {
+            if current.value.count == 16, let claim = ClaimEntry(current.value), claim.reversal == 0 {
+                try cursor.put(Array(current.key), value: claim.bytes)
+            }
+            entry = try cursor.next()
+        }
     }
 
     /// A ledger written before `idNumbers` existed gets it here, from the log, in one transaction.

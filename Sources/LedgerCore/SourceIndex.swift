@@ -11,7 +11,7 @@ enum SourceIndex {
     /// Format 5: `sourceKeys` (system number ‖ source key → sequence) and `systems` (name → number).
     case numbered(keys: Database, systems: Database)
     /// Formats 2 to 4, opened read-only: `sources` (system name ‖ 0x00 ‖ source key → sequence).
-    /// A writable open upgrades them (``Ledger/upgradeSourceKeys()``).
+    /// A writable open upgrades them (``Ledger/upgradeToFormatFive()``).
     case named(Database)
 
     var database: Database {

@@ -247,14 +247,18 @@ struct Verifier {
     /// A settlement's or a reversal's entry in `claims` names it.
     private mutating func checkClaimEntry(of event: Event, sequence: UInt64) throws {
         guard let claim = event.text(.claim) else { return }
-        let entry = try transaction.get(ledger.claims, key: Array(claim.utf8)).flatMap(ClaimEntry.init)
+        let stored = try transaction.get(ledger.claims, key: Array(claim.utf8))
+        let entry = stored.flatMap(ClaimEntry.init)
         if event.type == .settlementReversed {
             if entry?.reversal != sequence { report.add(sequence, "claims", "claim \(claim) does not record this reversal") }
             return
         }
         expectedClaims += 1
-        if let entry {
+        if let entry, let stored {
             if entry.settlement != sequence { report.add(sequence, "claims", "claim \(claim) points at \(entry.settlement)") }
+            // Format 5 keeps a reversal's 8 bytes only for a claim reversed; the formats before, always.
+            let due = ledger.format < 5 || entry.reversal != 0 ? 16 : 8
+            if stored.count != due { report.add(sequence, "claims", "the entry of claim \(claim) is \(stored.count) bytes where \(due) are due") }
         } else {
             report.add(sequence, "claims", "claim \(claim) has no index entry")
         }

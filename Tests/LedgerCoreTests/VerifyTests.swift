@@ -118,6 +118,24 @@ import Testing
                 "\(problems)")
     }
 
+    /// A claim's entry holds its reversal's sequence only when it has one (format 5): a claim
+    /// never reversed is 8 bytes, and one written with a reversal of 0 after it is named.
+    @Test func aClaimEntryHoldsItsReversalOnlyWhenItHasOne() throws {
+        let ledger = try populatedLedger()
+        let claims = ledger.environment.database("claims")
+        func entry(_ claim: String) throws -> [UInt8]? {
+            try ledger.environment.read { try $0.get(claims, key: Array(claim.utf8)).map(Array.init) }
+        }
+        let reversal = try sequence(of: .settlementReversed, in: ledger)
+        #expect(try entry("a1")?.count == 16 && entry("a1")?.suffix(8) == ArraySlice((0..<8).map { UInt8(truncatingIfNeeded: reversal >> (56 - 8 * $0)) }),
+                "a1, reversed, holds its reversal")
+        let settled = try #require(try entry("a2"))
+        #expect(settled.count == 8, "a2, never reversed, its settlement alone")
+        try ledger.environment.write { try $0.put(claims, key: Array("a2".utf8), value: settled + [UInt8](repeating: 0, count: 8)) }
+        let problems = try ledger.verify().problems
+        #expect(problems.map(\.reason) == ["the entry of claim a2 is 16 bytes where 8 are due"], "\(problems)")
+    }
+
     /// A merge is in two streams, so its links stay in `streamLinks` whatever its record's version.
     @Test func aDeletedStreamLinkIsReportedWithItsSequence() throws {
         let ledger = try populatedLedger()

@@ -485,10 +485,15 @@ public final class Ledger: @unchecked Sendable {
     /// Decodes the record stored at `sequence`.
     func event(at sequence: UInt64, in transaction: Transaction) throws -> RecordedEvent? {
         guard let bytes = try transaction.get(log, key: Keys.log(sequence)) else { return nil }
+        return try Ledger.decode(bytes, at: sequence)
+    }
+
+    /// The record of the event at `sequence`, decoded; one that does not decode is damage at that sequence.
+    static func decode(_ record: UnsafeRawBufferPointer, at sequence: UInt64) throws(LedgerError) -> RecordedEvent {
         do {
-            return try EventCodec.decode(bytes)
+            return try EventCodec.decode(record)
         } catch {
-            throw LedgerError.damaged(sequence: sequence, reason: error.description)
+            throw .damaged(sequence: sequence, reason: error.description)
         }
     }
 
@@ -607,11 +612,7 @@ public final class Ledger: @unchecked Sendable {
             }
             return recorded
         }
-        do {
-            return try EventCodec.decode(record)
-        } catch {
-            throw LedgerError.damaged(sequence: sequence, reason: error.description)
-        }
+        return try Ledger.decode(record, at: sequence)
     }
 
     /// The id of person `number`.

@@ -276,7 +276,7 @@ struct Appender {
     let ledger: Ledger
     let transaction: Transaction
     let streamLinks: Database
-    /// `sources`, `claims` and `personYears` are each looked up at a key and then written at it: through
+    /// `sourceKeys`, `claims` and `personYears` are each looked up at a key and then written at it: through
     /// a cursor, the write starts where the look-up ended rather than searching the tree again.
     let sourceIndex: Cursor
     let sourceKeys: SourceKeys
@@ -439,9 +439,9 @@ struct Appender {
     func seenBefore(_ submission: Submission) throws -> [LineProblem]? {
         let event = submission.event
         guard let source = event.source, let key = try sourceKeys.key(source), let existing = try sourceIndex.find(key) else { return nil }
-        let sequence = try Keys.stored(existing, "the sources entry of \(source.system)/\(source.key)")
+        let sequence = try Keys.stored(existing, "the sourceKeys entry of \(source.system)/\(source.key)")
         guard let stored = try ledger.event(at: sequence, in: transaction) else {
-            throw LedgerError.damaged(sequence: sequence, reason: "sources index names a missing event")
+            throw LedgerError.damaged(sequence: sequence, reason: "sourceKeys names a missing event")
         }
         if stored.event == event { return [] }
         let differing = Set(stored.event.fields.keys).union(event.fields.keys)

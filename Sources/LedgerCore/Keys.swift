@@ -59,7 +59,8 @@ enum Keys {
     /// every stored one.
     static func streamLink(sequence: UInt64, person: UInt32) -> [UInt8] { bigEndian(sequence, person) }
 
-    /// `sources`: system ‖ 0x00 ‖ key (neither may hold a NUL).
+    /// `sources` (formats 1 to 4): system ‖ 0x00 ‖ key (neither may hold a NUL). Format 5's
+    /// `sourceKeys` is ``source(system:key:)``.
     static func source(_ source: Source) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(source.system.utf8.count + 1 + source.key.utf8.count)

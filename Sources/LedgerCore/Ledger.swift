@@ -155,10 +155,13 @@ public final class Ledger: @unchecked Sendable {
     ///   generated ledgers are byte for byte the same.
     /// - Parameter initialMapSizeBytes: the memory map to start with; LMDB raises it to the file's
     ///   size, and a write that fills it grows it.
+    /// - Parameter upgrading: told, in a sentence, of each upgrade of an older format a writable
+    ///   open makes before it makes it (it takes seconds for a city of a million persons).
     public static func open(at path: String, create: Bool = false, readOnly: Bool = false,
                             createdAt: Timestamp = DefaultParameters.recordedAt,
                             recordVersion: UInt8 = EventCodec.formatVersion,
-                            initialMapSizeBytes: Int = 1 << 30) throws(LedgerError) -> Ledger {
+                            initialMapSizeBytes: Int = 1 << 30,
+                            upgrading: ((String) -> Void)? = nil) throws(LedgerError) -> Ledger {
         let exists = access(path + "/data.mdb", F_OK) == 0
         if !exists {
             guard create, !readOnly else { throw .noLedger(path: path) }
@@ -174,11 +177,13 @@ public final class Ledger: @unchecked Sendable {
             throw .storage(error)
         }
         let ledger = try Ledger(environment: environment)
-        try ledger.checkFormat(initialise: !readOnly, createdAt: createdAt, recordVersion: recordVersion)
+        try ledger.checkFormat(initialise: !readOnly, createdAt: createdAt, recordVersion: recordVersion, upgrading: upgrading)
         return ledger
     }
 
-    private func checkFormat(initialise: Bool, createdAt: Timestamp, recordVersion: UInt8) throws(LedgerError) {
+    private func checkFormat(initialise: Bool, createdAt: Timestamp, recordVersion: UInt8, upgrading: ((String) -> Void)?)
+        throws(LedgerError)
+    {
         let expected = Ledger.formatMarker(Ledger.formatVersion)
         let found: [UInt8]?
         do {
@@ -212,8 +217,15 @@ public final class Ledger: @unchecked Sendable {
             if initialise {
                 // Format 1 keeps its streams by version; formats 2 to 4 have format 5's databases
                 // but for the sources: each upgrade in a transaction of its own, in this order.
-                if version == 1 { try upgradeToStreamLinks() }
-                if version < Ledger.formatVersion { try upgradeToFormatFive() }
+                if version == 1 {
+                    upgrading?("upgrading the ledger from format 1 to 4: each person's stream as links, in one transaction…")
+                    try upgradeToStreamLinks()
+                }
+                if version < Ledger.formatVersion {
+                    upgrading?("upgrading the ledger from format \(version == 1 ? 4 : version) to 5: each source under its system's number, "
+                               + "in one transaction…")
+                    try upgradeToFormatFive()
+                }
                 try buildIDNumberIndexIfMissing()
             }
             return
@@ -373,7 +385,7 @@ public final class Ledger: @unchecked Sendable {
         }
         var numbering = SourceIndex.Numbering()
         let named = first.sorted { $0.value < $1.value }.map { system, _ in
-            (name: system, number: numbering.number(of: String(decoding: system, as: UTF8.self)).number)
+            (name: system, number: numbering.number(of: String(decoding: system, as: UTF8.self)))
         }
         for (name, number) in named.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
             try transaction.put(systems, key: name, value: Keys.bigEndian(number))

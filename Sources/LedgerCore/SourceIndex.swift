@@ -30,15 +30,32 @@ enum SourceIndex {
     /// The numbers of the systems in a ledger of format 5, as the log gives them: each system in
     /// the order of its first event, from 1. A system's number never changes once given.
     struct Numbering {
-        private(set) var numbers: [String: UInt32] = [:]
+        private(set) var numbers: [SystemName: UInt32] = [:]
 
-        /// The number of `system`, giving it the next one if it has none yet; whether it was new.
-        mutating func number(of system: String) -> (number: UInt32, isNew: Bool) {
-            if let number = numbers[system] { return (number, false) }
+        /// The number of `system`, giving it the next one if it has none yet.
+        mutating func number(of system: String) -> UInt32 {
+            let name = SystemName(system)
+            if let number = numbers[name] { return number }
             let number = UInt32(numbers.count + 1)
-            numbers[system] = number
-            return (number, true)
+            numbers[name] = number
+            return number
         }
+    }
+}
+
+/// A system's name compared and hashed by its UTF-8 bytes, as `systems` keys it: `String`'s own
+/// equality would take two canonically equivalent spellings (a precomposed letter and the same
+/// letter with a combining mark) for one system, which the ledger stores as two.
+struct SystemName: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (left: SystemName, right: SystemName) -> Bool { left.text.utf8.elementsEqual(right.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -66,7 +83,7 @@ extension Keys {
 final class SourceKeys {
     let index: SourceIndex
     let transaction: Transaction
-    private var known: [String: UInt32] = [:]
+    private var known: [SystemName: UInt32] = [:]
 
     init(_ index: SourceIndex, transaction: Transaction) {
         self.index = index
@@ -99,17 +116,17 @@ final class SourceKeys {
         // Numbers are given along the log, one system at a time: the next is one more than the count.
         let number = UInt32(try transaction.count(systems) + 1)
         try transaction.put(systems, key: Array(source.system.utf8), value: Keys.bigEndian(number))
-        known[source.system] = number
+        known[SystemName(source.system)] = number
         return Keys.source(system: number, key: source.key)
     }
 
     private func number(of system: String, in systems: Database) throws -> UInt32? {
-        if let number = known[system] { return number }
+        if let number = known[SystemName(system)] { return number }
         guard let stored = try transaction.get(systems, key: Array(system.utf8)) else { return nil }
         guard let number = Keys.systemNumber(stored) else {
             throw LedgerError.damaged(sequence: nil, reason: "the systems entry of \(system) is \(stored.count) bytes where 4 are needed")
         }
-        known[system] = number
+        known[SystemName(system)] = number
         return number
     }
 }

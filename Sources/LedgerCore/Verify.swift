@@ -183,7 +183,7 @@ struct Verifier {
             expectedSources += 1
             let key: [UInt8]
             switch ledger.sourceIndex {
-            case .numbered: key = Keys.source(system: systemNumbering.number(of: source.system).number, key: source.key)
+            case .numbered: key = Keys.source(system: systemNumbering.number(of: source.system), key: source.key)
             case .named: key = Keys.source(source)
             }
             try expect(ledger.sourceIndex.database, key, Keys.bigEndian(sequence), sequence, "source \(source.system)/\(source.key)")
@@ -214,10 +214,11 @@ struct Verifier {
                 try expect(idNumbers, key, Keys.bigEndian(sequence), sequence, "ID number of \(person)")
             }
         }
-        if let year = Appender.factYear(of: event), UInt16(exactly: year) == nil {
+        let year = Appender.factYear(of: event)
+        if let year, UInt16(exactly: year) == nil {
             // Only a damaged record holds one: the interchange refuses such a year.
             report.add(sequence, "log", "holds the year \(year), which no person-year key can hold")
-        } else if let year = Appender.factYear(of: event) {
+        } else if let year {
             if expectedPersonYears.insert(UInt64(UInt16(year)) << 32 | UInt64(entry.number)).inserted {
                 try expect(ledger.personYears, Keys.personYear(year: year, person: entry.number), Array(person.utf8), sequence,
                            "person-year \(year) of \(person)")
@@ -372,7 +373,7 @@ struct Verifier {
             let source = (try? ledger.event(at: sequence, in: transaction))??.event.source
             let implied = source.flatMap { source -> [UInt8]? in
                 switch index {
-                case .numbered: return systemNumbering.numbers[source.system].map { Keys.source(system: $0, key: source.key) }
+                case .numbered: return systemNumbering.numbers[SystemName(source.system)].map { Keys.source(system: $0, key: source.key) }
                 case .named: return Keys.source(source)
                 }
             }
@@ -384,7 +385,7 @@ struct Verifier {
         var unmet = systemNumbering.numbers
         try scan(systems, into: &report) { key, value, report in
             let system = String(decoding: key, as: UTF8.self)
-            guard let number = unmet.removeValue(forKey: system) else {
+            guard let number = unmet.removeValue(forKey: SystemName(system)) else {
                 report.add(nil, "systems", "entry for \(system), a system no event names"); return
             }
             if Keys.systemNumber(value) != number {
@@ -392,7 +393,7 @@ struct Verifier {
             }
         }
         for (system, number) in unmet.sorted(by: { $0.value < $1.value }) {
-            report.add(nil, "systems", "\(system), number \(number), has no entry")
+            report.add(nil, "systems", "\(system.text), number \(number), has no entry")
         }
         if let sources = ledger.namedSources, try transaction.count(sources) != 0 {
             report.add(nil, "sources", "holds entries in a ledger of format \(Ledger.formatVersion)")

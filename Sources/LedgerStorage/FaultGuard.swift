@@ -37,7 +37,8 @@ public enum FaultGuard {
         sigaction(SIGBUS, &action, nil)
     }
 
-    /// Records where `directory/data.mdb` is mapped, from /proc/self/maps, and returns it.
+    /// Records where `directory/data.mdb` is mapped, from /proc/self/maps, and returns it;
+    /// `directory` is absolute, every link resolved, as /proc names the file.
     @discardableResult
     static func noteMapping(of directory: String, pageSize: Int) -> MapBounds {
         guard let file = fopen("/proc/self/maps", "r") else { return .unknown }
@@ -55,8 +56,8 @@ public enum FaultGuard {
                 lmdbCodeStart = lmdbCodeStart == 0 ? start : min(lmdbCodeStart, start)
                 lmdbCodeEnd = max(lmdbCodeEnd, end)
             }
-            guard text.hasSuffix(target) || text.hasSuffix(target.split(separator: "/").suffix(2).joined(separator: "/")),
-                let range = text.split(separator: " ").first
+            // The whole path, as /proc names it: two ledgers of one process never share it.
+            guard text.hasSuffix(" " + target), let range = text.split(separator: " ").first
             else { continue }
             let bounds = range.split(separator: "-")
             guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16) else { continue }

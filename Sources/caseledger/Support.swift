@@ -28,7 +28,7 @@ struct GlobalOptions: ParsableArguments {
         FaultGuard.install()
         do {
             return try Ledger.open(at: path, create: create, readOnly: readOnly, createdAt: createdAt ?? DefaultParameters.recordedAt,
-                                   recordVersion: recordVersion)
+                                   recordVersion: recordVersion, upgrading: { printError($0) })
         } catch {
             throw fail(error)
         }

@@ -177,6 +177,8 @@ import Testing
             #expect(try FormatOneTests.databases(ledger).contains("\n  sources                697 "), "each source under its system's name")
             let rebuilt = try CLI.run(["--ledger", ledger, "rebuild"])
             try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
+            #expect(rebuilt.standardError.hasPrefix("upgrading the ledger from format \(older.last!) to 5: each source under its system's number"),
+                    "the upgrade is announced before it runs: \(rebuilt.standardError)")
             #expect(try FormatOneTests.marker(ledger) == "caseledger 5")
             #expect(try FormatOneTests.databases(ledger).contains("\n  sourceKeys             697 "), "the same sources, by number")
             try FormatOneTests.expectUpgraded(ledger, readingAs: before)

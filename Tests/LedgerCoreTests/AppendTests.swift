@@ -85,6 +85,18 @@ import Testing
         let again = try ledger.append(lines: [claim])
         #expect(again.appended == 0 && again.duplicates == 1)
         #expect(try ledger.verify().isClean)
+
+        // Two spellings of one text (a precomposed é, and e with a combining accent) are two
+        // systems, as their bytes are: each line is appended, and each pushed again is found.
+        let spellings = [from("caf\u{E9}", Line.claim("P1", "a2", on: "2024-02-04", inList: "100", basic: "50")),
+                         from("cafe\u{301}", Line.claim("P1", "a3", on: "2024-02-05", inList: "100", basic: "50"))]
+        #expect(try ledger.append(lines: spellings).appended == 2)
+        let numbers = try ledger.environment.read { transaction in
+            try ["caf\u{E9}", "cafe\u{301}"].map { try transaction.get(ledger.environment.database("systems"), key: Array($0.utf8)).map(Array.init) }
+        }
+        #expect(numbers == [[0, 0, 0, 4], [0, 0, 0, 5]])
+        #expect(try ledger.append(lines: spellings).duplicates == 2)
+        #expect(try ledger.verify().isClean)
     }
 
     @Test func oneBadLineInTheMiddleWritesNothingAndIsNamed() throws {

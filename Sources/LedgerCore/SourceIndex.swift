@@ -2,7 +2,7 @@ import LedgerModel
 import LedgerStorage
 
 /// Where a source (the sending system and its key, which every input event carries) leads to its
-/// event (docs/FORMAT.md § Databases, `sourceKeys` and `systems`).
+/// event (docs/FORMAT.md § The environment, `sourceKeys` and `systems`).
 ///
 /// From format 5 a source's key starts with its system's number rather than its name: a ledger
 /// holds a handful of systems and millions of sources, and each name (19 bytes for

@@ -24,12 +24,22 @@ import Testing
         return try #require(found)
     }
 
+    /// A sequence as the `log` keys it (and as an index's value holds it): 8 bytes, big-endian.
+    func bigEndian(_ sequence: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * $0)) } }
+
+    /// The stored record at `sequence`, as bytes and decoded, to forge and to put back.
+    func storedRecord(at sequence: UInt64, in ledger: Ledger) throws -> (bytes: [UInt8], recorded: RecordedEvent) {
+        let log = ledger.environment.database("log")
+        let bytes: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: bigEndian(sequence)).map(Array.init) })
+        return (bytes, try bytes.withUnsafeBytes { try EventCodec.decode($0) })
+    }
+
     @Test func aFlippedByteInAnyEventIsReportedWithItsSequence() throws {
         let ledger = try populatedLedger()
         let head = try ledger.head().sequence
         let log = ledger.environment.database("log")
         for target in [UInt64(1), try sequence(of: .settlementRecorded, in: ledger), head] {
-            let key = (0..<8).map { UInt8(truncatingIfNeeded: target >> (56 - 8 * $0)) }
+            let key = bigEndian(target)
             let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
             for offset in [1, original.count / 2, original.count - 1] {
                 var damaged = original
@@ -51,9 +61,8 @@ import Testing
         let ledger = try populatedLedger()
         let merge = try sequence(of: .personMerged, in: ledger)
         let log = ledger.environment.database("log")
-        let key = (0..<8).map { UInt8(truncatingIfNeeded: merge >> (56 - 8 * $0)) }
-        let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
-        let recorded = try original.withUnsafeBytes { try EventCodec.decode($0) }
+        let key = bigEndian(merge)
+        let (original, recorded) = try storedRecord(at: merge, in: ledger)
         #expect(recorded.event.person == "P2" && recorded.personNumber == 2, "P2, registered second, merged into P1")
         let forged = EventCodec.encode(recorded.event, sequence: merge, recordedAt: recorded.recordedAt, personNumber: 1) + recorded.hash
         try ledger.environment.write { try $0.put(log, key: key, value: forged) }
@@ -70,9 +79,8 @@ import Testing
         let ledger = try populatedLedger()
         let enrolment = try sequence(of: .enrollmentRegistered, in: ledger)
         let log = ledger.environment.database("log")
-        let key = (0..<8).map { UInt8(truncatingIfNeeded: enrolment >> (56 - 8 * $0)) }
-        let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
-        let recorded = try original.withUnsafeBytes { try EventCodec.decode($0) }
+        let key = bigEndian(enrolment)
+        let (original, recorded) = try storedRecord(at: enrolment, in: ledger)
         for year: Int64 in [-2025, 70_000] {
             var fields = recorded.event.fields
             fields[.insuranceYear] = .integer(year)
@@ -127,7 +135,7 @@ import Testing
             try ledger.environment.read { try $0.get(claims, key: Array(claim.utf8)).map(Array.init) }
         }
         let reversal = try sequence(of: .settlementReversed, in: ledger)
-        #expect(try entry("a1")?.count == 16 && entry("a1")?.suffix(8) == ArraySlice((0..<8).map { UInt8(truncatingIfNeeded: reversal >> (56 - 8 * $0)) }),
+        #expect(try entry("a1")?.count == 16 && entry("a1")?.suffix(8) == ArraySlice(bigEndian(reversal)),
                 "a1, reversed, holds its reversal")
         let settled = try #require(try entry("a2"))
         #expect(settled.count == 8, "a2, never reversed, its settlement alone")
@@ -165,8 +173,8 @@ import Testing
         #expect(target.previousInStream == own[index - 1].sequence)
         let otherPerson = try #require(events.first { $0.event.person == "P2" }).sequence
         #expect(otherPerson < target.sequence)
-        let key = (0..<8).map { UInt8(truncatingIfNeeded: target.sequence >> (56 - 8 * $0)) }
-        let original: [UInt8] = try #require(try ledger.environment.read { try $0.get(log, key: key).map(Array.init) })
+        let key = bigEndian(target.sequence)
+        let original = try storedRecord(at: target.sequence, in: ledger).bytes
         for (wrong, intoAnother) in [(own[index - 2].sequence, false), (otherPerson, true)] {
             let forged = EventCodec.encode(target.event, sequence: target.sequence, recordedAt: target.recordedAt, personNumber: 1,
                                            previousInStream: wrong) + target.hash
@@ -189,7 +197,7 @@ import Testing
         let timeline: Timeline? = try ledger.timeline(of: "P1")
         let own = try #require(timeline).events.filter { $0.event.person == "P1" }
         let target = try #require(own.first { $0.event.type == .settlementReversed })
-        let key = (0..<8).map { UInt8(truncatingIfNeeded: target.sequence >> (56 - 8 * $0)) }
+        let key = bigEndian(target.sequence)
         let older = EventCodec.encode(target.event, sequence: target.sequence, recordedAt: target.recordedAt, personNumber: 1,
                                       version: 2) + target.hash
         try ledger.environment.write { try $0.put(log, key: key, value: older) }
@@ -203,7 +211,7 @@ import Testing
         let links = ledger.environment.database("streamLinks")
         let previous = try #require(target.previousInStream)
         try ledger.environment.write {
-            try $0.put(links, key: key + [0, 0, 0, 1], value: (0..<8).map { UInt8(truncatingIfNeeded: previous >> (56 - 8 * $0)) })
+            try $0.put(links, key: key + [0, 0, 0, 1], value: bigEndian(previous))
         }
         #expect(try ledger.timeline(of: "P1").events.map(\.sequence) == (try #require(timeline)).events.map(\.sequence))
     }

@@ -63,7 +63,11 @@ let package = Package(
         .testTarget(name: "LedgerStorageTests", dependencies: ["LedgerStorage"]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerRulesTests", dependencies: ["LedgerRules", "LedgerModel"]),
-        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerModel", "LedgerQueries", "LedgerRules", "LedgerSimulation"]),
+        .testTarget(name: "LedgerCoreTests", dependencies: [
+            "LedgerCore", "LedgerModel", "LedgerQueries", "LedgerRules", "LedgerSimulation",
+            // To write a ledger's records back as version 3, each with its chain hash.
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The fixtures are read from the package's directory by path, not as bundle resources.
         .testTarget(name: "CaseledgerCLITests", dependencies: ["caseledger", "LedgerSimulation", "LedgerStorage"],
                     exclude: ["Fixtures"]),

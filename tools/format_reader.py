@@ -32,16 +32,22 @@ except ImportError:  # pragma: no cover - depends on the machine
 # The tables of docs/FORMAT.md
 # ----------------------------------------------------------------------------------------------
 
-# Of each record of the log: 1 holds a decision's reason as words, 2 and 3 as a code (§ Reasons); 3 also
-# holds the link to the event before it in its person's stream (§ Body header, field 8).
-FORMAT_VERSIONS = (1, 2, 3)
+# Of each record of the log: 1 holds a decision's reason as words, 2 to 4 as a code (§ Reasons); 3 and 4
+# also hold the link to the event before it in its person's stream (§ Body header, field 8); 1 to 3
+# hold their chain hash after the body, 4 does not (§ The event record).
+FORMAT_VERSIONS = (1, 2, 3, 4)
 HASH_BYTES = 32
-# The ledger's format (§ The environment): 2 to 5 keep streams as `streamLinks` (3 may hold records
-# of version 2, 4 and 5 of version 3); 1 kept them in `streams`. A format of 3 to 5 is read as 2: the
-# databases are the same but for the sources, which format 5 keeps under their systems' numbers in
+# `chain` holds the chain hash at every sequence that is a multiple of this (format 6).
+CHAIN_INTERVAL = 64
+# The ledger's format (§ The environment): 2 to 6 keep streams as `streamLinks` (3 may hold records
+# of version 2, 4 and 5 of version 3, 6 of version 4); 1 kept them in `streams`. A format of 3 to 6 is
+# read as 2: the databases are the same but for the sources, which formats 5 and 6 keep under their systems' numbers in
 # `sourceKeys` and `systems`, and the formats before it under their names in `sources`.
-FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2, b"caseledger 3": 2, b"caseledger 4": 2, b"caseledger 5": 2}
-SOURCES_BY_NUMBER = b"caseledger 5"
+FORMAT_MARKERS = {b"caseledger 1": 1, b"caseledger 2": 2, b"caseledger 3": 2, b"caseledger 4": 2, b"caseledger 5": 2,
+                  b"caseledger 6": 2}
+SOURCES_BY_NUMBER = (b"caseledger 5", b"caseledger 6")
+# Format 6 writes records of version 4 and keeps the chain hash of every 64th event in `chain`.
+CHAINED = b"caseledger 6"
 REASON_FIELD = 66
 
 # § Word lists of symbols
@@ -324,15 +330,24 @@ class Body:
             raise DecodeError("field %d has the wrong wire type" % number)
 
 
+def stored_hash_bytes(version):
+    """The bytes after a record's body: its chain hash in versions 1 to 3, none from version 4."""
+    return HASH_BYTES if version <= 3 else 0
+
+
 def decode_record(record):
-    """formatVersion ‖ body ‖ hash -> Event, refusing anything not canonical."""
-    if len(record) <= 1 + HASH_BYTES:
-        raise DecodeError("record of %d bytes is shorter than a header and a hash" % len(record))
+    """formatVersion ‖ body (‖ hash, versions 1 to 3) -> Event, refusing anything not canonical. The
+    event's hash is the one the record holds; None from version 4 (the reader of the log chains it)."""
+    if len(record) <= 1:
+        raise DecodeError("record of %d bytes is shorter than a header" % len(record))
     if record[0] not in FORMAT_VERSIONS:
         raise DecodeError("unknown format version %d" % record[0])
     version = record[0]
+    trailing = stored_hash_bytes(version)
+    if len(record) <= 1 + trailing:
+        raise DecodeError("record of %d bytes is shorter than a header and a hash" % len(record))
     coded_reasons = version >= 2
-    body = Body(record, 1, len(record) - HASH_BYTES)
+    body = Body(record, 1, len(record) - trailing)
     body.expect(1, 0)
     sequence = body.varint()
     body.expect(2, 0)
@@ -398,8 +413,8 @@ def decode_record(record):
     for number, required in schema.items():
         if required and number not in fields:
             raise DecodeError("required field %d is missing" % number)
-    return Event(sequence, recorded_at, code, source, person, fields, bytes(record[-HASH_BYTES:]), person_number,
-                 version, stream_distance)
+    return Event(sequence, recorded_at, code, source, person, fields, bytes(record[-HASH_BYTES:]) if trailing else None,
+                 person_number, version, stream_distance)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -803,7 +818,7 @@ def accumulator_key(number, year):
 # ----------------------------------------------------------------------------------------------
 
 DATABASES = ["log", "persons", "personNumbers", "streamLinks", "streams", "sources", "sourceKeys", "systems", "claims",
-             "merges", "policies", "personYears", "idNumbers", "accumulators.0", "accumulators.1", "meta"]
+             "merges", "policies", "personYears", "idNumbers", "accumulators.0", "accumulators.1", "meta", "chain"]
 
 
 class Reader:
@@ -837,12 +852,14 @@ class Reader:
         self.meta = dict((self.tables["meta"] or []))
         self.format = FORMAT_MARKERS.get(self.meta.get(b"format"), 2)
         # Format 5: sources under their systems' numbers, and a claim's entry without a reversal of 0.
-        self.sources_by_number = self.meta.get(b"format") == SOURCES_BY_NUMBER
+        self.sources_by_number = self.meta.get(b"format") in SOURCES_BY_NUMBER
+        self.chained = self.meta.get(b"format") == CHAINED
         # Format 2 has no `streams` (or, upgraded from format 1, an empty one); format 1 no `streamLinks`.
         # Format 5 has no `sources` (or, upgraded, an empty one); the formats before it no `sourceKeys`
         # and `systems`.
         optional = {"idNumbers", "streams" if self.format == 2 else "streamLinks"}
         optional |= {"sources"} if self.sources_by_number else {"sourceKeys", "systems"}
+        optional |= set() if self.chained else {"chain"}
         for name in DATABASES:
             if self.tables[name] is None and name not in optional:
                 self.problem(name, "the database is missing")
@@ -858,6 +875,7 @@ class Reader:
 
     def read_log(self):
         previous = bytes(HASH_BYTES)
+        checkpoints = {}  # the chain's hash at every multiple of CHAIN_INTERVAL
         last_sequence = 0
         last_time = None
         newest_version = 0  # versions never go back along a log (§ The event record)
@@ -869,13 +887,20 @@ class Reader:
             if sequence != last_sequence + 1:
                 self.problem("log", "follows sequence %d: the log has a gap" % last_sequence, sequence)
             last_sequence = sequence
-            if len(record) <= 1 + HASH_BYTES:
+            if len(record) <= 1 or len(record) <= 1 + stored_hash_bytes(record[0]):
                 self.problem("log", "record of %d bytes is too short" % len(record), sequence)
                 continue
-            hashed, stored = record[:-HASH_BYTES], record[-HASH_BYTES:]
-            if hashlib.sha256(previous + hashed).digest() != stored:
-                self.problem("log", "hash does not match the previous hash, the format byte and the body", sequence)
-            previous = stored
+            trailing = stored_hash_bytes(record[0])
+            computed = hashlib.sha256(previous + record[:len(record) - trailing]).digest()
+            if trailing:
+                stored = record[-HASH_BYTES:]
+                if computed != stored:
+                    self.problem("log", "hash does not match the previous hash, the format byte and the body", sequence)
+                previous = stored
+            else:
+                previous = computed
+            if sequence % CHAIN_INTERVAL == 0:
+                checkpoints[sequence] = previous
             if record[0] < newest_version:
                 self.problem("log", "a record of version %d after one of version %d" % (record[0], newest_version), sequence)
             newest_version = max(newest_version, record[0])
@@ -884,6 +909,7 @@ class Reader:
             except DecodeError as error:
                 self.problem("log", "does not decode: %s" % error, sequence)
                 continue
+            event.hash = previous
             if event.sequence != sequence:
                 self.problem("log", "carries sequence %d under key %d" % (event.sequence, sequence), sequence)
             if last_time is not None and event.recorded_at < last_time:
@@ -893,6 +919,7 @@ class Reader:
             self.by_sequence[sequence] = event
         self.last_sequence = last_sequence
         self.last_hash = previous
+        self.checkpoints = checkpoints
         self.last_time = last_time if last_time is not None else 0
 
     # -- meta -----------------------------------------------------------------------------------
@@ -1088,6 +1115,11 @@ class Reader:
             self.problem("streams", "holds entries in a ledger of format 2")
         if self.sources_by_number and self.tables["sources"]:
             self.problem("sources", "holds entries in a ledger of format 5")
+        if self.chained:
+            # Exactly the chain's hash at every multiple of CHAIN_INTERVAL up to the head.
+            expected = {sequence.to_bytes(8, "big"): digest for sequence, digest in self.checkpoints.items()}
+            self.summary.append("index chain %s" % ("ok %d" % len(expected) if self.compare("chain", expected) == len(expected)
+                                                 and not any("[chain]" in p for p in self.problems) else "FAILED"))
         for name, expected in self.expected_indexes().items():
             count = self.compare(name, expected)
             self.summary.append("index %s ok %d" % (name, count) if not any("[%s]" % name in p for p in self.problems)

@@ -276,6 +276,8 @@ struct Appender {
     let ledger: Ledger
     let transaction: Transaction
     let streamLinks: Database
+    /// `chain`, which gets the hash of every ``Ledger/chainInterval``-th event.
+    let chain: Database
     /// `sourceKeys`, `claims` and `personYears` are each looked up at a key and then written at it: through
     /// a cursor, the write starts where the look-up ended rather than searching the tree again.
     let sourceIndex: Cursor
@@ -297,6 +299,9 @@ struct Appender {
     var engine: DecisionEngine
     var projector: Projector<ChunkAccumulatorStore>
     var summary = AppendSummary()
+    /// The sequence and hash of each of the last ``Ledger/chainInterval`` events written, at its
+    /// sequence modulo the interval: an export's decision lines stamp the decisions just written.
+    private var recentHashes = Array(repeating: (sequence: UInt64(0), hash: [UInt8]()), count: Int(Ledger.chainInterval))
     /// Persons whose stream moved in this transaction, not yet written to `persons`: each is
     /// written once, in key order, by ``finish()``. Only the version and the newest sequence wait; a
     /// registration or a merge, which other readers of the transaction must see (a number, a
@@ -313,10 +318,11 @@ struct Appender {
         self.ledger = ledger
         self.transaction = transaction
         // A writable open upgrades a ledger of an older format; only one opened read-only is still in it.
-        guard case .links(let streamLinks) = ledger.streamIndex, case .numbered = ledger.sourceIndex else {
+        guard case .links(let streamLinks) = ledger.streamIndex, case .numbered = ledger.sourceIndex, let chain = ledger.checkpoints else {
             throw LedgerError.unsupportedFormat(found: "caseledger \(ledger.format), opened read-only: a writable open upgrades it")
         }
         self.streamLinks = streamLinks
+        self.chain = chain
         sourceKeys = SourceKeys(ledger.sourceIndex, transaction: transaction)
         sourceIndex = try transaction.cursorForTransaction(ledger.sourceIndex.database)
         claimIndex = try transaction.cursorForTransaction(ledger.claims)
@@ -363,10 +369,7 @@ struct Appender {
         if event.type.isDecision {
             // An exported decision: the ledger must have decided exactly this at that sequence.
             guard let stamp = submission.stamp else { return problem("type", "written by the ledger itself") }
-            guard let bytes = try transaction.get(ledger.log, key: Keys.log(stamp.sequence)),
-                bytes.count > EventCodec.hashBytes,
-                Array(UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - EventCodec.hashBytes)...])) == stamp.hash
-            else {
+            guard stamp.sequence >= 1, stamp.sequence <= head.sequence, try hash(at: stamp.sequence) == stamp.hash else {
                 return problem("ledger.hash", "this ledger did not decide the same at sequence \(stamp.sequence)")
             }
             return []
@@ -513,7 +516,16 @@ struct Appender {
         return []
     }
 
+    /// The chain hash of the event at `sequence`, at most the head's: one of the last written by
+    /// this transaction as it remembers it, any other worked out (``Ledger/chainHash(at:in:)``).
+    private func hash(at sequence: UInt64) throws -> [UInt8] {
+        let recent = recentHashes[Int(sequence % Ledger.chainInterval)]
+        return recent.sequence == sequence ? recent.hash : try ledger.chainHash(at: sequence, in: transaction)
+    }
+
     /// Encodes, chains and stores one event with every index entry it needs; returns its hash.
+    /// A record of version 4 is stored without it: `chain` gets it at every
+    /// ``Ledger/chainInterval``-th sequence, and `meta`'s head at the last.
     @discardableResult
     mutating func write(_ event: Event, sequence: UInt64, recordedAt: Timestamp, version: UInt8 = EventCodec.formatVersion)
         throws -> [UInt8]
@@ -523,8 +535,10 @@ struct Appender {
         var stored = EventCodec.encode(event, sequence: sequence, recordedAt: recordedAt, personNumber: entry?.number,
                                        previousInStream: entry?.last ?? 0, version: version)
         let hash = Ledger.chainHash(previous: head.hash, stored: stored)
-        stored.append(contentsOf: hash)
+        if EventCodec.storedHashBytes(version: version) > 0 { stored.append(contentsOf: hash) }
         try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)
+        if sequence % Ledger.chainInterval == 0 { try transaction.put(chain, key: Keys.log(sequence), value: hash, append: true) }
+        recentHashes[Int(sequence % Ledger.chainInterval)] = (sequence, hash)
         if let source = event.source {
             try sourceIndex.put(try sourceKeys.keyNumberingItsSystem(source), value: Keys.bigEndian(sequence))
         }

@@ -51,6 +51,9 @@ public final class Ledger: @unchecked Sendable {
     /// Absent only in a ledger of an older format opened read-only; a writable open fills them.
     let sourceKeys: Database?
     let systems: Database?
+    /// The chain hash at every ``chainInterval``-th sequence (format 6). Absent only in a ledger of
+    /// an older format opened read-only, whose records all hold their hashes; a writable open fills it.
+    let chain: Database?
     let claims: Database
     let merges: Database
     let meta: Database
@@ -85,8 +88,9 @@ public final class Ledger: @unchecked Sendable {
     /// format 4 records of version 3 (each event's link in its person's stream held in its record,
     /// not in `streamLinks`) beside those, so a build of an older format refuses it by its marker
     /// rather than failing on such a record. Format 5 keys each source by its system's number
-    /// (`sourceKeys`, `systems`) instead of its name (`sources`).
-    static let formatVersion = 5
+    /// (`sourceKeys`, `systems`) instead of its name (`sources`). Format 6 writes records of
+    /// version 4, which do not hold their chain hash: `chain` holds it at every 64th sequence.
+    static let formatVersion = 6
     /// The markers of the formats that keep each source under its system's name and otherwise have
     /// this one's databases: a writable open upgrades them (``upgradeToFormatFive()``).
     static let namedSourceFormats = [formatMarker(2), formatMarker(3), formatMarker(4)]
@@ -94,10 +98,10 @@ public final class Ledger: @unchecked Sendable {
 
     static let databaseNames = [
         "log", "persons", "personNumbers", "streamLinks", "sourceKeys", "systems", "claims", "merges", "policies", "personYears",
-        "meta", "accumulators.0", "accumulators.1", "idNumbers", "streams", "sources",
+        "meta", "accumulators.0", "accumulators.1", "idNumbers", "chain", "streams", "sources",
     ]
     static let databaseSpecs = databaseNames.map {
-        DatabaseSpec($0, mayBeAbsent: ["idNumbers", "streamLinks", "sourceKeys", "systems"].contains($0),
+        DatabaseSpec($0, mayBeAbsent: ["idNumbers", "streamLinks", "sourceKeys", "systems", "chain"].contains($0),
                      retired: $0 == "streams" || $0 == "sources")
     }
 
@@ -114,6 +118,7 @@ public final class Ledger: @unchecked Sendable {
         self.sourceKeys = sourceKeys
         self.systems = systems
         self.namedSources = namedSources
+        chain = environment.databaseIfPresent("chain")
         claims = environment.database("claims")
         merges = environment.database("merges")
         meta = environment.database("meta")
@@ -144,7 +149,7 @@ public final class Ledger: @unchecked Sendable {
         [log, persons, personNumbers, streamIndex.database, sourceIndex.database]
             + (sourceIndex.systems.map { [$0] } ?? [])
             + [claims, merges, policies, personYears, meta, accumulators0, accumulators1]
-            + (idNumbers.map { [$0] } ?? [])
+            + (idNumbers.map { [$0] } ?? []) + (checkpoints.map { [$0] } ?? [])
     }
 
     /// Opens the ledger in directory `path`.
@@ -205,7 +210,7 @@ public final class Ledger: @unchecked Sendable {
                 guard let streamLinks else { throw .damaged(sequence: nil, reason: "a ledger of format \(version) without its streamLinks database") }
                 streamIndex = .links(streamLinks)
             }
-            if version < Ledger.formatVersion {
+            if version < 5 {
                 guard let namedSources else { throw .damaged(sequence: nil, reason: "a ledger of format \(version) without its sources database") }
                 sourceIndex = .named(namedSources)
             } else {
@@ -214,18 +219,11 @@ public final class Ledger: @unchecked Sendable {
                 }
                 sourceIndex = .numbered(keys: sourceKeys, systems: systems)
             }
+            if version == Ledger.formatVersion && chain == nil {
+                throw .damaged(sequence: nil, reason: "a ledger of format \(version) without its chain database")
+            }
             if initialise {
-                // Format 1 keeps its streams by version; formats 2 to 4 have format 5's databases
-                // but for the sources: each upgrade in a transaction of its own, in this order.
-                if version == 1 {
-                    upgrading?("upgrading the ledger from format 1 to 4: each person's stream as links, in one transaction…")
-                    try upgradeToStreamLinks()
-                }
-                if version < Ledger.formatVersion {
-                    upgrading?("upgrading the ledger from format \(version == 1 ? 4 : version) to 5: each source under its system's number, "
-                               + "in one transaction…")
-                    try upgradeToFormatFive()
-                }
+                try upgrade(from: version, upgrading: upgrading)
                 try buildIDNumberIndexIfMissing()
             }
             return
@@ -246,6 +244,27 @@ public final class Ledger: @unchecked Sendable {
             }
         } catch {
             throw Ledger.wrap(error)
+        }
+    }
+
+    /// Brings a ledger of format `version` to this build's. Format 1 keeps its streams by version;
+    /// formats 2 to 4 have format 5's databases but for the sources, and format 5 has format 6's
+    /// but for `chain`: each upgrade in a transaction of its own, in this order, each announced to
+    /// `upgrading` before it runs.
+    private func upgrade(from version: Int, upgrading: ((String) -> Void)?) throws(LedgerError) {
+        if version == 1 {
+            upgrading?("upgrading the ledger from format 1 to 4: each person's stream as links, in one transaction…")
+            try upgradeToStreamLinks()
+        }
+        if version < 5 {
+            upgrading?("upgrading the ledger from format \(version == 1 ? 4 : version) to 5: each source under its system's number, "
+                       + "in one transaction…")
+            try upgradeToFormatFive()
+        }
+        if version < 6 {
+            upgrading?("upgrading the ledger from format 5 to 6: the chain hash of every 64th event in `chain`, in one transaction…")
+            try fillChain()
+            format = 6
         }
     }
 
@@ -318,7 +337,7 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// The record version in which `submission`, an export's first line (sequence 1), reproduces
-    /// its stamp's hash: 1 or 2 for an export of a ledger an older build began (docs/FORMAT.md
+    /// its stamp's hash: 1 to 3 for an export of a ledger an older build began (docs/FORMAT.md
     /// § The event record), else this build's. A new ledger made for that export writes its
     /// default parameters in it, so that they are the export's own first records again
     /// (`open(at:create:readOnly:createdAt:recordVersion:initialMapSizeBytes:)`). The first line
@@ -354,13 +373,13 @@ public final class Ledger: @unchecked Sendable {
                 guard let found = try transaction.get(meta, key: Keys.format), Ledger.namedSourceFormats.contains(Array(found)) else { return }
                 try moveSourcesToNumbers(transaction)
                 try shortenClaimEntries(transaction)
-                try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(Ledger.formatVersion))
+                try transaction.put(meta, key: Keys.format, value: Ledger.formatMarker(5))
             }
         } catch {
             throw Ledger.wrap(error)
         }
         sourceIndex = .numbered(keys: sourceKeys, systems: systems)
-        format = Ledger.formatVersion
+        format = 5
     }
 
     /// Each source, kept in `sources` under its system's name, moves to `sourceKeys` under its

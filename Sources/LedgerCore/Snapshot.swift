@@ -51,13 +51,17 @@ public struct LedgerSnapshot {
         return events
     }
 
-    /// Calls `body` with each event from `sequence` on, in order.
+    /// Calls `body` with each event from `sequence` on, in order, each with its chain hash
+    /// (worked out along the records for those of version 4).
     public func forEachEvent(from sequence: UInt64 = 1, _ body: (RecordedEvent) throws -> Void) throws {
+        var hash = try ledger.chainHash(at: max(sequence, 1) - 1, in: transaction)
         try transaction.withCursor(ledger.log) { cursor in
             var entry = try cursor.seek(atLeast: Keys.log(sequence))
             while let current = entry {
                 do {
-                    try body(try EventCodec.decode(current.value))
+                    let recorded = try EventCodec.decode(current.value)
+                    hash = recorded.hash ?? Ledger.chainHash(previous: hash, stored: EventCodec.hashed(current.value))
+                    try body(recorded.hash == nil ? recorded.chained(hash) : recorded)
                 } catch let error as DecodeError {
                     throw LedgerError.damaged(sequence: current.key.count == 8 ? Keys.uint64(current.key) : nil, reason: error.description)
                 }
@@ -134,7 +138,7 @@ extension Ledger {
         try snapshot { try $0.decisionEvents(person: person) }
     }
 
-    /// Calls `body` with each event from `sequence` on, in order, in one read snapshot.
+    /// Calls `body` with each event from `sequence` on, in order, with its chain hash, in one read snapshot.
     public func forEachEvent(from sequence: UInt64 = 1, _ body: (RecordedEvent) throws -> Void) throws(LedgerError) {
         try snapshot { try $0.forEachEvent(from: sequence, body) }
     }

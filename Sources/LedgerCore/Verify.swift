@@ -125,17 +125,23 @@ struct Verifier {
             report.add(sequence, "log", "follows sequence \(lastSequence): the log has a gap")
         }
         lastSequence = sequence
-        guard record.count > EventCodec.hashBytes + 1 else {
+        guard record.count > 1, record.count > EventCodec.storedHashBytes(version: record[0]) + 1 else {
             report.add(sequence, "log", "record of \(record.count) bytes is too short")
             return
         }
-        let bodyEnd = record.count - EventCodec.hashBytes
-        let storedHash = Array(UnsafeRawBufferPointer(rebasing: record[bodyEnd...]))
-        let computed = Ledger.chainHash(previous: previousHash, stored: UnsafeRawBufferPointer(rebasing: record[..<bodyEnd]))
-        if computed != storedHash {
-            report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
+        let computed = Ledger.chainHash(previous: previousHash, stored: EventCodec.hashed(record))
+        if let storedHash = EventCodec.storedHash(record) {
+            if computed != storedHash {
+                report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
+            }
+            // Only this record is named: the chain goes on from the hash it holds.
+            previousHash = storedHash
+        } else {
+            previousHash = computed
         }
-        previousHash = storedHash
+        if sequence % Ledger.chainInterval == 0, let checkpoints = ledger.checkpoints {
+            try checkCheckpoint(at: sequence, in: checkpoints)
+        }
         if record[0] < newestVersion {
             report.add(sequence, "log", "a record of version \(record[0]) after one of version \(newestVersion)")
         }
@@ -266,7 +272,7 @@ struct Verifier {
     }
 
     /// The event at `sequence` is the next of `person`'s stream: its link to the one before, held in
-    /// its record (`heldInRecord`, a record of version 3) or in `streamLinks` (format 2 and up), or
+    /// its record (`heldInRecord`, a record of version 3 or 4) or in `streamLinks` (format 2 and up), or
     /// its version's entry (format 1).
     private mutating func expectStreamEntry(of person: String, _ entry: inout PersonEntry, at sequence: UInt64,
                                             heldInRecord: UInt64? = nil) throws {
@@ -304,9 +310,34 @@ struct Verifier {
     }
 
     /// Index → log: no entry more than the log implies, and each names the event that implies it.
+    /// Log → `chain`: the hash held for `sequence`, a multiple of ``Ledger/chainInterval``, is the
+    /// chain's there. A record of version 4 changed since it was written shows here, at the first
+    /// multiple after it, or at the head.
+    private mutating func checkCheckpoint(at sequence: UInt64, in checkpoints: Database) throws {
+        guard let held = try transaction.get(checkpoints, key: Keys.log(sequence)) else {
+            report.add(sequence, "chain", "holds no hash for this sequence")
+            return
+        }
+        if !held.elementsEqual(previousHash) {
+            report.add(sequence, "chain", "holds a hash the log's events up to here do not give: an event since sequence "
+                       + "\(sequence - Ledger.chainInterval + 1) differs from what was appended, or the hash was changed")
+            // The chain goes on from the hash held, so that one changed event is reported once.
+            if held.count == EventCodec.hashBytes { previousHash = Array(held) }
+        }
+    }
+
     mutating func checkIndexesAgainstLog() throws {
         var report = self.report
         defer { self.report = report }
+        if let checkpoints = ledger.checkpoints {
+            // The walk found every multiple's entry; entries at other keys are more.
+            try scan(checkpoints, implied: Int(lastSequence / Ledger.chainInterval), into: &report) { key, _, report in
+                let sequence = key.count == 8 ? Keys.uint64(key) : nil
+                guard let sequence, sequence % Ledger.chainInterval == 0, sequence <= lastSequence else {
+                    report.add(sequence, "chain", "entry at a sequence that is not a multiple of \(Ledger.chainInterval) in the log"); return
+                }
+            }
+        }
         try scan(ledger.persons, into: &report) { key, value, report in
             let person = String(decoding: key, as: UTF8.self)
             guard let expected = persons[person] else {
@@ -396,7 +427,7 @@ struct Verifier {
             report.add(nil, "systems", "\(system.text), number \(number), has no entry")
         }
         if let sources = ledger.namedSources, try transaction.count(sources) != 0 {
-            report.add(nil, "sources", "holds entries in a ledger of format \(Ledger.formatVersion)")
+            report.add(nil, "sources", "holds entries in a ledger of format \(ledger.format)")
         }
     }
 
@@ -462,7 +493,9 @@ struct Verifier {
         }
         report.head = head
         if head.sequence != lastSequence { report.add(head.sequence, "meta", "head names sequence \(head.sequence), the log ends at \(lastSequence)") }
-        if head.hash != previousHash { report.add(head.sequence, "meta", "head hash differs from the last event's hash") }
+        if head.hash != previousHash {
+            report.add(head.sequence, "meta", "head hash differs from the last event's hash, as the chain of the log's events gives it")
+        }
         let storedCounts = (try? ledger.counts(in: transaction)) ?? []
         if storedCounts != counts { report.add(nil, "meta", "event counts per type differ from the log") }
     }

@@ -97,16 +97,18 @@ public struct RecordedEvent: Hashable, Sendable {
     public let sequence: UInt64
     public let recordedAt: Timestamp
     public let event: Event
-    /// SHA-256 of the previous event's hash and this event's stored bytes (docs/FORMAT.md).
-    public let hash: [UInt8]
+    /// SHA-256 of the previous event's hash and this event's stored bytes (docs/FORMAT.md): as the
+    /// record holds it (versions 1 to 3), or as a reader of the chain worked it out
+    /// (`Ledger.chainHash(at:)`); nil for a record of version 4 read on its own.
+    public let hash: [UInt8]?
     /// The number the ledger gave the event's person, where the record holds it (a record of
     /// version 2 or 3 with a person); nil in a record of version 1.
     public let personNumber: UInt32?
     /// The sequence of the previous event of the person's stream (0: none), where the record holds
-    /// it (version 3, an event of a person other than a merge); nil where it does not.
+    /// it (version 3 or 4, an event of a person other than a merge); nil where it does not.
     public let previousInStream: UInt64?
 
-    public init(sequence: UInt64, recordedAt: Timestamp, event: Event, hash: [UInt8], personNumber: UInt32? = nil,
+    public init(sequence: UInt64, recordedAt: Timestamp, event: Event, hash: [UInt8]?, personNumber: UInt32? = nil,
                 previousInStream: UInt64? = nil) {
         self.sequence = sequence
         self.recordedAt = recordedAt
@@ -114,6 +116,12 @@ public struct RecordedEvent: Hashable, Sendable {
         self.hash = hash
         self.personNumber = personNumber
         self.previousInStream = previousInStream
+    }
+
+    /// The same event with its chain hash, as a reader of the chain worked it out.
+    public func chained(_ hash: [UInt8]) -> RecordedEvent {
+        RecordedEvent(sequence: sequence, recordedAt: recordedAt, event: event, hash: hash, personNumber: personNumber,
+                      previousInStream: previousInStream)
     }
 }
 

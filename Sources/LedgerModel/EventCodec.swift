@@ -1,24 +1,46 @@
 /// The stored encoding of an event (docs/FORMAT.md): a format byte, a body in the protobuf wire
-/// format restricted to one canonical form, and the SHA-256 chain hash.
+/// format restricted to one canonical form, and, in versions 1 to 3, the SHA-256 chain hash.
 ///
 /// ```
-/// record = formatVersion(1 byte) ‖ body ‖ hash(32 bytes)
+/// record = formatVersion(1 byte) ‖ body ‖ hash(32 bytes, versions 1 to 3 only)
 /// hash   = SHA-256(previous hash ‖ formatVersion ‖ body)
 /// ```
 /// Canonical: fields in ascending number, each at most once, varints minimal, no unknown fields,
 /// so one event has exactly one byte string in each version, and any protobuf decoder
 /// (`protoc --decode_raw`) reads it.
 public enum EventCodec {
-    /// The version this build writes: 3, whose records of a person's event but a merge hold the
-    /// link to the previous event of the person's stream (header field 8). Version 2 is the same
-    /// without it; in version 1 the person's number is absent too, and a decision's reason is held
-    /// as its words rather than as a code and its numbers (``Reason``). All three are read.
-    public static let formatVersion: UInt8 = 3
+    /// The version this build writes: 4, version 3 without the chain hash after the body (the
+    /// hash follows from the records before it; the ledger keeps it at every 64th sequence and at
+    /// the head). Version 3's records of a person's event but a merge hold the link to the previous
+    /// event of the person's stream (header field 8). Version 2 is the same without it; in version
+    /// 1 the person's number is absent too, and a decision's reason is held as its words rather
+    /// than as a code and its numbers (``Reason``). All four are read.
+    public static let formatVersion: UInt8 = 4
     /// The versions this build reads.
-    public static let readableVersions: ClosedRange<UInt8> = 1...3
+    public static let readableVersions: ClosedRange<UInt8> = 1...4
     public static let hashBytes = 32
 
-    /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended.
+    /// The bytes after the body of a record of `version`: its chain hash in versions 1 to 3, none
+    /// from version 4.
+    @inline(__always)
+    public static func storedHashBytes(version: UInt8) -> Int { version <= 3 ? hashBytes : 0 }
+
+    /// The chain hash a record holds after its body (versions 1 to 3); nil from version 4, or for
+    /// a record too short to hold one.
+    public static func storedHash(_ record: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard record.count > 1 + hashBytes, storedHashBytes(version: record[0]) > 0 else { return nil }
+        return Array(UnsafeRawBufferPointer(rebasing: record[(record.count - hashBytes)...]))
+    }
+
+    /// `formatVersion ‖ body`: the bytes the chain hash covers (the whole record from version 4).
+    public static func hashed(_ record: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard record.count > 0 else { return record }
+        let trailing = storedHashBytes(version: record[0])
+        return UnsafeRawBufferPointer(rebasing: record[..<max(0, record.count - trailing)])
+    }
+
+    /// `formatVersion ‖ body`: the bytes the chain hash covers, before the hash is appended (in
+    /// versions 1 to 3; from version 4 the whole record).
     /// - Parameters:
     ///   - personNumber: the number the ledger gave the event's person (docs/FORMAT.md § The event
     ///     record), stored after the person so that a projection folds the event without looking
@@ -26,9 +48,9 @@ public enum EventCodec {
     ///   - previousInStream: the sequence of the previous event of the person's stream, 0 for none;
     ///     stored from version 3, with the person's number, for any event but a merge (which
     ///     `streamLinks` links in both its streams), as its distance back (field 8, absent for 0).
-    ///   - version: 3, or 2 or 1 to write again a record an older build wrote (an export of a
-    ///     ledger whose log holds such records, imported line by line): no link; in version 1 no
-    ///     person number either, and a reason as its words.
+    ///   - version: 4, or 3, 2 or 1 to write again a record an older build wrote (an export of a
+    ///     ledger whose log holds such records, imported line by line), the writer then adding its
+    ///     hash; in version 2 no link; in version 1 no person number either, and a reason as its words.
     public static func encode(_ event: Event, sequence: UInt64, recordedAt: Timestamp, personNumber: UInt32? = nil,
                               previousInStream: UInt64 = 0, version: UInt8 = formatVersion) -> [UInt8] {
         precondition(personNumber == nil || event.person != nil, "a person number is stored only with its person")
@@ -122,7 +144,8 @@ public enum EventCodec {
         }
     }
 
-    /// Decodes a stored record (`formatVersion ‖ body ‖ hash`), checking that it is canonical.
+    /// Decodes a stored record (`formatVersion ‖ body`, then the hash in versions 1 to 3), checking
+    /// that it is canonical. The event's hash is the one the record holds: nil from version 4.
     /// - Parameter skipping: fields left out of the event (their bytes are stepped over, unchecked):
     ///   what a projection that needs none of them decodes.
     /// - Throws: ``DecodeError`` naming the first thing wrong.
@@ -152,7 +175,7 @@ public enum EventCodec {
                 }
             }
         }) else { return nil }
-        let hash = Array(UnsafeRawBufferPointer(rebasing: record[(record.count - hashBytes)...]))
+        let hash = storedHash(record)
         let event = Event(type: header.type, source: header.source, person: header.person, orderedFields: fields)
         return RecordedEvent(
             sequence: header.sequence, recordedAt: Timestamp(millisecondsSinceEpoch: header.recordedAt), event: event, hash: hash,
@@ -266,7 +289,7 @@ public enum EventCodec {
             case person = 6
             /// From records of version 2.
             case personNumber = 7
-            /// Records of version 3 only.
+            /// Records of version 3 and 4 only.
             case previousInStream = 8
         }
 
@@ -276,7 +299,7 @@ public enum EventCodec {
         let source: Source?
         let person: String?
         let personNumber: UInt32?
-        /// Where the record holds its link (version 3, a person's event but a merge): the sequence
+        /// Where the record holds its link (version 3 or 4, a person's event but a merge): the sequence
         /// of the previous event of its person's stream, 0 for none.
         let previousInStream: UInt64?
     }
@@ -304,9 +327,11 @@ public enum EventCodec {
     /// A reader of `record`'s body, once its length and version are checked.
     @inline(__always)
     private static func bodyReader(_ record: UnsafeRawBufferPointer) throws(DecodeError) -> WireReader {
-        guard record.count > 1 + hashBytes else { throw .tooShort(record.count) }
+        guard record.count > 1 else { throw .tooShort(record.count) }
         guard readableVersions.contains(record[0]) else { throw .unknownFormat(record[0]) }
-        return WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<(record.count - hashBytes)]))
+        let trailing = storedHashBytes(version: record[0])
+        guard record.count > 1 + trailing else { throw .tooShort(record.count) }
+        return WireReader(bytes: UnsafeRawBufferPointer(rebasing: record[1..<(record.count - trailing)]))
     }
 
     /// Reads a record's header, then walks its content fields in ascending order, checking the
@@ -447,7 +472,7 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .tooShort(let count): return "record of \(count) bytes is shorter than a header and a hash"
+        case .tooShort(let count): return "record of \(count) bytes is shorter than a header (and a hash, before version 4)"
         case .unknownFormat(let version): return "unknown format version \(version)"
         case .truncated: return "record ends inside a field"
         case .nonCanonicalVarint: return "a varint is not in its shortest form"

@@ -1,6 +1,7 @@
 extension Interchange {
     /// Writes an event as an interchange line: `type`, `source`, `person`, its fields in stored order,
-    /// then the ledger's stamp when given. The same event always gives the same bytes.
+    /// then the ledger's stamp when given, which must carry its hash (``RecordedEvent/chained(_:)``).
+    /// The same event always gives the same bytes.
     public static func render(_ event: Event, stamp recorded: RecordedEvent? = nil) -> String {
         var writer = JSONWriter()
         writer.beginObject()
@@ -18,11 +19,12 @@ extension Interchange {
             write(entry.value, of: entry.field, to: &writer)
         }
         if let recorded {
+            guard let hash = recorded.hash else { preconditionFailure("a stamp is written with its chain hash") }
             writer.key("ledger")
             writer.beginObject()
             writer.member("sequence", integer: recorded.sequence)
             writer.member("recordedAt", recorded.recordedAt.description)
-            writer.member("hash", hexString(recorded.hash))
+            writer.member("hash", hexString(hash))
             writer.endObject()
         }
         writer.endObject()

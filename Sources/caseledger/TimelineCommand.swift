@@ -38,16 +38,20 @@ struct TimelineCommand: ParsableCommand {
         let ledger = try global.open(readOnly: true)
         let timeline: Timeline
         let parameters: ParameterSet
+        let stamped: [RecordedEvent]
         do {
-            (timeline, parameters) = try ledger.snapshot { view in
-                (try view.timeline(of: person, asOf: try asOf?.sequence(in: view)), try view.parameters())
+            (timeline, parameters, stamped) = try ledger.snapshot { [isJSON = output.isJSON] view in
+                let timeline = try view.timeline(of: person, asOf: try asOf?.sequence(in: view))
+                // Each line's stamp holds its event's chain hash, which a record of version 4 does not.
+                let stamped = isJSON ? try timeline.events.map { $0.hash == nil ? $0.chained(try view.chainHash(at: $0.sequence)) : $0 } : []
+                return (timeline, try view.parameters(), stamped)
             }
         } catch {
             throw fail(error)
         }
         if output.isJSON {
             var output = OutputBuffer()
-            for recorded in timeline.events { output.write(Interchange.render(recorded.event, stamp: recorded) + "\n") }
+            for recorded in stamped { output.write(Interchange.render(recorded.event, stamp: recorded) + "\n") }
             output.flush()
         } else {
             print(brief ? Render.timeline(timeline) : Render.explainedTimeline(timeline, parameters: parameters), terminator: "")

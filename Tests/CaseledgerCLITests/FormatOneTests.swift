@@ -5,7 +5,7 @@ import Testing
 /// A ledger of format 1 (docs/FORMAT.md § Format 1), as the build of that format wrote it:
 /// `Fixtures/format-1/data.mdb` is `Snapshots/scenario-7/input.jsonl` imported with
 /// `--recorded-at 2024-06-01T00:00:00.000Z` into a new ledger (LMDB's file, for x86-64 and 4 KiB
-/// pages). This build reads it as it is and upgrades it to format 5 at the first writable open.
+/// pages). This build reads it as it is and upgrades it to format 6 at the first writable open.
 @Suite struct FormatOneTests {
     static let fixture = CLI.fixtures.appendingPathComponent("format-1/data.mdb")
     static let input = CLI.packageRoot.appendingPathComponent("Snapshots/scenario-7/input.jsonl")
@@ -66,18 +66,22 @@ import Testing
         }
     }
 
-    /// Expects the readings of `ledger`, upgraded to format 5 since `before` was read, to be
+    /// Expects the readings of `ledger`, upgraded to format 6 since `before` was read, to be
     /// `before` to the byte, but for the index entries `verify` counts: one more for each entry
-    /// of `systems`, which format 5 adds.
+    /// of `systems`, which format 5 adds, and of `chain`, which format 6 adds (the hash of every
+    /// 64th event: 18 of the fixture's 1 153).
     static func expectUpgraded(_ ledger: String, readingAs before: [String: String],
                                sourceLocation: SourceLocation = #_sourceLocation) throws {
         let databases = try FormatOneTests.databases(ledger)
         let systems = try #require(databases.firstMatch(of: #/\n  systems +([0-9]+) /#).flatMap { Int($0.1) },
                                    "\(databases)", sourceLocation: sourceLocation)
         #expect(systems > 0 && !databases.contains("\n  sources "), "\(databases)", sourceLocation: sourceLocation)
+        let chain = try #require(databases.firstMatch(of: #/\n  chain +([0-9]+) /#).flatMap { Int($0.1) },
+                                 "\(databases)", sourceLocation: sourceLocation)
+        #expect(chain == 1153 / 64, "\(databases)", sourceLocation: sourceLocation)
         var expected = before
         expected["verify"] = before["verify"]?.replacing(/([0-9]+) index entries checked/) { match in
-            "\(Int(match.1)! + systems) index entries checked"
+            "\(Int(match.1)! + systems + chain) index entries checked"
         }
         #expect(try FormatOneTests.readings(ledger) == expected, sourceLocation: sourceLocation)
     }
@@ -164,7 +168,7 @@ import Testing
 
     /// A ledger of format 2 holds records of version 1 only, one of format 3 records of versions 1
     /// and 2, one of format 4 of version 3 too; all three keep each source under its system's name
-    /// in `sources`. Each is read as it is, and its first writable open upgrades it to format 5:
+    /// in `sources`. Each is read as it is, and its first writable open upgrades it to format 6 (through format 5):
     /// the sources move to `sourceKeys` under their systems' numbers, and every reading stays the
     /// same. A format this build does not know is refused, naming it.
     @Test func aFormatTwoThreeOrFourLedgerIsReadAsItIsAndUpgradedByTheFirstWrite() throws {
@@ -179,17 +183,17 @@ import Testing
             try #require(rebuilt.status == 0, "\(rebuilt.standardError)")
             #expect(rebuilt.standardError.hasPrefix("upgrading the ledger from format \(older.last!) to 5: each source under its system's number"),
                     "the upgrade is announced before it runs: \(rebuilt.standardError)")
-            #expect(try FormatOneTests.marker(ledger) == "caseledger 5")
+            #expect(try FormatOneTests.marker(ledger) == "caseledger 6")
             #expect(try FormatOneTests.databases(ledger).contains("\n  sourceKeys             697 "), "the same sources, by number")
             try FormatOneTests.expectUpgraded(ledger, readingAs: before)
         }
 
         let ledger = try FormatOneTests.freshLedger()
-        #expect(try FormatOneTests.marker(ledger) == "caseledger 5")
-        try FormatOneTests.mark(ledger, "caseledger 6")
+        #expect(try FormatOneTests.marker(ledger) == "caseledger 6")
+        try FormatOneTests.mark(ledger, "caseledger 7")
         let refused = try CLI.run(["--ledger", ledger, "export"])
         #expect(refused.status != 0)
-        #expect(refused.standardError.contains("the ledger's format is caseledger 6; this build reads formats 1 to 5"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("the ledger's format is caseledger 7; this build reads formats 1 to 6"), "\(refused.standardError)")
     }
 
     static func mark(_ ledger: String, _ format: String) throws {
@@ -204,7 +208,7 @@ import Testing
 
     /// A ledger of format 3 as the build of that format wrote it (`Fixtures/format-3/data.mdb`: the
     /// same lines, imported the same way), whose records are of version 2, each event's link in its
-    /// person's stream held in `streamLinks`: read as it is, upgraded to format 5 by the first writable
+    /// person's stream held in `streamLinks`: read as it is, upgraded to format 6 by the first writable
     /// open with every reading the same to the byte (but for the index entries `verify` counts, the
     /// new `systems` among them), its appends (version 3, the link in the record)
     /// walked back across both, and its export imported record for record.

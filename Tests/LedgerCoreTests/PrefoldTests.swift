@@ -129,13 +129,13 @@ import Testing
         let roomy = try WarmHistoryTests.roomy(first, rest)
         let path = temporaryDirectory()
         do {
-            let small = try Ledger.open(at: path, create: true, initialMapSizeBytes: 1 << 20)
+            let small = try Ledger.open(at: path, create: true, initialMapSizeBytes: 3 << 18)
             small.environment.growsAhead = false
             _ = try small.append(submissions(first), recordedAt: fixedTime)
-            #expect(small.environment.figures().mapSizeBytes == 1 << 20, "the first batch fits the map it started with")
+            #expect(small.environment.figures().mapSizeBytes == 3 << 18, "the first batch fits the map it started with")
         }
         // Opened afresh, as `import` would be: no history in memory.
-        let small = try Ledger.open(at: path, initialMapSizeBytes: 1 << 20)
+        let small = try Ledger.open(at: path, initialMapSizeBytes: 3 << 18)
         small.environment.growsAhead = false
         let mapBefore = small.environment.figures().mapSizeBytes
         let summary = try small.append(BatchPieces(PrefoldTests.bytes(rest), linesPerPiece: 32), clock: { fixedTime })

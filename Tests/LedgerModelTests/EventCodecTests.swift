@@ -149,6 +149,12 @@ enum Fixtures {
 
 let sampleHash: [UInt8] = (0..<32).map { UInt8($0 * 7 + 1) }
 
+/// `record` as stored: with ``sampleHash`` after its body in versions 1 to 3, as it is from version 4.
+func withHash(_ record: [UInt8]) -> [UInt8] { record + (record.first.map { $0 <= 3 } == true ? sampleHash : []) }
+
+/// The bytes of `record` before the hash it holds, if any.
+func bodyLength(_ record: [UInt8]) -> Int { record.count - EventCodec.storedHashBytes(version: record[0]) }
+
 func decodeRecord(_ bytes: [UInt8]) -> Result<RecordedEvent, DecodeError> {
     bytes.withUnsafeBytes { buffer in
         do throws(DecodeError) { return .success(try EventCodec.decode(buffer)) } catch { return .failure(error) }
@@ -238,12 +244,12 @@ struct EventCodecTests {
     func roundTrip(type: EventType) throws {
         for event in [Fixtures.full(type), Fixtures.minimal(type)] {
             let body = EventCodec.encode(event, sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123))
-            let decoded = try decodeRecord(body + sampleHash).get()
+            let decoded = try decodeRecord(withHash(body)).get()
             #expect(decoded.event == event)
             #expect(decoded.sequence == 42)
             #expect(decoded.recordedAt == Timestamp(millisecondsSinceEpoch: 1_795_458_771_123))
-            #expect(decoded.hash == sampleHash)
-            #expect(decoded == RecordedEvent(sequence: 42, recordedAt: decoded.recordedAt, event: event, hash: sampleHash))
+            #expect(decoded.hash == nil, "a record of version 4 holds no hash")
+            #expect(decoded == RecordedEvent(sequence: 42, recordedAt: decoded.recordedAt, event: event, hash: nil))
             // Re-encoding the decoded event gives the same bytes.
             #expect(EventCodec.encode(decoded.event, sequence: 42, recordedAt: decoded.recordedAt) == body)
         }
@@ -255,8 +261,7 @@ struct EventCodecTests {
     @Test("the folded decoding is what the fold reads of the event", arguments: EventType.allCases)
     func foldedDecoding(type: EventType) throws {
         for event in [Fixtures.full(type), Fixtures.minimal(type)] {
-            let record = EventCodec.encode(event, sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123))
-                + sampleHash
+            let record = withHash(EventCodec.encode(event, sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123)))
             let folded = try #require(try decodeFoldedRecord(record).get())
             #expect(folded.sequence == 42)
             #expect(folded.folded == FoldedEvent(try decodeRecord(record).get().event))
@@ -271,20 +276,20 @@ struct EventCodecTests {
             #expect(folded.folded.namesClaim == (event.text(.claim) != nil))
             if event.person != nil {
                 // With the number, the person is left to the number.
-                let numbered = EventCodec.encode(event, sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123),
-                                                 personNumber: 77) + sampleHash
+                let numbered = withHash(EventCodec.encode(event, sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: 1_795_458_771_123),
+                                                          personNumber: 77))
                 let withNumber = try #require(try decodeFoldedRecord(numbered).get())
                 var numberedIDs = FoldedIDs()
                 #expect(withNumber.folded == FoldedEvent(event, personNumber: 77, ids: &numberedIDs))
                 #expect(withNumber.ids == numberedIDs && numberedIDs.person == nil)
-                for length in 1..<(numbered.count - EventCodec.hashBytes) {
-                    let cut = Array(numbered.prefix(length)) + sampleHash
+                for length in 1..<bodyLength(numbered) {
+                    let cut = withHash(Array(numbered.prefix(length)))
                     #expect(decodeFoldedRecord(cut).failure == decodeRecord(cut).failure, "\(type.name) with its number cut at \(length)")
                 }
             }
             #expect(try decodeFoldedRecord(record, folds: { $0 != type }).get() == nil, "a type not folded")
-            for length in 1..<(record.count - EventCodec.hashBytes) {
-                let cut = Array(record.prefix(length)) + sampleHash
+            for length in 1..<bodyLength(record) {
+                let cut = withHash(Array(record.prefix(length)))
                 #expect(decodeFoldedRecord(cut).failure == decodeRecord(cut).failure, "\(type.name) cut at \(length)")
             }
         }
@@ -326,13 +331,13 @@ struct EventCodecTests {
         // the link to the previous event of the person's stream, and one of version 1.
         let event = Fixtures.full(type)
         let at = Timestamp(millisecondsSinceEpoch: 1_795_458_771_123)
-        var records = [("without the person's number", EventCodec.encode(event, sequence: 300, recordedAt: at) + sampleHash),
-                       ("version 1", EventCodec.encode(event, sequence: 300, recordedAt: at, version: 1) + sampleHash)]
+        var records = [("without the person's number", withHash(EventCodec.encode(event, sequence: 300, recordedAt: at))),
+                       ("version 1", withHash(EventCodec.encode(event, sequence: 300, recordedAt: at, version: 1)))]
         if event.person != nil {
             records.append(("version 2 with the person's number",
-                            EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300, version: 2) + sampleHash))
+                            withHash(EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300, version: 2))))
             records.append(("with the person's number and its link",
-                            EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300, previousInStream: 297) + sampleHash))
+                            withHash(EventCodec.encode(event, sequence: 300, recordedAt: at, personNumber: 300, previousInStream: 297))))
         }
         for (form, record) in records {
             // The bytes inside the length-delimited values the folded decoding steps over: the source,
@@ -349,7 +354,7 @@ struct EventCodecTests {
                     shift += 7
                 }
             }
-            while position < record.count - EventCodec.hashBytes {
+            while position < bodyLength(record) {
                 let tag = varint()
                 let length = tag & 7 == 2 ? varint() : 0
                 if tag & 7 == 2 && (tag >> 3 == 4 || tag >> 3 == 5 || tag >> 3 > 6 && !read.contains(tag >> 3)) {
@@ -358,7 +363,7 @@ struct EventCodecTests {
                 if tag & 7 == 2 { position += length } else { _ = varint() }
             }
             var refused = 0
-            for position in 1..<(record.count - EventCodec.hashBytes) where !steppedOverBytes.contains(position) {
+            for position in 1..<bodyLength(record) where !steppedOverBytes.contains(position) {
                 for byte: UInt8 in [0x00, 0x02, 0x05, 0x7F, 0x80, 0xFF] where record[position] != byte {
                     var damaged = record
                     damaged[position] = byte
@@ -422,7 +427,7 @@ struct EventCodecTests {
         ])
         for (sequence, milliseconds) in [(UInt64.max, Int64.min), (0, -1), (1, Int64.max), (UInt64(1) << 63, 0)] {
             let body = EventCodec.encode(event, sequence: sequence, recordedAt: Timestamp(millisecondsSinceEpoch: milliseconds))
-            let decoded = try decodeRecord(body + sampleHash).get()
+            let decoded = try decodeRecord(withHash(body)).get()
             #expect(decoded.sequence == sequence)
             #expect(decoded.recordedAt.millisecondsSinceEpoch == milliseconds)
             #expect(decoded.event == event)
@@ -433,13 +438,13 @@ struct EventCodecTests {
     @Test("negative money (the ledger's own decisions) and odd texts round-trip")
     func negativeMoneyAndTexts() throws {
         let event = Fixtures.with(Fixtures.full(.contributionRefunded), [.amount: Fixtures.money(-1_194_961)])
-        let decoded = try decodeRecord(EventCodec.encode(event, sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0)) + sampleHash).get()
+        let decoded = try decodeRecord(withHash(EventCodec.encode(event, sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0)))).get()
         #expect(decoded.event.money(.amount) == Money(fen: -1_194_961))
         let texts = Fixtures.with(Fixtures.full(.policyPublished), [.clause: .text(String(repeating: "条", count: 85)), .value: .text("3000")])
-        let decodedTexts = try decodeRecord(EventCodec.encode(texts, sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0)) + sampleHash).get()
+        let decodedTexts = try decodeRecord(withHash(EventCodec.encode(texts, sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0)))).get()
         #expect(decodedTexts.event == texts)
         let withSource = Event(type: .regionRegistered, source: Source(system: "", key: "😀\u{0}"), person: nil, fields: Fixtures.full(.regionRegistered).fields)
-        let decodedSource = try decodeRecord(EventCodec.encode(withSource, sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0)) + sampleHash).get()
+        let decodedSource = try decodeRecord(withHash(EventCodec.encode(withSource, sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0)))).get()
         #expect(decodedSource.event.source == Source(system: "", key: "😀\u{0}"))
     }
 
@@ -451,8 +456,8 @@ struct EventCodecTests {
             let first = EventCodec.encode(event, sequence: 7, recordedAt: time)
             let second = EventCodec.encode(event, sequence: 7, recordedAt: time)
             #expect(first == second)
-            #expect(first.first == 3)
-            #expect(EventCodec.formatVersion == 3)
+            #expect(first.first == 4)
+            #expect(EventCodec.formatVersion == 4)
             // The same fields inserted in the reverse order.
             var reversed: [Field: FieldValue] = [:]
             for entry in event.orderedFields.reversed() { reversed[entry.field] = entry.value }
@@ -482,7 +487,7 @@ struct EventCodecTests {
             .claim: .text("c1"), .reversedOn: Fixtures.date("2024-03-01"),
         ])
         let expected: [UInt8] = [
-            0x03,  // format version
+            0x04,  // format version (4: no hash after the body)
             0x08, 0x01,  // 1 sequence: 1
             0x10, 0xE8, 0x07,  // 2 recordedAt: 1000 = 0b111_1101000
             0x18, 0x0A,  // 3 type: 10
@@ -493,7 +498,7 @@ struct EventCodecTests {
             0xF8, 0x02, 0x8E, 0xB5, 0x02,  // 47 reversedOn (376): day 19 783, zigzag 39 566
         ]
         #expect(EventCodec.encode(event, sequence: 1, recordedAt: Timestamp(millisecondsSinceEpoch: 1000)) == expected)
-        #expect(try decodeRecord(expected + sampleHash).get().event == event)
+        #expect(try decodeRecord(withHash(expected)).get().event == event)
     }
 
     @Test("known byte layout of a contribution.paid: money, a year, a date before 1970, a negative time")
@@ -502,7 +507,7 @@ struct EventCodecTests {
             .paidOn: Fixtures.date("1969-12-31"), .amount: Fixtures.money(32_000), .insuranceYear: .integer(2024),
         ])
         let expected: [UInt8] = [
-            0x03,
+            0x04,
             0x08, 0x2A,  // sequence 42
             0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,  // recordedAt -1 as 64-bit two's complement
             0x18, 0x07,  // type 7
@@ -514,8 +519,8 @@ struct EventCodecTests {
             0x90, 0x02, 0x01,  // 34 paidOn (272): day -1, zigzag 1
         ]
         #expect(EventCodec.encode(event, sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: -1)) == expected)
-        let decoded = decodeRecord(expected + sampleHash)
-        #expect(decoded == .success(RecordedEvent(sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: -1), event: event, hash: sampleHash)))
+        let decoded = decodeRecord(withHash(expected))
+        #expect(decoded == .success(RecordedEvent(sequence: 42, recordedAt: Timestamp(millisecondsSinceEpoch: -1), event: event, hash: nil)))
     }
 
     @Test("known byte layout of a person.registered: two-byte tags, symbols, a region code")
@@ -524,14 +529,14 @@ struct EventCodecTests {
             .idNumber: .text("11010519491231002X"), .name: .text("张"), .birthDate: Fixtures.date("1949-12-31"),
             .region: .integer(450_100), .residence: Fixtures.symbol(.residence, "urban"),
         ])
-        var expected: [UInt8] = [0x03, 0x08, 0x00, 0x10, 0x00, 0x18, 0x01, 0x32, 0x01, 0x71]
+        var expected: [UInt8] = [0x04, 0x08, 0x00, 0x10, 0x00, 0x18, 0x01, 0x32, 0x01, 0x71]
         expected += [0x82, 0x01, 0x12] + Array("11010519491231002X".utf8)  // 16 idNumber (130), 18 bytes
         expected += [0x8A, 0x01, 0x03, 0xE5, 0xBC, 0xA0]  // 17 name (138): "张" in UTF-8
         expected += [0x90, 0x01, 0x93, 0x72]  // 18 birthDate (144): day -7306, zigzag 14 611
         expected += [0x98, 0x01, 0xE8, 0xF8, 0x36]  // 19 region (152): zigzag 450 100 = 900 200
         expected += [0xA8, 0x01, 0x01]  // 21 residence (168): index 1, "urban"
         #expect(EventCodec.encode(event, sequence: 0, recordedAt: Timestamp(millisecondsSinceEpoch: 0)) == expected)
-        #expect(try decodeRecord(expected + sampleHash).get().event == event)
+        #expect(try decodeRecord(withHash(expected)).get().event == event)
     }
 
     /// Version 3: after the person's number, the distance back to the previous event of the
@@ -546,37 +551,40 @@ struct EventCodecTests {
         let header: [UInt8] = [0x03, 0x08, 0x2A, 0x10, 0x00, 0x18, 0x08, 0x22, 0x01, 0x61, 0x2A, 0x01, 0x62, 0x32, 0x01, 0x70]
         let content = Array(EventCodec.encode(event, sequence: 42, recordedAt: at).dropFirst(header.count))
         let linked = header + [0x38, 0x05] + [0x40, 0x02] + content  // 7 number: 5; 8 link: 42 - 40 = 2 back
-        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40) == linked)
-        let decoded = try decodeRecord(linked + sampleHash).get()
+        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40, version: 3) == linked)
+        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40) == [0x04] + linked.dropFirst(),
+                "version 4 is version 3's body")
+        let decoded = try decodeRecord(withHash(linked)).get()
         #expect(decoded.event == event && decoded.personNumber == 5 && decoded.previousInStream == 40)
+        #expect(decoded.hash == sampleHash, "a record of version 3 holds its hash after its body")
         // A walk back along the stream reads the header alone.
-        let step = try (linked + sampleHash).withUnsafeBytes { try EventCodec.streamStep($0) }
+        let step = try (withHash(linked)).withUnsafeBytes { try EventCodec.streamStep($0) }
         #expect(step.version == 3 && step.personNumber == 5 && step.previousInStream == 40)
         // The first of its stream holds no link, and reads back as 0.
         let first = header + [0x38, 0x05] + content
-        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5) == first)
-        #expect(try decodeRecord(first + sampleHash).get().previousInStream == 0)
+        #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5, version: 3) == first)
+        #expect(try decodeRecord(withHash(first)).get().previousInStream == 0)
         // Version 2 and a merge hold none; a record of either, or of version 3 without the number, that holds one is refused.
         #expect(EventCodec.encode(event, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40, version: 2)
                     == [0x02] + header.dropFirst() + [0x38, 0x05] + content)
-        #expect(try decodeRecord([0x02] + header.dropFirst() + [0x38, 0x05] + content + sampleHash).get().previousInStream == nil)
-        #expect(decodeRecord([0x02] + header.dropFirst() + [0x38, 0x05, 0x40, 0x02] + content + sampleHash).failure == .unknownField(8))
-        #expect(decodeRecord(header + [0x40, 0x02] + content + sampleHash).failure == .unknownField(8))
+        #expect(try decodeRecord(withHash([0x02] + header.dropFirst() + [0x38, 0x05] + content)).get().previousInStream == nil)
+        #expect(decodeRecord(withHash([0x02] + header.dropFirst() + [0x38, 0x05, 0x40, 0x02] + content)).failure == .unknownField(8))
+        #expect(decodeRecord(withHash(header + [0x40, 0x02] + content)).failure == .unknownField(8))
         let merge = Event(type: .personMerged, source: Source(system: "a", key: "b"), person: "p", fields: [
             .into: .text("q"), .on: Fixtures.date("2024-01-01"),
         ])
-        let mergeRecord = EventCodec.encode(merge, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40)
-        #expect(try decodeRecord(mergeRecord + sampleHash).get().previousInStream == nil)
+        let mergeRecord = EventCodec.encode(merge, sequence: 42, recordedAt: at, personNumber: 5, previousInStream: 40, version: 3)
+        #expect(try decodeRecord(withHash(mergeRecord)).get().previousInStream == nil)
         var linkedMerge = mergeRecord
         linkedMerge.insert(contentsOf: [0x40, 0x02], at: header.count + 2)
-        #expect(decodeRecord(linkedMerge + sampleHash).failure == .unknownField(8))
+        #expect(decodeRecord(withHash(linkedMerge)).failure == .unknownField(8))
         // A link of 0 (which the absent field says) or back past the first sequence is out of range.
         for distance: UInt8 in [0x00, 0x2A, 0x2B] {
-            #expect(decodeRecord(header + [0x38, 0x05, 0x40, distance] + content + sampleHash).failure == .valueOutOfRange(8))
+            #expect(decodeRecord(withHash(header + [0x38, 0x05, 0x40, distance] + content)).failure == .valueOutOfRange(8))
         }
         // The folded decoding reads the same record alike.
         var ids = FoldedIDs()
-        #expect(try decodeFoldedRecord(linked + sampleHash).get()?.folded == FoldedEvent(event, personNumber: 5, ids: &ids))
+        #expect(try decodeFoldedRecord(withHash(linked)).get()?.folded == FoldedEvent(event, personNumber: 5, ids: &ids))
     }
 
     @Test("known byte layout of a decision: negative money, a count, a symbol, a packed list")
@@ -586,7 +594,7 @@ struct EventCodecTests {
             .parameters: .integers([1, 300]), .grant: Fixtures.money(0),
         ])
         let expected: [UInt8] = [
-            0x03, 0x08, 0x02, 0x10, 0x00,
+            0x04, 0x08, 0x02, 0x10, 0x00,
             0x18, 0x21,  // type 33
             0x32, 0x01, 0x70,  // person "p"; no source
             0x88, 0x02, 0xE9, 0x12,  // 33 amount: -1205 fen, zigzag 2409
@@ -596,9 +604,9 @@ struct EventCodecTests {
             0x80, 0x05, 0x00,  // 80 grant (640): 0
         ]
         #expect(EventCodec.encode(event, sequence: 2, recordedAt: Timestamp(millisecondsSinceEpoch: 0)) == expected)
-        #expect(try decodeRecord(expected + sampleHash).get().event == event)
+        #expect(try decodeRecord(withHash(expected)).get().event == event)
         let empty = Fixtures.with(event, [.parameters: .integers([])])
-        #expect(try decodeRecord(EventCodec.encode(empty, sequence: 2, recordedAt: .init(millisecondsSinceEpoch: 0)) + sampleHash).get().event == empty)
+        #expect(try decodeRecord(withHash(EventCodec.encode(empty, sequence: 2, recordedAt: .init(millisecondsSinceEpoch: 0)))).get().event == empty)
     }
 
     @Test("the hand-written wire writer matches the codec on a crafted body")
@@ -617,8 +625,8 @@ struct EventCodecTests {
     @Test("an unknown format byte is refused")
     func unknownFormat() {
         let body = EventCodec.encode(Fixtures.full(.contributionPaid), sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0))
-        for version: UInt8 in [0, 4, 0xFF] {
-            var record = body + sampleHash
+        for version: UInt8 in [0, 5, 0xFF] {
+            var record = withHash(body)
             record[0] = version
             #expect(decodeRecord(record).failure == .unknownFormat(version))
         }
@@ -628,7 +636,8 @@ struct EventCodecTests {
     func tooShort() {
         #expect(decodeRecord([]).failure == .tooShort(0))
         #expect(decodeRecord([1]).failure == .tooShort(1))
-        #expect(decodeRecord([1] + sampleHash).failure == .tooShort(33))
+        #expect(decodeRecord(withHash([1])).failure == .tooShort(33))
+        #expect(decodeRecord([4]).failure == .tooShort(1), "a record of version 4 holds no hash, but a header")
     }
 
     @Test("truncated records are refused")
@@ -649,7 +658,7 @@ struct EventCodecTests {
         #expect(decodeRecord(tagOnly.record).failure == .truncated)
         // A real record with its body cut inside the last field, hash kept.
         let full = EventCodec.encode(Fixtures.full(.policyPublished), sequence: 3, recordedAt: .init(millisecondsSinceEpoch: 5))
-        #expect(decodeRecord(Array(full.dropLast(2)) + sampleHash).failure == .truncated)
+        #expect(decodeRecord(withHash(Array(full.dropLast(2)))).failure == .truncated)
         // A header cut short: the person field's text is incomplete.
         var header = HandBody()
         header.varint(1, 5)
@@ -772,8 +781,8 @@ struct EventCodecTests {
             let varint = HandBody.varintBytes(sequence)
             for kept in 1..<varint.count {
                 let cut = [1, 0x08] + Array(varint.prefix(kept))
-                #expect(decodeRecord(cut + sampleHash).failure == .truncated, "\(sequence) cut after \(kept) bytes")
-                #expect(decodeFoldedRecord(cut + sampleHash).failure == .truncated, "\(sequence) cut after \(kept) bytes")
+                #expect(decodeRecord(withHash(cut)).failure == .truncated, "\(sequence) cut after \(kept) bytes")
+                #expect(decodeFoldedRecord(withHash(cut)).failure == .truncated, "\(sequence) cut after \(kept) bytes")
             }
         }
     }
@@ -821,7 +830,7 @@ struct EventCodecTests {
         #expect(decodeRecord(body.record).failure == .missingField(47))
         let event = Fixtures.with(Fixtures.full(.settlementRecorded), [.settledOn: nil])
         let bytes = EventCodec.encode(event, sequence: 1, recordedAt: .init(millisecondsSinceEpoch: 0))
-        #expect(decodeRecord(bytes + sampleHash).failure == .missingField(Field.settledOn.rawValue))
+        #expect(decodeRecord(withHash(bytes)).failure == .missingField(Field.settledOn.rawValue))
     }
 
     @Test("wrong wire types are refused")

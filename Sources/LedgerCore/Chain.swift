@@ -14,34 +14,49 @@ extension Ledger {
     /// records all hold their hashes.
     var checkpoints: Database? { format >= 6 ? chain : nil }
 
-    /// The chain hash of the event at `sequence` (32 zero bytes for 0): the record's own (versions
-    /// 1 to 3), or worked out along the records after the multiple of ``chainInterval`` at or
-    /// below it, from the hash `chain` holds there.
-    /// - Throws: ``LedgerError/damaged(sequence:reason:)`` for a missing event or checkpoint.
+    /// The chain hash after `record`, `previous` being the one before it: the hash the record holds
+    /// (versions 1 to 3), else SHA-256 of `previous` and the record.
+    @inline(__always)
+    static func chainHash(after previous: [UInt8], record: UnsafeRawBufferPointer) -> [UInt8] {
+        EventCodec.storedHash(record) ?? chainHash(previous: previous, stored: EventCodec.hashed(record))
+    }
+
+    /// The chain hash of the event at `sequence` (32 zero bytes for 0), worked out along the records
+    /// after the multiple of ``chainInterval`` at or below it, from that one's hash
+    /// (``anchorHash(at:in:)``). A record that holds its hash gives it.
+    /// - Throws: ``LedgerError/damaged(sequence:reason:)`` for an event or a hash that is missing.
     func chainHash(at sequence: UInt64, in transaction: Transaction) throws -> [UInt8] {
         let start = sequence - sequence % Ledger.chainInterval
-        var hash = Head.empty.hash
-        // Without `chain` (an older format), the record at `start` holds its hash itself.
-        var from = start == 0 ? 1 : start
-        if start > 0, let checkpoints {
-            guard let stored = try transaction.get(checkpoints, key: Keys.log(start)), stored.count == EventCodec.hashBytes else {
-                throw LedgerError.damaged(sequence: start, reason: "chain holds no hash of 32 bytes for this sequence")
-            }
-            hash = Array(stored)
-            from = start + 1
-        }
-        guard from <= sequence else { return hash }
+        var hash = start == 0 ? Head.empty.hash : try anchorHash(at: start, in: transaction)
+        guard start < sequence else { return hash }
         try transaction.withCursor(log) { cursor in
-            var entry = try cursor.seek(atLeast: Keys.log(from))
-            for expected in from...sequence {
+            var entry = try cursor.seek(atLeast: Keys.log(start + 1))
+            for expected in (start + 1)...sequence {
                 guard let current = entry, current.key.count == 8, Keys.uint64(current.key) == expected else {
                     throw LedgerError.damaged(sequence: expected, reason: "missing from the log")
                 }
-                hash = EventCodec.storedHash(current.value) ?? Ledger.chainHash(previous: hash, stored: EventCodec.hashed(current.value))
+                hash = Ledger.chainHash(after: hash, record: current.value)
                 entry = try cursor.next()
             }
         }
         return hash
+    }
+
+    /// The hash at `sequence`, a multiple of ``chainInterval``: the one its record holds (versions
+    /// 1 to 3), else the one `chain` holds. A process that opened a ledger of format 5 before another
+    /// upgraded it has no `chain` to read: it is told to open the ledger again.
+    private func anchorHash(at sequence: UInt64, in transaction: Transaction) throws -> [UInt8] {
+        guard let record = try transaction.get(log, key: Keys.log(sequence)) else {
+            throw LedgerError.damaged(sequence: sequence, reason: "missing from the log")
+        }
+        if let stored = EventCodec.storedHash(record) { return stored }
+        guard let chain else {
+            throw LedgerError.unsupportedFormat(found: "caseledger 6, upgraded since this process opened the ledger: open it again")
+        }
+        guard let held = try transaction.get(chain, key: Keys.log(sequence)), held.count == EventCodec.hashBytes else {
+            throw LedgerError.damaged(sequence: sequence, reason: "chain holds no hash of 32 bytes for this sequence")
+        }
+        return Array(held)
     }
 
     /// A ledger of format 5 becomes format 6 here, in one transaction: `chain` gets the hash of
@@ -77,4 +92,10 @@ extension LedgerSnapshot {
     /// The chain hash of the event at `sequence` (``Ledger/chainHash(at:in:)``): what an export's
     /// stamp of it holds.
     public func chainHash(at sequence: UInt64) throws -> [UInt8] { try ledger.chainHash(at: sequence, in: transaction) }
+
+    /// `recorded` with its chain hash, which a record of version 4 does not hold: what an
+    /// interchange line's stamp needs.
+    public func stamped(_ recorded: RecordedEvent) throws -> RecordedEvent {
+        recorded.hash == nil ? recorded.chained(try chainHash(at: recorded.sequence)) : recorded
+    }
 }

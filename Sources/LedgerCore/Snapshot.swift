@@ -51,19 +51,30 @@ public struct LedgerSnapshot {
         return events
     }
 
-    /// Calls `body` with each event from `sequence` on, in order, each with its chain hash
-    /// (worked out along the records for those of version 4).
-    public func forEachEvent(from sequence: UInt64 = 1, _ body: (RecordedEvent) throws -> Void) throws {
-        var hash = try ledger.chainHash(at: max(sequence, 1) - 1, in: transaction)
+    /// Calls `body` with each event from `sequence` on, in order; `withHashes`, each with its chain
+    /// hash, as an export stamps it, worked out along the records from the hash before the first
+    /// (a log with a gap is then refused as damaged: the hashes after it cannot be known).
+    public func forEachEvent(from sequence: UInt64 = 1, withHashes: Bool = false, _ body: (RecordedEvent) throws -> Void) throws {
+        /// The hash of the event before the next, once the first is read.
+        var chained: (next: UInt64, hash: [UInt8])?
         try transaction.withCursor(ledger.log) { cursor in
             var entry = try cursor.seek(atLeast: Keys.log(sequence))
             while let current = entry {
+                let at = current.key.count == 8 ? Keys.uint64(current.key) : nil
                 do {
-                    let recorded = try EventCodec.decode(current.value)
-                    hash = recorded.hash ?? Ledger.chainHash(previous: hash, stored: EventCodec.hashed(current.value))
-                    try body(recorded.hash == nil ? recorded.chained(hash) : recorded)
+                    var recorded = try EventCodec.decode(current.value)
+                    if withHashes {
+                        guard let at, at >= 1, chained.map({ $0.next == at }) ?? true else {
+                            throw LedgerError.damaged(sequence: at, reason: "the log has a gap before this sequence")
+                        }
+                        let previous = try chained?.hash ?? ledger.chainHash(at: at - 1, in: transaction)
+                        let hash = Ledger.chainHash(after: previous, record: current.value)
+                        chained = (at + 1, hash)
+                        recorded = recorded.chained(hash)
+                    }
+                    try body(recorded)
                 } catch let error as DecodeError {
-                    throw LedgerError.damaged(sequence: current.key.count == 8 ? Keys.uint64(current.key) : nil, reason: error.description)
+                    throw LedgerError.damaged(sequence: at, reason: error.description)
                 }
                 entry = try cursor.next()
             }
@@ -138,9 +149,9 @@ extension Ledger {
         try snapshot { try $0.decisionEvents(person: person) }
     }
 
-    /// Calls `body` with each event from `sequence` on, in order, with its chain hash, in one read snapshot.
-    public func forEachEvent(from sequence: UInt64 = 1, _ body: (RecordedEvent) throws -> Void) throws(LedgerError) {
-        try snapshot { try $0.forEachEvent(from: sequence, body) }
+    /// ``LedgerSnapshot/forEachEvent(from:withHashes:_:)`` in one read snapshot.
+    public func forEachEvent(from sequence: UInt64 = 1, withHashes: Bool = false, _ body: (RecordedEvent) throws -> Void) throws(LedgerError) {
+        try snapshot { try $0.forEachEvent(from: sequence, withHashes: withHashes, body) }
     }
 
     /// ``LedgerSnapshot/accumulators(person:year:)`` in a snapshot of its own.

@@ -88,6 +88,13 @@ struct Verifier {
     var expectedStreamEntries = 0
     var counts = Array(repeating: UInt64(0), count: Appender.countSlots)
     var previousHash = Head.empty.hash
+    /// Whether ``previousHash`` is the chain's own: false after a gap, a record too short or of no
+    /// version this build reads, or a `chain` entry found wrong, until the next hash the ledger
+    /// holds (a record's of version 1 to 3, `chain`'s), which the chain then goes on from without
+    /// comparing it: one fault is reported once.
+    var chainKnown = true
+    /// The `chain` entries the walk looked up and found.
+    var checkpointsFound = 0
     var lastRecordedAt = Timestamp(millisecondsSinceEpoch: 0)
     var lastSequence: UInt64 = 0
     /// The newest record version met so far: versions never go back along a log.
@@ -123,24 +130,32 @@ struct Verifier {
         let sequence = Keys.uint64(key)
         if sequence != lastSequence + 1 {
             report.add(sequence, "log", "follows sequence \(lastSequence): the log has a gap")
+            chainKnown = false
         }
         lastSequence = sequence
-        guard record.count > 1, record.count > EventCodec.storedHashBytes(version: record[0]) + 1 else {
-            report.add(sequence, "log", "record of \(record.count) bytes is too short")
-            return
-        }
-        let computed = Ledger.chainHash(previous: previousHash, stored: EventCodec.hashed(record))
-        if let storedHash = EventCodec.storedHash(record) {
-            if computed != storedHash {
-                report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
-            }
-            // Only this record is named: the chain goes on from the hash it holds.
-            previousHash = storedHash
+        let tooShort = record.count <= 1 || record.count <= EventCodec.storedHashBytes(version: record[0]) + 1
+        if tooShort || !EventCodec.readableVersions.contains(record[0]) {
+            // Reported below: too short, or of a version that does not decode.
+            chainKnown = false
         } else {
-            previousHash = computed
+            let computed = Ledger.chainHash(previous: previousHash, stored: EventCodec.hashed(record))
+            if let storedHash = EventCodec.storedHash(record) {
+                if chainKnown && computed != storedHash {
+                    report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
+                }
+                // The chain goes on from the hash the record holds: a record changed is named alone.
+                previousHash = storedHash
+                chainKnown = true
+            } else {
+                previousHash = computed
+            }
         }
         if sequence % Ledger.chainInterval == 0, let checkpoints = ledger.checkpoints {
             try checkCheckpoint(at: sequence, in: checkpoints)
+        }
+        if tooShort {
+            report.add(sequence, "log", "record of \(record.count) bytes is too short")
+            return
         }
         if record[0] < newestVersion {
             report.add(sequence, "log", "a record of version \(record[0]) after one of version \(newestVersion)")
@@ -318,11 +333,19 @@ struct Verifier {
             report.add(sequence, "chain", "holds no hash for this sequence")
             return
         }
-        if !held.elementsEqual(previousHash) {
+        checkpointsFound += 1
+        guard held.count == EventCodec.hashBytes else {
+            report.add(sequence, "chain", "holds \(held.count) bytes for this sequence, not a hash")
+            return
+        }
+        if !chainKnown {
+            previousHash = Array(held)
+            chainKnown = true
+        } else if !held.elementsEqual(previousHash) {
             report.add(sequence, "chain", "holds a hash the log's events up to here do not give: an event since sequence "
                        + "\(sequence - Ledger.chainInterval + 1) differs from what was appended, or the hash was changed")
-            // The chain goes on from the hash held, so that one changed event is reported once.
-            if held.count == EventCodec.hashBytes { previousHash = Array(held) }
+            // Which of the two, the walk cannot tell: it goes on to the next hash the ledger holds unchecked.
+            chainKnown = false
         }
     }
 
@@ -330,10 +353,10 @@ struct Verifier {
         var report = self.report
         defer { self.report = report }
         if let checkpoints = ledger.checkpoints {
-            // The walk found every multiple's entry; entries at other keys are more.
-            try scan(checkpoints, implied: Int(lastSequence / Ledger.chainInterval), into: &report) { key, _, report in
+            // The walk looked up the entry of every multiple the log holds; an entry at any other key is one more.
+            try scan(checkpoints, implied: checkpointsFound, into: &report) { key, _, report in
                 let sequence = key.count == 8 ? Keys.uint64(key) : nil
-                guard let sequence, sequence % Ledger.chainInterval == 0, sequence <= lastSequence else {
+                guard let sequence, sequence % Ledger.chainInterval == 0, try transaction.get(ledger.log, key: Array(key)) != nil else {
                     report.add(sequence, "chain", "entry at a sequence that is not a multiple of \(Ledger.chainInterval) in the log"); return
                 }
             }
@@ -493,7 +516,8 @@ struct Verifier {
         }
         report.head = head
         if head.sequence != lastSequence { report.add(head.sequence, "meta", "head names sequence \(head.sequence), the log ends at \(lastSequence)") }
-        if head.hash != previousHash {
+        // After a fault reported since the last hash the ledger holds, the head cannot be checked.
+        if chainKnown && head.hash != previousHash {
             report.add(head.sequence, "meta", "head hash differs from the last event's hash, as the chain of the log's events gives it")
         }
         let storedCounts = (try? ledger.counts(in: transaction)) ?? []

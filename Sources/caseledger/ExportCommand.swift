@@ -25,7 +25,7 @@ struct ExportCommand: ParsableCommand {
         let ledger = try global.open(readOnly: true)
         var output = OutputBuffer()
         do {
-            try ledger.forEachEvent(from: from) { recorded in
+            try ledger.forEachEvent(from: from, withHashes: true) { recorded in
                 output.write(Interchange.render(recorded.event, stamp: recorded) + "\n")
             }
         } catch {

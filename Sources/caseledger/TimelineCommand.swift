@@ -43,7 +43,7 @@ struct TimelineCommand: ParsableCommand {
             (timeline, parameters, stamped) = try ledger.snapshot { [isJSON = output.isJSON] view in
                 let timeline = try view.timeline(of: person, asOf: try asOf?.sequence(in: view))
                 // Each line's stamp holds its event's chain hash, which a record of version 4 does not.
-                let stamped = isJSON ? try timeline.events.map { $0.hash == nil ? $0.chained(try view.chainHash(at: $0.sequence)) : $0 } : []
+                let stamped = isJSON ? try timeline.events.map(view.stamped) : []
                 return (timeline, try view.parameters(), stamped)
             }
         } catch {

@@ -8,10 +8,13 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every event's hash, the hash chain, and every index against the log.",
         discussion: """
-            Walks the whole log in one read snapshot (writers go on meanwhile), re-computes each \
-            event's SHA-256 and the chain, decodes each event, and checks that every index entry the \
-            log implies is present and that no index holds an entry more. Each problem is named with \
-            its sequence number; the exit code is 1 when any is found.
+            Walks the whole log in one read snapshot (writers go on meanwhile), re-computes the \
+            SHA-256 chain of the events and compares it with each hash the ledger holds (every 64th \
+            event's in `chain`, the head's, and those older records hold), decodes each event, and \
+            checks that every index entry the log implies is present and that no index holds an \
+            entry more. Each problem is named with its sequence number: an event changed since it \
+            was written, which still decodes and agrees with the indexes, by the first multiple of \
+            64 at or after it. The exit code is 1 when any is found.
 
             Example:
               caseledger --ledger ./ledger verify

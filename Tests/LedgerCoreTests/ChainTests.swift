@@ -16,19 +16,17 @@ import Testing
         return ledger
     }
 
-    func key(_ sequence: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * $0)) } }
-
     /// Each event's hash from a walk that starts anywhere, and from the look-up of one sequence,
     /// is the hash a walk from the first event gives it, and the head's is the last.
     @Test func theHashAtAnySequenceIsTheOneTheWholeChainGives() throws {
         let ledger = try longLedger()
         var whole: [UInt64: [UInt8]] = [:]
-        try ledger.forEachEvent { whole[$0.sequence] = $0.hash }
+        try ledger.forEachEvent(withHashes: true) { whole[$0.sequence] = $0.hash }
         let head = try ledger.head()
         #expect(whole.count == Int(head.sequence) && whole[head.sequence] == head.hash)
         for start: UInt64 in [1, 2, 63, 64, 65, 128, 130, head.sequence] {
             var from: [UInt64: [UInt8]] = [:]
-            try ledger.forEachEvent(from: start) { from[$0.sequence] = $0.hash }
+            try ledger.forEachEvent(from: start, withHashes: true) { from[$0.sequence] = $0.hash }
             #expect(from == whole.filter { $0.key >= start }, "a walk from \(start)")
         }
         let sequences: [UInt64] = [0, 1, 63, 64, 65, 127, 128, 129, head.sequence]
@@ -36,7 +34,7 @@ import Testing
         #expect(looked == sequences.map { whole[$0] ?? [UInt8](repeating: 0, count: 32) }, "one sequence's hash, looked up")
         // The records hold none of it.
         let log = ledger.environment.database("log")
-        let record = try #require(try ledger.environment.read { try $0.get(log, key: key(70)).map(Array.init) })
+        let record = try #require(try ledger.environment.read { try $0.get(log, key: bigEndian(70)).map(Array.init) })
         let decoded = try record.withUnsafeBytes { try EventCodec.decode($0) }
         #expect(record[0] == 4 && decoded.hash == nil)
     }
@@ -53,16 +51,16 @@ import Testing
         var fields = claim.event.fields
         fields[.hospital] = .text("H2")
         let changed = Event(type: claim.event.type, source: claim.event.source, person: claim.event.person, fields: fields)
-        let original = try #require(try ledger.environment.read { try $0.get(log, key: key(claim.sequence)).map(Array.init) })
+        let original = try #require(try ledger.environment.read { try $0.get(log, key: bigEndian(claim.sequence)).map(Array.init) })
         let forged = EventCodec.encode(changed, sequence: claim.sequence, recordedAt: claim.recordedAt, personNumber: claim.personNumber,
                                        previousInStream: claim.previousInStream ?? 0)
-        try ledger.environment.write { try $0.put(log, key: key(claim.sequence), value: forged) }
+        try ledger.environment.write { try $0.put(log, key: bigEndian(claim.sequence), value: forged) }
         let multiple = (claim.sequence / 64 + 1) * 64
         let problems = try ledger.verify().problems
         #expect(problems.map(\.sequence) == [multiple] && problems.first?.database == "chain", "\(problems)")
         #expect(problems.first?.reason.contains("an event since sequence \(multiple - 63) differs") == true, "\(problems)")
         #expect(try ledger.replayVerify().chain.problems == problems)
-        try ledger.environment.write { try $0.put(log, key: key(claim.sequence), value: original) }
+        try ledger.environment.write { try $0.put(log, key: bigEndian(claim.sequence), value: original) }
         #expect(try ledger.verify().isClean)
     }
 
@@ -71,21 +69,55 @@ import Testing
     @Test func aDamagedChainEntryIsReported() throws {
         let ledger = try longLedger()
         let chain = ledger.environment.database("chain")
-        let held = try #require(try ledger.environment.read { try $0.get(chain, key: key(128)).map(Array.init) })
+        let held = try #require(try ledger.environment.read { try $0.get(chain, key: bigEndian(128)).map(Array.init) })
+        let atSixtyFour = try ledger.snapshot { try $0.chainHash(at: 64) }
         var changed = held
         changed[0] ^= 1
-        try ledger.environment.write { try $0.put(chain, key: key(128), value: changed) }
-        #expect(try ledger.verify().problems.contains { $0.sequence == 128 && $0.database == "chain" && $0.reason.contains("do not give") })
-        _ = try ledger.snapshot { try $0.chainHash(at: 64) }
+        try ledger.environment.write { try $0.put(chain, key: bigEndian(128), value: changed) }
+        let problems = try ledger.verify().problems
+        #expect(problems.count == 1 && problems.first?.sequence == 128 && problems.first?.database == "chain"
+                    && problems.first?.reason.contains("do not give") == true, "reported once, not again at the next: \(problems)")
+        #expect(try ledger.snapshot { try $0.chainHash(at: 64) } == atSixtyFour, "the hashes below it do not read it")
 
-        try ledger.environment.write { _ = try $0.delete(chain, key: key(128)) }
-        #expect(try ledger.verify().problems.contains { $0.sequence == 128 && $0.database == "chain" && $0.reason == "holds no hash for this sequence" })
+        try ledger.environment.write { _ = try $0.delete(chain, key: bigEndian(128)) }
+        #expect(try ledger.verify().problems.map(\.description) == ["sequence 128 [chain]: holds no hash for this sequence"])
         #expect(throws: LedgerError.self) { try ledger.snapshot { try $0.chainHash(at: 130) } }
 
-        try ledger.environment.write { try $0.put(chain, key: key(128), value: held) }
+        try ledger.environment.write { try $0.put(chain, key: bigEndian(128), value: held) }
         #expect(try ledger.verify().isClean)
-        try ledger.environment.write { try $0.put(chain, key: key(100), value: held) }
+        try ledger.environment.write { try $0.put(chain, key: bigEndian(100), value: held) }
         #expect(try ledger.verify().problems.contains { $0.sequence == 100 && $0.database == "chain" && $0.reason.contains("not a multiple of 64") })
+    }
+
+    /// A gap in the log is reported where it is; the chain, which cannot be known past it, goes on
+    /// from the next hash the ledger holds without a report of its own. An entry of `chain` where
+    /// the log has no event is one more.
+    @Test func aGapInTheLogIsReportedOnceNotAgainByTheChain() throws {
+        let ledger = try longLedger()
+        let log = ledger.environment.database("log")
+        for missing: UInt64 in [70, 128] {
+            let record = try #require(try ledger.environment.read { try $0.get(log, key: bigEndian(missing)).map(Array.init) })
+            try ledger.environment.write { _ = try $0.delete(log, key: bigEndian(missing)) }
+            let problems = try ledger.verify().problems
+            #expect(problems.contains { $0.sequence == missing + 1 && $0.reason.contains("the log has a gap") }, "\(problems)")
+            #expect(!problems.contains { ["meta", "chain"].contains($0.database) && $0.reason.contains("hash") }, "\(missing): \(problems)")
+            if missing == 128 {
+                #expect(problems.contains { $0.sequence == 128 && $0.database == "chain" }, "the entry of an event the log lacks: \(problems)")
+            }
+            #expect(throws: LedgerError.self) { try ledger.forEachEvent(from: missing - 1, withHashes: true) { _ in } }
+            try ledger.environment.write { try $0.put(log, key: bigEndian(missing), value: record) }
+        }
+        #expect(try ledger.verify().isClean)
+    }
+
+    /// A walk that starts past the head, as `export --from` may, finds nothing and is no damage.
+    @Test func aWalkFromPastTheHeadFindsNothing() throws {
+        let ledger = try longLedger()
+        let head = try ledger.head().sequence
+        var found = 0
+        try ledger.forEachEvent(from: head + 100, withHashes: true) { _ in found += 1 }
+        try ledger.forEachEvent(from: head, withHashes: true) { _ in found += 1 }
+        #expect(found == 1)
     }
 
     /// An export imported again into its own ledger skips every fact as a duplicate and checks each
@@ -94,7 +126,7 @@ import Testing
     @Test func anExportImportedIntoItsOwnLedgerChecksEachDecisionsHash() throws {
         let ledger = try longLedger()
         var lines: [String] = []
-        try ledger.forEachEvent { lines.append(Interchange.render($0.event, stamp: $0)) }
+        try ledger.forEachEvent(withHashes: true) { lines.append(Interchange.render($0.event, stamp: $0)) }
         let head = try ledger.head()
         let summary = try ledger.append(submissions(lines), recordedAt: head.recordedAt)
         #expect(summary.appended == 0 && summary.duplicates > 0)

@@ -178,16 +178,16 @@ import Testing
             try ledger.append(lines: [Line.enrolled("P1"), Line.claim("P1", "c1", on: "2024-03-01", inList: "100", basic: "50")])
             #expect(try ledger.verify().isClean, "records of version 4 after those of version 3")
             var exported: [String] = []
-            try ledger.forEachEvent { exported.append(Interchange.render($0.event, stamp: $0)) }
+            try ledger.forEachEvent(withHashes: true) { exported.append(Interchange.render($0.event, stamp: $0)) }
             let copy = try Ledger.open(at: temporaryDirectory(), create: true, recordVersion: 3)
             try copy.append(lines: Array(exported.dropFirst(DefaultParameters.events.count)))
             var copied: [String] = []
-            try copy.forEachEvent { copied.append(Interchange.render($0.event, stamp: $0)) }
+            try copy.forEachEvent(withHashes: true) { copied.append(Interchange.render($0.event, stamp: $0)) }
             #expect(copied == exported, "an export of both versions imports record for record")
         }
         let chain = try #require(try entries(path, ["chain"])["chain"])
         let multiples = stride(from: UInt64(64), through: head, by: 64).map { $0 }
-        #expect(chain.map(\.key) == multiples.map { sequence in (0..<8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * $0)) } })
+        #expect(chain.map(\.key) == multiples.map(bigEndian))
         #expect(chain.map(\.value) == multiples.map { hashes[$0]! }, "each the hash its record of version 3 holds")
     }
 }

@@ -95,3 +95,6 @@ extension Ledger {
         try append(submissions(lines), recordedAt: fixedTime)
     }
 }
+
+/// A sequence as the `log` and `chain` key it (and as an index's value holds it): 8 bytes, big-endian.
+func bigEndian(_ sequence: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * $0)) } }

@@ -331,8 +331,8 @@ class Body:
 
 
 def stored_hash_bytes(version):
-    """The bytes after a record's body: its chain hash in versions 1 to 3, none from version 4."""
-    return HASH_BYTES if version <= 3 else 0
+    """The bytes after a record's body: its chain hash in versions 1 to 3, none in version 4."""
+    return HASH_BYTES if 1 <= version <= 3 else 0
 
 
 def decode_record(record):
@@ -875,10 +875,12 @@ class Reader:
 
     def read_log(self):
         previous = bytes(HASH_BYTES)
-        # § The event record: after a gap, a record too short or of an unknown version, or a `chain`
-        # entry found wrong, the chain is not known until the next hash the ledger holds (a record's of
-        # version 1 to 3, `chain`'s), which it goes on from unchecked: one fault, one report.
+        # § The event record: after a gap, a record too short or of an unknown version, a record of
+        # version 4 reported for anything, or a `chain` entry found wrong, the chain is not known
+        # until the next hash the ledger holds (a record's of version 1 to 3, `chain`'s), which it
+        # goes on from unchecked: one fault, one report.
         known = True
+        alternative = None  # the hash the last record's bytes give, when it holds another
         held = dict(self.tables["chain"] or []) if self.chained else {}
         checkpoints = {}  # the `chain` entries the walk looked up and found
         last_sequence = 0
@@ -893,54 +895,75 @@ class Reader:
                 self.problem("log", "follows sequence %d: the log has a gap" % last_sequence, sequence)
                 known = False
             last_sequence = sequence
+            # The chain, one record on.
+            alternative = None
+            holds_hash = False
             too_short = len(record) <= 1 or len(record) <= 1 + stored_hash_bytes(record[0])
-            if too_short or record[0] not in FORMAT_VERSIONS:
+            if too_short or record[0] not in FORMAT_VERSIONS or (stored_hash_bytes(record[0]) and newest_version >= 4):
                 known = False  # reported below
             else:
                 trailing = stored_hash_bytes(record[0])
                 computed = hashlib.sha256(previous + record[:len(record) - trailing]).digest()
                 if trailing:
+                    holds_hash = True
                     stored = record[-HASH_BYTES:]
                     if known and computed != stored:
                         self.problem("log", "hash does not match the previous hash, the format byte and the body", sequence)
+                        alternative = computed
                     previous, known = stored, True
                 else:
                     previous = computed
-            if self.chained and sequence % CHAIN_INTERVAL == 0 and key in held:
+            # The record itself.
+            problems_before = len(self.problems)
+            event = self.read_record(sequence, record, too_short, newest_version, last_time)
+            if not too_short:
+                newest_version = max(newest_version, record[0])
+            if event is not None:
+                event.hash = previous
+                last_time = event.recorded_at
+                self.events.append(event)
+                self.by_sequence[sequence] = event
+            if not holds_hash and len(self.problems) > problems_before:
+                known = False
+            # The hash `chain` holds at a multiple of 64.
+            if self.chained and sequence > 0 and sequence % CHAIN_INTERVAL == 0:
+                if key not in held:
+                    self.problem("chain", "holds no hash for this sequence", sequence)
+                    continue
                 checkpoints[sequence] = held[key]
                 if len(held[key]) != HASH_BYTES:
                     self.problem("chain", "holds %d bytes, not a hash" % len(held[key]), sequence)
-                elif not known:
+                elif not known or held[key] == alternative:
                     previous, known = held[key], True
                 elif held[key] != previous:
                     self.problem("chain", "holds a hash the log's events up to here do not give", sequence)
                     known = False
-            elif self.chained and sequence % CHAIN_INTERVAL == 0:
-                self.problem("chain", "holds no hash for this sequence", sequence)
-            if too_short:
-                self.problem("log", "record of %d bytes is too short" % len(record), sequence)
-                continue
-            if record[0] < newest_version:
-                self.problem("log", "a record of version %d after one of version %d" % (record[0], newest_version), sequence)
-            newest_version = max(newest_version, record[0])
-            try:
-                event = decode_record(record)
-            except DecodeError as error:
-                self.problem("log", "does not decode: %s" % error, sequence)
-                continue
-            event.hash = previous
-            if event.sequence != sequence:
-                self.problem("log", "carries sequence %d under key %d" % (event.sequence, sequence), sequence)
-            if last_time is not None and event.recorded_at < last_time:
-                self.problem("log", "recorded before the event before it", sequence)
-            last_time = event.recorded_at
-            self.events.append(event)
-            self.by_sequence[sequence] = event
         self.last_sequence = last_sequence
         self.last_hash = previous
         self.chain_known = known
+        self.last_alternative = alternative
         self.checkpoints = checkpoints
         self.last_time = last_time if last_time is not None else 0
+
+    def read_record(self, sequence, record, too_short, newest_version, last_time):
+        """Everything the log says of one record but its place in the chain; its event, if it decodes."""
+        if too_short:
+            self.problem("log", "record of %d bytes is too short" % len(record), sequence)
+            return None
+        if record[0] < newest_version:
+            self.problem("log", "a record of version %d after one of version %d" % (record[0], newest_version), sequence)
+        if record[0] >= 4 and not self.chained:
+            self.problem("log", "a record of version %d in a ledger of a format that holds none" % record[0], sequence)
+        try:
+            event = decode_record(record)
+        except DecodeError as error:
+            self.problem("log", "does not decode: %s" % error, sequence)
+            return None
+        if event.sequence != sequence:
+            self.problem("log", "carries sequence %d under key %d" % (event.sequence, sequence), sequence)
+        if last_time is not None and event.recorded_at < last_time:
+            self.problem("log", "recorded before the event before it", sequence)
+        return event
 
     # -- meta -----------------------------------------------------------------------------------
 
@@ -960,7 +983,8 @@ class Reader:
             sequence = int.from_bytes(head[:8], "big")
             if sequence != self.last_sequence:
                 self.problem("meta", "head names sequence %d, the log ends at %d" % (sequence, self.last_sequence))
-            if self.chain_known and head[8:40] != self.last_hash:
+            if (self.chain_known and sequence == self.last_sequence and head[8:40] != self.last_hash
+                    and head[8:40] != self.last_alternative):
                 self.problem("meta", "head hash differs from the last event's hash")
             if to_int64(int.from_bytes(head[40:48], "big")) != self.last_time:
                 self.problem("meta", "head recorded time differs from the last event's")
@@ -1135,10 +1159,17 @@ class Reader:
             self.problem("streams", "holds entries in a ledger of format 2")
         if self.sources_by_number and self.tables["sources"]:
             self.problem("sources", "holds entries in a ledger of format 5")
+        if not self.chained and self.tables["chain"]:
+            self.problem("chain", "holds entries in a ledger of a format before 6")
         if self.chained:
             # An entry at every multiple of CHAIN_INTERVAL the log holds (their hashes checked by
             # read_log), and at no other key.
             expected = {sequence.to_bytes(8, "big"): digest for sequence, digest in self.checkpoints.items()}
+            # One at a multiple the log lacks is left to the gap, reported there.
+            for key, digest in self.tables["chain"]:
+                at = int.from_bytes(key, "big") if len(key) == 8 else None
+                if at and at % CHAIN_INTERVAL == 0 and at <= self.last_sequence and at not in self.checkpoints:
+                    expected[key] = digest
             self.summary.append("index chain %s" % ("ok %d" % len(expected) if self.compare("chain", expected) == len(expected)
                                                  and not any("[chain]" in p for p in self.problems) else "FAILED"))
         for name, expected in self.expected_indexes().items():

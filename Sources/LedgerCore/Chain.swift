@@ -50,6 +50,9 @@ extension Ledger {
             throw LedgerError.damaged(sequence: sequence, reason: "missing from the log")
         }
         if let stored = EventCodec.storedHash(record) { return stored }
+        guard record.first.map({ !EventCodec.storedHashVersions.contains($0) }) == true else {
+            throw LedgerError.damaged(sequence: sequence, reason: "a record of \(record.count) bytes too short to hold its hash")
+        }
         guard let chain else {
             throw LedgerError.unsupportedFormat(found: "caseledger 6, upgraded since this process opened the ledger: open it again")
         }

@@ -51,8 +51,10 @@ public final class Ledger: @unchecked Sendable {
     /// Absent only in a ledger of an older format opened read-only; a writable open fills them.
     let sourceKeys: Database?
     let systems: Database?
-    /// The chain hash at every ``chainInterval``-th sequence (format 6). Absent only in a ledger of
-    /// an older format opened read-only, whose records all hold their hashes; a writable open fills it.
+    /// The chain hash at every ``chainInterval``-th sequence (format 6). Absent in a ledger of an
+    /// older format opened read-only, whose records all hold their hashes; a writable open makes it
+    /// and its upgrade fills it. ``checkpoints`` is this database where the format says it is kept:
+    /// one left empty by an upgrade that did not finish is not.
     let chain: Database?
     let claims: Database
     let merges: Database

@@ -56,6 +56,12 @@ extension Ledger {
         -> (report: VerifyReport, projection: MemoryAccumulatorStore?)
     {
         try read { transaction in
+            // A process that opened the ledger before another upgraded it would read it by the old format.
+            let marker = try transaction.get(meta, key: Keys.format).map(Array.init)
+            guard marker == nil || marker == Ledger.formatMarker(format) else {
+                throw LedgerError.unsupportedFormat(
+                    found: String(decoding: marker ?? [], as: UTF8.self) + ", upgraded since this process opened the ledger: open it again")
+            }
             var verifier = Verifier(ledger: self, transaction: transaction)
             if let last {
                 verifier.projection = Projector(ledger: self, transaction: transaction, store: MemoryAccumulatorStore())
@@ -95,6 +101,8 @@ struct Verifier {
     var chainKnown = true
     /// The `chain` entries the walk looked up and found.
     var checkpointsFound = 0
+    /// The hash the last record's bytes give, when it holds another (``chain(_:at:)``).
+    var alternativeHash: [UInt8]?
     var lastRecordedAt = Timestamp(millisecondsSinceEpoch: 0)
     var lastSequence: UInt64 = 0
     /// The newest record version met so far: versions never go back along a log.
@@ -122,6 +130,10 @@ struct Verifier {
         progress?(report.eventsChecked, headSequence)
     }
 
+    /// One record of the log: its place in the chain (``chain(_:at:)``), then everything else
+    /// about it (``checkRecord(_:at:)``), then the hash `chain` holds at its sequence, if a multiple
+    /// of ``Ledger/chainInterval``. A record of version 4 reported for anything leaves the chain
+    /// unknown (the walk cannot tell whether its bytes changed): the fault is reported once, there.
     private mutating func check(key: UnsafeRawBufferPointer, record: UnsafeRawBufferPointer) throws {
         guard key.count == 8 else {
             report.add(nil, "log", "a key of \(key.count) bytes is not a sequence")
@@ -133,32 +145,56 @@ struct Verifier {
             chainKnown = false
         }
         lastSequence = sequence
-        let tooShort = record.count <= 1 || record.count <= EventCodec.storedHashBytes(version: record[0]) + 1
-        if tooShort || !EventCodec.readableVersions.contains(record[0]) {
-            // Reported below: too short, or of a version that does not decode.
-            chainKnown = false
-        } else {
-            let computed = Ledger.chainHash(previous: previousHash, stored: EventCodec.hashed(record))
-            if let storedHash = EventCodec.storedHash(record) {
-                if chainKnown && computed != storedHash {
-                    report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
-                }
-                // The chain goes on from the hash the record holds: a record changed is named alone.
-                previousHash = storedHash
-                chainKnown = true
-            } else {
-                previousHash = computed
-            }
-        }
-        if sequence % Ledger.chainInterval == 0, let checkpoints = ledger.checkpoints {
+        let holdsHash = chain(record, at: sequence)
+        let problemsBefore = report.problems.count + report.unlistedProblems
+        try checkRecord(record, at: sequence)
+        if !holdsHash && report.problems.count + report.unlistedProblems > problemsBefore { chainKnown = false }
+        if sequence > 0, sequence % Ledger.chainInterval == 0, let checkpoints = ledger.checkpoints {
             try checkCheckpoint(at: sequence, in: checkpoints)
         }
+    }
+
+    /// Takes the chain one record on: from the hash the record holds (versions 1 to 3), compared
+    /// with the chain's when known, else from the record's bytes. A record too short, of no version
+    /// this build reads, or of version 1 to 3 after one of version 4 (whose last bytes would be
+    /// taken for a hash) leaves the chain unknown. Returns whether the record holds its hash.
+    private mutating func chain(_ record: UnsafeRawBufferPointer, at sequence: UInt64) -> Bool {
+        alternativeHash = nil
+        guard record.count > 1, record.count > 1 + EventCodec.storedHashBytes(version: record[0]),
+            EventCodec.readableVersions.contains(record[0]),
+            !(EventCodec.storedHashVersions.contains(record[0]) && newestVersion > EventCodec.storedHashVersions.upperBound)
+        else {
+            chainKnown = false
+            return false
+        }
+        let computed = Ledger.chainHash(previous: previousHash, stored: EventCodec.hashed(record))
+        guard let storedHash = EventCodec.storedHash(record) else {
+            previousHash = computed
+            return false
+        }
+        if chainKnown && computed != storedHash {
+            report.add(sequence, "log", "hash does not match the event's bytes and the previous hash")
+            // Its body or its hash changed: the chain goes on from the hash it holds, and a hash
+            // held after it that is the one its bytes give is no second fault.
+            alternativeHash = computed
+        }
+        previousHash = storedHash
+        chainKnown = true
+        return true
+    }
+
+    /// Everything the log says of one record but its place in the chain.
+    private mutating func checkRecord(_ record: UnsafeRawBufferPointer, at sequence: UInt64) throws {
+        let tooShort = record.count <= 1 || record.count <= EventCodec.storedHashBytes(version: record[0]) + 1
         if tooShort {
             report.add(sequence, "log", "record of \(record.count) bytes is too short")
             return
         }
         if record[0] < newestVersion {
             report.add(sequence, "log", "a record of version \(record[0]) after one of version \(newestVersion)")
+        }
+        if record[0] > EventCodec.storedHashVersions.upperBound && ledger.checkpoints == nil {
+            report.add(sequence, "log", "a record of version \(record[0]) in a ledger of format \(ledger.format), which holds none")
         }
         newestVersion = max(newestVersion, record[0])
         let recorded: RecordedEvent
@@ -338,7 +374,7 @@ struct Verifier {
             report.add(sequence, "chain", "holds \(held.count) bytes for this sequence, not a hash")
             return
         }
-        if !chainKnown {
+        if !chainKnown || alternativeHash.map(held.elementsEqual) == true {
             previousHash = Array(held)
             chainKnown = true
         } else if !held.elementsEqual(previousHash) {
@@ -352,11 +388,15 @@ struct Verifier {
     mutating func checkIndexesAgainstLog() throws {
         var report = self.report
         defer { self.report = report }
+        if ledger.checkpoints == nil, let chain = ledger.chain, try transaction.count(chain) != 0 {
+            report.add(nil, "chain", "holds entries in a ledger of format \(ledger.format)")
+        }
         if let checkpoints = ledger.checkpoints {
-            // The walk looked up the entry of every multiple the log holds; an entry at any other key is one more.
+            // The walk looked up the entry of every multiple the log holds; an entry at another key is one more.
             try scan(checkpoints, implied: checkpointsFound, into: &report) { key, _, report in
                 let sequence = key.count == 8 ? Keys.uint64(key) : nil
-                guard let sequence, sequence % Ledger.chainInterval == 0, try transaction.get(ledger.log, key: Array(key)) != nil else {
+                // At a multiple the log lacks, the gap is reported there.
+                guard let sequence, sequence > 0, sequence % Ledger.chainInterval == 0, sequence <= lastSequence else {
                     report.add(sequence, "chain", "entry at a sequence that is not a multiple of \(Ledger.chainInterval) in the log"); return
                 }
             }
@@ -516,8 +556,10 @@ struct Verifier {
         }
         report.head = head
         if head.sequence != lastSequence { report.add(head.sequence, "meta", "head names sequence \(head.sequence), the log ends at \(lastSequence)") }
-        // After a fault reported since the last hash the ledger holds, the head cannot be checked.
-        if chainKnown && head.hash != previousHash {
+        // After a fault reported since the last hash the ledger holds, or with the last event
+        // missing, the head's hash cannot be checked.
+        if chainKnown && head.sequence == lastSequence && head.hash != previousHash
+            && alternativeHash.map(head.hash.elementsEqual) != true {
             report.add(head.sequence, "meta", "head hash differs from the last event's hash, as the chain of the log's events gives it")
         }
         let storedCounts = (try? ledger.counts(in: transaction)) ?? []

@@ -23,7 +23,9 @@ public enum EventCodec {
     /// The bytes after the body of a record of `version`: its chain hash in versions 1 to 3, none
     /// from version 4.
     @inline(__always)
-    public static func storedHashBytes(version: UInt8) -> Int { (1...3).contains(version) ? hashBytes : 0 }
+    public static func storedHashBytes(version: UInt8) -> Int { storedHashVersions.contains(version) ? hashBytes : 0 }
+    /// The versions whose records hold their chain hash after the body.
+    public static let storedHashVersions: ClosedRange<UInt8> = 1...3
 
     /// The chain hash a record holds after its body (versions 1 to 3); nil from version 4, or for
     /// a record too short to hold one.

@@ -68,7 +68,7 @@ import Testing
         let key = bigEndian(merge)
         let (original, recorded) = try storedRecord(at: merge, in: ledger)
         #expect(recorded.event.person == "P2" && recorded.personNumber == 2, "P2, registered second, merged into P1")
-        let forged = EventCodec.encode(recorded.event, sequence: merge, recordedAt: recorded.recordedAt, personNumber: 1) + (recorded.hash ?? [])
+        let forged = EventCodec.encode(recorded.event, sequence: merge, recordedAt: recorded.recordedAt, personNumber: 1)
         try ledger.environment.write { try $0.put(log, key: key, value: forged) }
         let report = try ledger.verify()
         #expect(report.problems.contains { $0.sequence == merge && $0.reason == "holds person number 1 where P2 is number 2" },
@@ -90,7 +90,7 @@ import Testing
             fields[.insuranceYear] = .integer(year)
             let event = Event(type: recorded.event.type, source: recorded.event.source, person: recorded.event.person, fields: fields)
             let forged = EventCodec.encode(event, sequence: enrolment, recordedAt: recorded.recordedAt, personNumber: recorded.personNumber,
-                                           previousInStream: recorded.previousInStream ?? 0) + (recorded.hash ?? [])
+                                           previousInStream: recorded.previousInStream ?? 0)
             try ledger.environment.write { try $0.put(log, key: key, value: forged) }
             let problems = try ledger.verify().problems
             #expect(problems.contains { $0.sequence == enrolment && $0.reason == "holds the year \(year), which no person-year key can hold" },
@@ -181,7 +181,7 @@ import Testing
         let original = try storedRecord(at: target.sequence, in: ledger).bytes
         for (wrong, intoAnother) in [(own[index - 2].sequence, false), (otherPerson, true)] {
             let forged = EventCodec.encode(target.event, sequence: target.sequence, recordedAt: target.recordedAt, personNumber: 1,
-                                           previousInStream: wrong) + (target.hash ?? [])
+                                           previousInStream: wrong)
             try ledger.environment.write { try $0.put(log, key: key, value: forged) }
             let report = try ledger.verify()
             #expect(report.problems.contains {

@@ -134,27 +134,42 @@ public enum DecisionEvents {
     }
 }
 
-/// A decision's fields while they are being set: a short array, each field at most once, sorted
-/// into the stored order when the event is made. A decision has about twenty fields; a dictionary
-/// would hash each of them twice, on every decision of every append and replay.
+/// A decision's fields while they are being set: a short array, each field at most once, kept in
+/// the stored order (ascending field number) as it is set. A decision has about twenty fields; a
+/// dictionary would hash each of them twice, on every decision of every append and replay. Which
+/// fields are set is a bit per field number, so a field's place is the count of set fields below
+/// it: no search and no sort.
 struct DecisionFields {
     private var entries: [FieldEntry] = []
+    /// Bit n is set when the field numbered n is in `entries` (every field number is below 128).
+    private var present: UInt128 = 0
 
     init() { entries.reserveCapacity(28) }
 
+    /// Where `field` is, or would go, in `entries`, and whether it is there.
+    private func place(of field: Field) -> (index: Int, found: Bool) {
+        precondition(field.rawValue >= 0 && field.rawValue < 128, "a field number fits DecisionFields' bits")
+        let bit = UInt128(1) << field.rawValue
+        return ((present & (bit - 1)).nonzeroBitCount, present & bit != 0)
+    }
+
     subscript(field: Field) -> FieldValue? {
-        get { entries.first { $0.field == field }?.value }
+        get {
+            let (index, found) = place(of: field)
+            return found ? entries[index].value : nil
+        }
         set {
-            let index = entries.firstIndex { $0.field == field }
-            switch (index, newValue) {
-            case (let index?, let value?): entries[index] = FieldEntry(field, value)
-            case (let index?, nil): entries.remove(at: index)
-            case (nil, let value?): entries.append(FieldEntry(field, value))
-            case (nil, nil): break
+            let (index, found) = place(of: field)
+            let bit = UInt128(1) << field.rawValue
+            switch (found, newValue) {
+            case (true, let value?): entries[index] = FieldEntry(field, value)
+            case (true, nil): entries.remove(at: index); present &= ~bit
+            case (false, let value?): entries.insert(FieldEntry(field, value), at: index); present |= bit
+            case (false, nil): break
             }
         }
     }
 
     /// The fields in ascending field number, as an event stores them.
-    var ordered: [FieldEntry] { entries.sorted { $0.field < $1.field } }
+    var ordered: [FieldEntry] { entries }
 }

@@ -207,7 +207,7 @@ public struct PersonHistory: Sendable, Equatable {
 
     /// The claims settled in `year` (I-1), in settlement order, ties by ledger sequence.
     public func claims(in year: Int) -> [Claim] {
-        claims.values.filter { $0.year == year }.sorted { ($0.settledOn, $0.sequence) < ($1.settledOn, $1.sequence) }
+        claims.values { $0.year == year }.sorted { ($0.settledOn, $0.sequence) < ($1.settledOn, $1.sequence) }
     }
 }
 
@@ -242,6 +242,12 @@ public struct SmallMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public var isEmpty: Bool { entries.isEmpty }
     /// The values, in the order their keys were first set.
     public var values: [Value] { entries.map(\.value) }
+    /// The values `isIncluded` keeps, in the order their keys were first set: the others are not copied.
+    public func values(where isIncluded: (Value) throws -> Bool) rethrows -> [Value] {
+        var kept: [Value] = []
+        for index in entries.indices where try isIncluded(entries[index].value) { kept.append(entries[index].value) }
+        return kept
+    }
     /// The keys, in the order they were first set.
     public var keys: [Key] { entries.map(\.key) }
     /// The entry at `position` (from 0) in the order the keys were first set.

@@ -32,6 +32,7 @@ import Testing
             for probe in 0..<(3 * SmallMap<Int, Int>.indexedFrom) { #expect(map[probe] == reference[probe], "key \(probe) at step \(step)") }
             #expect(map.keys == order, "keys in the order first set, at step \(step)")
             #expect(map.values == order.map { reference[$0]! })
+            #expect(map.values { $0 % 3 == 0 } == order.map { reference[$0]! }.filter { $0 % 3 == 0 })
         }
         #expect(largest > SmallMap<Int, Int>.indexedFrom, "the run crossed into the indexed form")
     }
@@ -56,5 +57,32 @@ import Testing
                   Fact.claim("c1", on: "2024-03-01", inList: "100", basic: "50"), Fact.applied(year: 2023, on: "2023-12-01"),
                   Fact.claim("c2", on: "2022-06-01", inList: "100", basic: "50"), Fact.enrolled(year: 2025, on: "2024-12-01")])
         #expect(book.history.years == [2022, 2023, 2024, 2025])
+    }
+}
+
+@Suite struct DecisionFieldsTests {
+    /// Against a Dictionary, through a seeded run of sets, changes and removals over every field:
+    /// each field is found where it was set, and `ordered` is the fields in ascending number.
+    @Test func itHoldsWhatADictionaryHoldsInFieldOrder() {
+        var fields = DecisionFields()
+        var reference: [Field: FieldValue] = [:]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for step in 0..<3_000 {
+            let field = Field.allCases[next(Field.allCases.count)]
+            let value: FieldValue? = next(4) == 0 ? nil : .integer(Int64(step))
+            fields[field] = value
+            reference[field] = value
+            for probe in Field.allCases { #expect(fields[probe] == reference[probe], "\(probe) at step \(step)") }
+            #expect(fields.ordered == reference.keys.sorted().map { FieldEntry($0, reference[$0]!) }, "at step \(step)")
+        }
+    }
+
+    /// Every field number fits the bits that say which fields are set.
+    @Test func everyFieldNumberIsBelow128() {
+        #expect(Field.allCases.allSatisfy { $0.rawValue >= 0 && $0.rawValue < 128 })
     }
 }

@@ -31,7 +31,8 @@ public enum Varints {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Writer.maximumLength) { buffer in
             var writer = Writer(buffer.baseAddress!)
             writer.unsigned(number)
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<writer.count]))
+            // Byte by byte: for at most ten bytes, a copy of the block costs a call to `memmove`.
+            for byte in buffer[..<writer.count] { bytes.append(byte) }
         }
     }
 

@@ -269,6 +269,9 @@ extension Ledger {
 /// transaction must start from the entry moved here, not from the stored one.
 final class PendingPersonEntries {
     var entries: [String: PersonEntry] = [:]
+    /// The entry the appender looked up last, as it is now: a line's checks, its write and its
+    /// decisions' writes each ask for their person's entry. Set again wherever an entry moves.
+    var last: (person: String, entry: PersonEntry?)?
 }
 
 /// The state of one write transaction of appends.
@@ -374,7 +377,8 @@ struct Appender {
             }
             return []
         }
-        if let seen = try seenBefore(submission) {
+        let sourceKey = try event.source.flatMap { try sourceKeys.key($0) }
+        if let seen = try seenBefore(submission, key: sourceKey) {
             if seen.isEmpty { summary.duplicates += 1 }
             return seen
         }
@@ -408,7 +412,7 @@ struct Appender {
         let recordedAt = submission.stamp?.recordedAt ?? recordedAt
         var version = recordVersion
         if let stamp = submission.stamp { version = try self.version(reproducing: stamp, of: event) }
-        let hash = try write(event, sequence: sequence, recordedAt: recordedAt, version: version)
+        let hash = try write(event, sequence: sequence, recordedAt: recordedAt, version: version, sourceKey: sourceKey)
         if let stamp = submission.stamp {
             guard stamp.hash == hash else {
                 return problem("ledger.hash", "the line's content and stamp do not reproduce the export's hash at sequence \(sequence)")
@@ -437,11 +441,12 @@ struct Appender {
         return Ledger.recordVersion(reproducing: stamp, of: event, after: head.hash, from: oldestStampVersion, entry: entry)
     }
 
-    /// Whether the line's source was recorded before: nil when not; no problem when with the same
-    /// content (a duplicate, skipped); a conflict when with other content.
-    func seenBefore(_ submission: Submission) throws -> [LineProblem]? {
+    /// Whether the line's source, whose key is `key` (nil when its system has no number yet), was
+    /// recorded before: nil when not; no problem when with the same content (a duplicate, skipped);
+    /// a conflict when with other content.
+    func seenBefore(_ submission: Submission, key: [UInt8]?) throws -> [LineProblem]? {
         let event = submission.event
-        guard let source = event.source, let key = try sourceKeys.key(source), let existing = try sourceIndex.find(key) else { return nil }
+        guard let source = event.source, let key, let existing = try sourceIndex.find(key) else { return nil }
         let sequence = try Keys.stored(existing, "the sourceKeys entry of \(source.system)/\(source.key)")
         guard let stored = try ledger.event(at: sequence, in: transaction) else {
             throw LedgerError.damaged(sequence: sequence, reason: "sourceKeys names a missing event")
@@ -526,9 +531,11 @@ struct Appender {
     /// Encodes, chains and stores one event with every index entry it needs; returns its hash.
     /// A record of version 4 is stored without it: `chain` gets it at every
     /// ``Ledger/chainInterval``-th sequence, and `meta`'s head at the last.
+    /// - Parameter sourceKey: the key of the event's source, when ``submit(_:)`` has looked it up
+    ///   already; nil to work it out here, giving its system a number if it has none.
     @discardableResult
-    mutating func write(_ event: Event, sequence: UInt64, recordedAt: Timestamp, version: UInt8 = EventCodec.formatVersion)
-        throws -> [UInt8]
+    mutating func write(_ event: Event, sequence: UInt64, recordedAt: Timestamp, version: UInt8 = EventCodec.formatVersion,
+                        sourceKey: [UInt8]? = nil) throws -> [UInt8]
     {
         precondition(sequence == head.sequence + 1, "the log has no gaps")
         let entry = try entryBefore(event)
@@ -536,11 +543,15 @@ struct Appender {
                                        previousInStream: entry?.last ?? 0, version: version)
         let hash = Ledger.chainHash(previous: head.hash, stored: stored)
         if EventCodec.storedHashBytes(version: version) > 0 { stored.append(contentsOf: hash) }
-        try transaction.put(ledger.log, key: Keys.log(sequence), value: stored, append: true)
-        if sequence % Ledger.chainInterval == 0 { try transaction.put(chain, key: Keys.log(sequence), value: hash, append: true) }
+        try Keys.withLog(sequence) { key in
+            try stored.withUnsafeBytes { try transaction.put(ledger.log, key: key, value: $0, append: true) }
+            if sequence % Ledger.chainInterval == 0 {
+                try hash.withUnsafeBytes { try transaction.put(chain, key: key, value: $0, append: true) }
+            }
+        }
         recentHashes[Int(sequence % Ledger.chainInterval)] = (sequence, hash)
         if let source = event.source {
-            try sourceIndex.put(try sourceKeys.keyNumberingItsSystem(source), value: Keys.bigEndian(sequence))
+            try sourceIndex.put(try sourceKey ?? sourceKeys.keyNumberingItsSystem(source), value: Keys.bigEndian(sequence))
         }
         let linkedInRecord = EventCodec.holdsStreamLink(version: version, type: event.type, hasPersonNumber: entry != nil)
         if let number = try index(event, sequence: sequence, entry: entry, linkedInRecord: linkedInRecord), let person = event.person {
@@ -613,8 +624,10 @@ struct Appender {
         if event.type == .personRegistered || event.type == .personMerged {
             try transaction.put(ledger.persons, key: Array(person.utf8), value: entry.bytes)
             pending.entries[person] = nil
+            pending.last = nil
         } else {
             pending.entries[person] = entry
+            pending.last = (person, entry)
         }
         return entry.number
     }
@@ -649,7 +662,10 @@ struct Appender {
 
     /// A person's entry as this transaction has it: a version moved here and not yet written, or the stored one.
     func personEntry(_ person: String) throws -> PersonEntry? {
-        try ledger.personEntry(person, in: transaction, pending: pending)
+        if let last = pending.last, last.person == person { return last.entry }
+        let entry = try ledger.personEntry(person, in: transaction, pending: pending)
+        pending.last = (person, entry)
+        return entry
     }
 }
 

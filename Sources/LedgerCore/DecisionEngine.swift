@@ -20,6 +20,8 @@ struct DecisionEngine {
     /// The persons whose cached history this engine folded from the log (itself or, adopted, a
     /// piece ahead) or changed: what a run that fails must not hand on.
     private var touched: Set<String> = []
+    /// The person last added to `touched`: a line and its decisions touch the same one several times.
+    private var lastTouched: String?
     /// In a replay from sequence 1: how many persons are registered so far. Person numbers follow
     /// registration order, so a person-year of a higher number has no fact yet and no decision to
     /// revisit. Nil where the engine starts mid-log (the append path), which filters nothing.
@@ -38,7 +40,10 @@ struct DecisionEngine {
     /// Records that `person`'s cached history changed in this run. A replay from sequence 1
     /// (``registeredPersons`` set) hands no histories on, and records nothing.
     private mutating func markTouched(_ person: String) {
-        if registeredPersons == nil { touched.insert(person) }
+        if registeredPersons == nil && lastTouched != person {
+            touched.insert(person)
+            lastTouched = person
+        }
     }
 
     /// The cached histories, moved out of the engine (which keeps none), so that no copy is made.
@@ -53,6 +58,7 @@ struct DecisionEngine {
         var untouched = takeHistories()
         for person in touched { untouched.remove(person) }
         touched = []
+        lastTouched = nil
         return untouched
     }
 

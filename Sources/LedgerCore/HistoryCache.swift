@@ -27,6 +27,9 @@ struct HistoryCache {
 
     /// The slot of each person held, in either tier.
     private var slotOf: [String: Int32] = [:]
+    /// The person whose slot was looked up last, and that slot: a line, its checks and its
+    /// decisions ask for the same person several times in a row. Cleared where slots move.
+    private var recent: (person: String, slot: Int32)?
     private var slots: [Slot] = []
     private var freeSlots: [Int32] = []
     /// The histories in use, each at a position, folded in place as events are written or replayed.
@@ -90,7 +93,14 @@ struct HistoryCache {
 
     /// Where `person`'s history is in use, thawed first if it was frozen; nil if the cache has none.
     mutating func index(thawing person: String) -> Int? {
-        guard let slot = slotOf[person] else { return nil }
+        let slot: Int32
+        if let recent, recent.person == person {
+            slot = recent.slot
+        } else {
+            guard let found = slotOf[person] else { return nil }
+            slot = found
+            recent = (person, found)
+        }
         let position = slots[Int(slot)].position
         if position >= 0 { return Int(position) }
         guard let ice = takeFrozen(slot) else { preconditionFailure("a slot held without a history") }
@@ -216,6 +226,7 @@ struct HistoryCache {
         var kept: [Slot] = []
         kept.reserveCapacity(inUseCount)
         slotOf = Dictionary(minimumCapacity: inUseCount)
+        recent = nil
         for position in owners.indices where owners[position] >= 0 {
             let old = Int(owners[position])
             renumbered[old] = Int32(kept.count)
@@ -233,6 +244,7 @@ struct HistoryCache {
     /// Forgets the person of `slot`, whose history is not in use.
     private mutating func freeSlot(_ slot: Int32) {
         slotOf[slots[Int(slot)].person] = nil
+        recent = nil
         slots[Int(slot)] = Slot(person: "")
         freeSlots.append(slot)
     }

@@ -52,6 +52,11 @@ enum Keys {
     /// `log`: the global sequence.
     static func log(_ sequence: UInt64) -> [UInt8] { bigEndian(sequence) }
 
+    /// ``log(_:)``'s key, on the stack for the length of `body`: no array is made for it.
+    static func withLog<Result>(_ sequence: UInt64, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withUnsafeBytes(of: sequence.bigEndian, body)
+    }
+
     /// `streams` (format 1 only): person number ‖ stream version (1-based).
     static func stream(person: UInt32, version: UInt32) -> [UInt8] { bigEndian(person, version) }
 

@@ -506,9 +506,10 @@ public final class Ledger: @unchecked Sendable {
     /// The chain hash of `previous ‖ stored` (docs/FORMAT.md § Hash chain).
     static func chainHash(previous: [UInt8], stored: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: previous)
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: stored)
-        return Array(hasher.finalize())
+        // Copied as one block of bytes: `Array(_:)` of the digest would step through it as a sequence.
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     static func chainHash(previous: [UInt8], stored: [UInt8]) -> [UInt8] {

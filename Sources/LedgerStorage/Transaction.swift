@@ -42,11 +42,26 @@ public struct Transaction {
     /// - Parameter append: the key sorts after every key in the database (LMDB's `MDB_APPEND`), which
     ///   fills pages completely and skips the search; a key out of order fails with `MDB_KEYEXIST`.
     public func put(_ database: Database, key: [UInt8], value: [UInt8], append: Bool = false) throws(StorageError) {
-        precondition(!isReadOnly, "put in a read-only transaction")
-        let flags: UInt32 = append ? UInt32(MDB_APPEND) : 0
-        let code = withValues(key, value) { mdb_put(handle, database.handle, &$0, &$1, flags) }
-        try check(code, "put into \(database.name)")
+        try checkPut(into: database, withValues(key, value) { putCode(database, &$0, &$1, append: append) })
     }
+
+    /// Stores `value` under `key`, from buffers the caller holds (no array made for either); as
+    /// ``put(_:key:value:append:)``.
+    public func put(_ database: Database, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, append: Bool = false)
+        throws(StorageError)
+    {
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try checkPut(into: database, putCode(database, &keyValue, &dataValue, append: append))
+    }
+
+    /// `mdb_put`'s result code for `key` and `value` in `database`.
+    private func putCode(_ database: Database, _ key: inout MDB_val, _ value: inout MDB_val, append: Bool) -> Int32 {
+        precondition(!isReadOnly, "put in a read-only transaction")
+        return mdb_put(handle, database.handle, &key, &value, append ? UInt32(MDB_APPEND) : 0)
+    }
+
+    private func checkPut(into database: Database, _ code: Int32) throws(StorageError) { try check(code, "put into \(database.name)") }
 
     /// Deletes `key`; returns whether it was there.
     @discardableResult

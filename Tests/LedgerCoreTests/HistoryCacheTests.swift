@@ -138,6 +138,31 @@ import Testing
         #expect(cache.working.keys.sorted() == [persons[1], persons[2], persons[3]].sorted())
     }
 
+    /// The cache remembers the slot it found last. A person removed, whose slot another then
+    /// takes, is not found; and when forgetting the frozen tier renumbers the slots, a person
+    /// found just before is found again with its own history.
+    @Test func aPersonFoundLastIsFoundWhereTheCacheHoldsItNow() throws {
+        let (histories, persons) = try HistoryCacheTests.smallCity()
+        var cache = HistoryCache(workingLimit: 4)
+        cache.insert(histories[persons[0]]!, for: persons[0])
+        #expect(cache.history(of: persons[0]) == histories[persons[0]])
+        cache.remove(persons[0])
+        cache.insert(histories[persons[1]]!, for: persons[1])
+        #expect(cache.history(of: persons[0]) == nil)
+        #expect(cache.history(of: persons[1]) == histories[persons[1]])
+
+        func footprint(_ number: Int) -> Int { HistoryCacheTests.footprint(of: histories[persons[number]]!) }
+        // Room for the first frozen, not for a second: the fourth person's arrival forgets both.
+        var tight = HistoryCache(workingLimit: 2, frozenByteLimit: footprint(0) + footprint(1) - 1)
+        for number in 0..<3 { tight.insert(histories[persons[number]]!, for: persons[number]) }
+        #expect(tight.history(of: persons[2]) == histories[persons[2]] && tight.frozenCount == 1)
+        tight.insert(histories[persons[3]]!, for: persons[3])
+        #expect(tight.frozenCount == 0 && tight.count == 2)
+        #expect(tight.history(of: persons[2]) == histories[persons[2]])
+        #expect(tight.history(of: persons[3]) == histories[persons[3]])
+        #expect(tight.history(of: persons[1]) == nil)
+    }
+
     /// Past its byte limit the frozen tier is forgotten whole: the histories in use stay, the
     /// frozen ones are no longer held (their persons are folded from the log when next needed), and
     /// the persons held afterwards are kept apart from those forgotten.

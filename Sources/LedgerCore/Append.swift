@@ -388,8 +388,7 @@ struct Appender {
         let problems = try stateProblems(of: event, line: submission.line)
         if !problems.isEmpty { return problems }
         if let person = event.person, [.settlementRecorded, .assistanceApplied, .identityRecognized].contains(event.type) {
-            let history = try engine.history(ofPerson: person, upTo: head.sequence)
-            let exceeded = PersonLimits.problems(adding: event, to: history)
+            let exceeded = try engine.withHistory(ofPerson: person, upTo: head.sequence) { PersonLimits.problems(adding: event, to: $0) }
             if !exceeded.isEmpty {
                 return exceeded.map {
                     LineProblem(line: submission.line, field: $0.field, reason: $0.reason,
@@ -489,7 +488,7 @@ struct Appender {
         case .settlementReversed:
             return try reversalProblems(of: event, person: person, line: line)
         case .identityRevoked, .enrollmentRegistered:
-            if let found = Admission.problem(of: event, history: try engine.history(ofPerson: person, upTo: head.sequence)) {
+            if let found = try engine.withHistory(ofPerson: person, upTo: head.sequence, { Admission.problem(of: event, history: $0) }) {
                 return [LineProblem(line: line, field: found.field, reason: found.reason, withheld: found.withheld)]
             }
         default:

@@ -168,22 +168,32 @@ struct DecisionEngine {
         return events
     }
 
-    /// The history of `person` as the log stands at `limit`, through the cache.
-    mutating func history(ofPerson person: String, upTo limit: UInt64) throws -> PersonHistory {
-        try cachedHistory(of: person, upTo: limit)
+    /// `body` of the history of `person` as the log stands at `limit`, through the cache, read
+    /// where the cache holds it: a check of a line makes no copy of the history.
+    mutating func withHistory<Result>(ofPerson person: String, upTo limit: UInt64, _ body: (PersonHistory) throws -> Result)
+        throws -> Result
+    {
+        // The index first: it may put a history in use, which the read must see.
+        let index = try cachedIndex(of: person, upTo: limit)
+        return try histories.withHistory(at: index, body)
     }
 
     /// The history of `person` up to `limit`, which must be the sequence being decided: the cache
     /// holds exactly the events written before it.
     private mutating func cachedHistory(of person: String, upTo limit: UInt64) throws -> PersonHistory {
-        if let cached = histories.history(of: person) {
-            assert(cached.lastSequence <= limit, "the cache runs ahead of the event decided")
-            return cached
+        try withHistory(ofPerson: person, upTo: limit) { $0 }
+    }
+
+    /// Where the cache holds the history of `person` up to `limit`, folded from the log first if
+    /// the cache has none.
+    private mutating func cachedIndex(of person: String, upTo limit: UInt64) throws -> Int {
+        if let index = histories.index(thawing: person) {
+            assert(histories.withHistory(at: index) { $0.lastSequence } <= limit, "the cache runs ahead of the event decided")
+            return index
         }
         let history = try self.history(of: person, upTo: limit)
         markTouched(person)
-        histories.insert(history, for: person)
-        return history
+        return histories.insert(history, for: person)
     }
 
     /// The person's history folded from its stream and those merged into it, up to `limit`.

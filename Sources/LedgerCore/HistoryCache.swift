@@ -113,20 +113,29 @@ struct HistoryCache {
     }
 
     /// Folds into the history at `index` (from ``index(thawing:)``) in place.
+    /// `body` of the history in use at `index` (``index(thawing:)``), read in place.
+    func withHistory<Result>(at index: Int, _ body: (PersonHistory) throws -> Result) rethrows -> Result {
+        try body(inUse[index])
+    }
+
     mutating func update(at index: Int, _ body: (inout PersonHistory) -> Void) {
         body(&inUse[index])
     }
 
     /// Puts `history` in use for `person`, freezing the one in use longest first when ``workingLimit`` are.
     /// The cache must hold no frozen history of `person`: its callers have just found none.
-    mutating func insert(_ history: PersonHistory, for person: String) {
+    /// Returns where it is in use (``index(thawing:)``).
+    @discardableResult
+    mutating func insert(_ history: PersonHistory, for person: String) -> Int {
         if let slot = slotOf[person] {
             let position = slots[Int(slot)].position
             assert(position >= 0, "a history put in use over a frozen one")
-            if position >= 0 { return inUse[Int(position)] = history }
+            if position >= 0 {
+                inUse[Int(position)] = history
+                return Int(position)
+            }
             _ = takeFrozen(slot)
-            _ = putInUse(history, slot: slot)
-            return
+            return putInUse(history, slot: slot)
         }
         let slot: Int32
         if let free = freeSlots.popLast() {
@@ -137,7 +146,7 @@ struct HistoryCache {
             slots.append(Slot(person: person))
         }
         slotOf[person] = slot
-        _ = putInUse(history, slot: slot)
+        return putInUse(history, slot: slot)
     }
 
     /// Puts the history of `slot`, which is not in use, in use, last in the order of freezing;

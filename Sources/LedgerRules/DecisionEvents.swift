@@ -164,7 +164,10 @@ struct DecisionFields {
             switch (found, newValue) {
             case (true, let value?): entries[index] = FieldEntry(field, value)
             case (true, nil): entries.remove(at: index); present &= ~bit
-            case (false, let value?): entries.insert(FieldEntry(field, value), at: index); present |= bit
+            case (false, let value?):
+                // Most fields are set in ascending order: an append then, not the general insert.
+                if index == entries.count { entries.append(FieldEntry(field, value)) } else { entries.insert(FieldEntry(field, value), at: index) }
+                present |= bit
             case (false, nil): break
             }
         }

@@ -270,7 +270,10 @@ extension Ledger {
 final class PendingPersonEntries {
     var entries: [String: PersonEntry] = [:]
     /// The entry the appender looked up last, as it is now: a line's checks, its write and its
-    /// decisions' writes each ask for their person's entry. Set again wherever an entry moves.
+    /// decisions' writes each ask for their person's entry. The write of an event sets it again
+    /// for the event's person, and clears it for a registration or a merge (whose survivor's entry
+    /// moves too: the merge's indexing reads the survivor's entry before it moves it, and nothing
+    /// reads this between that and the clearing).
     var last: (person: String, entry: PersonEntry?)?
 }
 

@@ -107,17 +107,12 @@ struct HistoryCache {
         return putInUse(PersonHistory(thawing: ice, person: person), slot: slot)
     }
 
-    /// `person`'s history, thawed if it was frozen.
-    mutating func history(of person: String) -> PersonHistory? {
-        index(thawing: person).map { inUse[$0] }
-    }
-
-    /// Folds into the history at `index` (from ``index(thawing:)``) in place.
     /// `body` of the history in use at `index` (``index(thawing:)``), read in place.
     func withHistory<Result>(at index: Int, _ body: (PersonHistory) throws -> Result) rethrows -> Result {
         try body(inUse[index])
     }
 
+    /// Folds into the history at `index` (from ``index(thawing:)``) in place.
     mutating func update(at index: Int, _ body: (inout PersonHistory) -> Void) {
         body(&inUse[index])
     }

@@ -207,7 +207,7 @@ public struct PersonHistory: Sendable, Equatable {
 
     /// The claims settled in `year` (I-1), in settlement order, ties by ledger sequence.
     public func claims(in year: Int) -> [Claim] {
-        claims.values { $0.year == year }.sorted { ($0.settledOn, $0.sequence) < ($1.settledOn, $1.sequence) }
+        claims.values(where: { $0.year == year }).sorted { ($0.settledOn, $0.sequence) < ($1.settledOn, $1.sequence) }
     }
 }
 
@@ -245,7 +245,7 @@ public struct SmallMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The values `isIncluded` keeps, in the order their keys were first set: the others are not copied.
     public func values(where isIncluded: (Value) throws -> Bool) rethrows -> [Value] {
         var kept: [Value] = []
-        for index in entries.indices where try isIncluded(entries[index].value) { kept.append(entries[index].value) }
+        for position in entries.indices where try isIncluded(entries[position].value) { kept.append(entries[position].value) }
         return kept
     }
     /// The keys, in the order they were first set.

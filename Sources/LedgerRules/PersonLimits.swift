@@ -23,7 +23,7 @@ public enum PersonLimits {
         switch event.type {
         case .settlementRecorded:
             guard let year = event.date(.settledOn)?.year, let cost = event.money(.totalCost) else { return [] }
-            let claims = history.claims.values { $0.year == year }
+            let claims = history.claims.values(where: { $0.year == year })
             if claims.count >= claimsPerYear {
                 return [("claim", "\(history.person) already has \(claims.count) settlements in \(year), the most one person-year may hold")]
             }

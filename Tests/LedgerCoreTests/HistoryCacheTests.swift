@@ -6,6 +6,13 @@ import Testing
 
 @testable import LedgerCore
 
+extension HistoryCache {
+    /// `person`'s history, thawed if it was frozen; nil when the cache holds none.
+    mutating func history(of person: String) -> PersonHistory? {
+        index(thawing: person).map { withHistory(at: $0) { $0 } }
+    }
+}
+
 /// Frozen histories (``FrozenHistory``) thaw to the histories frozen, and which tier of the
 /// ``HistoryCache`` a history is in never changes a decision.
 @Suite struct HistoryCacheTests {

@@ -32,7 +32,7 @@ import Testing
             for probe in 0..<(3 * SmallMap<Int, Int>.indexedFrom) { #expect(map[probe] == reference[probe], "key \(probe) at step \(step)") }
             #expect(map.keys == order, "keys in the order first set, at step \(step)")
             #expect(map.values == order.map { reference[$0]! })
-            #expect(map.values { $0 % 3 == 0 } == order.map { reference[$0]! }.filter { $0 % 3 == 0 })
+            #expect(map.values(where: { $0 % 3 == 0 }) == order.map { reference[$0]! }.filter { $0 % 3 == 0 })
         }
         #expect(largest > SmallMap<Int, Int>.indexedFrom, "the run crossed into the indexed form")
     }

@@ -18,8 +18,10 @@ struct DecisionEngine {
     /// Those not in use are held frozen, so their memory is bounded (``HistoryCache``).
     private(set) var histories: HistoryCache
     /// The persons whose cached history this engine folded from the log (itself or, adopted, a
-    /// piece ahead) or changed: what a run that fails must not hand on.
-    private var touched: Set<String> = []
+    /// piece ahead) or changed: what a run that fails must not hand on. A list, not a set: it is
+    /// read only when a run fails, where removing a person listed twice is harmless, and appending
+    /// to it hashes no id (about one append per line, ``lastTouched`` catching its decisions').
+    private var touched: [String] = []
     /// The person last added to `touched`: a line and its decisions touch the same one several times.
     private var lastTouched: String?
     /// In a replay from sequence 1: how many persons are registered so far. Person numbers follow
@@ -41,7 +43,7 @@ struct DecisionEngine {
     /// (``registeredPersons`` set) hands no histories on, and records nothing.
     private mutating func markTouched(_ person: String) {
         if registeredPersons == nil && lastTouched != person {
-            touched.insert(person)
+            touched.append(person)
             lastTouched = person
         }
     }
@@ -97,31 +99,39 @@ struct DecisionEngine {
         default:
             guard let person = event.person else { return [] }
             let survivor = event.type == .personMerged ? (event.text(.into) ?? person) : person
-            let history = try cachedHistory(of: survivor, upTo: sequence)
-            let years: [Int]
-            var latest: Claim?
-            switch event.type {
-            case .settlementRecorded, .settlementReversed:
-                let claim = event.text(.claim).flatMap { history.claims[$0] }
-                years = claim.map { [$0.year] } ?? []
-                if event.type == .settlementRecorded { latest = claim }
-            case .enrollmentRegistered: years = event.integer(.insuranceYear).map { [Int($0)] } ?? []
-            case .assistanceApplied: years = event.integer(.year).map { [Int($0)] } ?? []
-            default: years = history.years
+            let index = try cachedIndex(of: survivor, upTo: sequence)
+            let (parameters, incrementally) = (parameters, ledger.decidesIncrementally)
+            let (events, totals) = histories.withHistory(at: index) { history in
+                let years: [Int]
+                var latest: Claim?
+                switch event.type {
+                case .settlementRecorded, .settlementReversed:
+                    let claim = event.text(.claim).flatMap { history.claims[$0] }
+                    years = claim.map { [$0.year] } ?? []
+                    if event.type == .settlementRecorded { latest = claim }
+                case .enrollmentRegistered: years = event.integer(.insuranceYear).map { [Int($0)] } ?? []
+                case .assistanceApplied: years = event.integer(.year).map { [Int($0)] } ?? []
+                default: years = history.years
+                }
+                return Self.decide(history, years: years, cause: sequence, latest: latest, parameters: parameters, incrementally: incrementally)
             }
-            return decide(survivor, history, years: years, cause: sequence, latest: latest)
+            record(totals, of: survivor, at: index)
+            return events
         }
     }
 
-    /// The decision events `years` of `person`'s history need, each year adjudicated whole, or only
-    /// `latest` (a claim just recorded) where that gives the same (I-1 order; RULES.md § 9). The
-    /// totals each leaves are recorded on the cached history, for the next claim.
-    mutating func decide(_ person: String, _ history: PersonHistory, years: [Int], cause: UInt64, latest: Claim? = nil) -> [Event] {
+    /// The decision events `years` of `history` need, each year adjudicated whole, or only `latest`
+    /// (a claim just recorded) where that gives the same (I-1 order; RULES.md § 9), and the totals
+    /// each year leaves, for ``record(_:of:at:)``. Reads the history where the cache holds it.
+    private static func decide(_ history: borrowing PersonHistory, years: [Int], cause: UInt64, latest: Claim? = nil,
+                               parameters: ParameterSet, incrementally: Bool) -> (events: [Event], totals: [(year: Int, totals: YearTotals)])
+    {
         var events: [Event] = []
+        var totals: [(year: Int, totals: YearTotals)] = []
         for year in years {
             let adjudication: YearAdjudication
             let lastSettled: CivilDate?
-            if ledger.decidesIncrementally, let latest, latest.year == year,
+            if incrementally, let latest, latest.year == year,
                 let decided = Adjudicator.adjudicateLatest(latest, history: history, parameters: parameters)
             {
                 adjudication = decided
@@ -131,13 +141,19 @@ struct DecisionEngine {
                 lastSettled = adjudication.claims.last?.claim.settledOn
             }
             events += DecisionEvents.pending(adjudication, history: history, cause: cause)
-            if let index = histories.index(thawing: person) {
-                markTouched(person)
-                let totals = Adjudicator.totals(after: adjudication, history: history, parameters: parameters, lastSettled: lastSettled)
-                histories.update(at: index) { $0.record(totals, year: year) }
-            }
+            totals.append((year, Adjudicator.totals(after: adjudication, history: history, parameters: parameters, lastSettled: lastSettled)))
         }
-        return events
+        return (events, totals)
+    }
+
+    /// Records on the cached history at `index`, `person`'s, the totals its years' decisions left,
+    /// for the next claim: after the read that decided them, so that no copy of the history is made.
+    private mutating func record(_ totals: [(year: Int, totals: YearTotals)], of person: String, at index: Int) {
+        guard !totals.isEmpty else { return }
+        markTouched(person)
+        histories.update(at: index) { history in
+            for (year, yearTotals) in totals { history.record(yearTotals, year: year) }
+        }
     }
 
     /// A published parameter re-adjudicates every person-year it may change (RULES.md § 8).
@@ -160,9 +176,15 @@ struct DecisionEngine {
                 let person = try ledger.survivor(of: String(decoding: current.value, as: UTF8.self), upTo: sequence, in: transaction)
                 entry = try cursor.next()
                 guard seen.insert("\(year)/\(person)").inserted else { continue }
-                let history = try cachedHistory(of: person, upTo: sequence)
-                guard history.years.contains(year) else { continue }
-                events += decide(person, history, years: [year], cause: sequence)
+                let index = try cachedIndex(of: person, upTo: sequence)
+                let (parameters, incrementally) = (parameters, ledger.decidesIncrementally)
+                let decided = histories.withHistory(at: index) { history in
+                    history.years.contains(year)
+                        ? Self.decide(history, years: [year], cause: sequence, parameters: parameters, incrementally: incrementally)
+                        : (events: [], totals: [])
+                }
+                record(decided.totals, of: person, at: index)
+                events += decided.events
             }
         }
         return events
@@ -170,18 +192,12 @@ struct DecisionEngine {
 
     /// `body` of the history of `person` as the log stands at `limit`, through the cache, read
     /// where the cache holds it: a check of a line makes no copy of the history.
-    mutating func withHistory<Result>(ofPerson person: String, upTo limit: UInt64, _ body: (PersonHistory) throws -> Result)
+    mutating func withHistory<Result>(ofPerson person: String, upTo limit: UInt64, _ body: (borrowing PersonHistory) throws -> Result)
         throws -> Result
     {
         // The index first: it may put a history in use, which the read must see.
         let index = try cachedIndex(of: person, upTo: limit)
         return try histories.withHistory(at: index, body)
-    }
-
-    /// The history of `person` up to `limit`, which must be the sequence being decided: the cache
-    /// holds exactly the events written before it.
-    private mutating func cachedHistory(of person: String, upTo limit: UInt64) throws -> PersonHistory {
-        try withHistory(ofPerson: person, upTo: limit) { $0 }
     }
 
     /// Where the cache holds the history of `person` up to `limit`, folded from the log first if

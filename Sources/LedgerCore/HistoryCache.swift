@@ -107,9 +107,15 @@ struct HistoryCache {
         return putInUse(PersonHistory(thawing: ice, person: person), slot: slot)
     }
 
-    /// `body` of the history in use at `index` (``index(thawing:)``), read in place.
-    func withHistory<Result>(at index: Int, _ body: (PersonHistory) throws -> Result) rethrows -> Result {
-        try body(inUse[index])
+    /// `body` of the history in use at `index` (``index(thawing:)``), read in place. A mutating
+    /// access, so that `body` borrows the history: a read through the array's getter, or through an
+    /// unsafe buffer, hands it a copy (a retain and a release of each of the history's arrays).
+    mutating func withHistory<Result>(at index: Int, _ body: (borrowing PersonHistory) throws -> Result) rethrows -> Result {
+        try Self.lend(&inUse[index], to: body)
+    }
+
+    private static func lend<Result>(_ history: inout PersonHistory, to body: (borrowing PersonHistory) throws -> Result) rethrows -> Result {
+        try body(history)
     }
 
     /// Folds into the history at `index` (from ``index(thawing:)``) in place.

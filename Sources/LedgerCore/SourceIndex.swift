@@ -31,13 +31,22 @@ enum SourceIndex {
     /// the order of its first event, from 1. A system's number never changes once given.
     struct Numbering {
         private(set) var numbers: [SystemName: UInt32] = [:]
+        /// The system numbered last: a department's lines come in runs, so most records name the
+        /// system of the record before, found by comparing its bytes instead of hashing them.
+        private var last: (name: SystemName, number: UInt32)?
 
         /// The number of `system`, giving it the next one if it has none yet.
         mutating func number(of system: String) -> UInt32 {
             let name = SystemName(system)
-            if let number = numbers[name] { return number }
-            let number = UInt32(numbers.count + 1)
-            numbers[name] = number
+            if let last, last.name == name { return last.number }
+            let number: UInt32
+            if let found = numbers[name] {
+                number = found
+            } else {
+                number = UInt32(numbers.count + 1)
+                numbers[name] = number
+            }
+            last = (name, number)
             return number
         }
     }

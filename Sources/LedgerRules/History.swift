@@ -248,6 +248,13 @@ public struct SmallMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         for position in entries.indices where try isIncluded(entries[position].value) { kept.append(entries[position].value) }
         return kept
     }
+    /// `update` of `initial` with each value in turn, in the order their keys were first set: a
+    /// count or a sum of some of them without collecting them.
+    public func reduceValues<Result>(into initial: Result, _ update: (inout Result, Value) throws -> Void) rethrows -> Result {
+        var result = initial
+        for position in entries.indices { try update(&result, entries[position].value) }
+        return result
+    }
     /// The keys, in the order they were first set.
     public var keys: [Key] { entries.map(\.key) }
     /// The entry at `position` (from 0) in the order the keys were first set.

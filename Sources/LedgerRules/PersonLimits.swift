@@ -23,11 +23,12 @@ public enum PersonLimits {
         switch event.type {
         case .settlementRecorded:
             guard let year = event.date(.settledOn)?.year, let cost = event.money(.totalCost) else { return [] }
-            let claims = history.claims.values(where: { $0.year == year })
-            if claims.count >= claimsPerYear {
-                return [("claim", "\(history.person) already has \(claims.count) settlements in \(year), the most one person-year may hold")]
+            let (count, sum) = history.claims.reduceValues(into: (0, Money.zero)) { totals, claim in
+                if claim.year == year { totals = (totals.0 + 1, totals.1 + claim.totalCost) }
             }
-            let sum = claims.reduce(Money.zero) { $0 + $1.totalCost }
+            if count >= claimsPerYear {
+                return [("claim", "\(history.person) already has \(count) settlements in \(year), the most one person-year may hold")]
+            }
             if sum + cost > totalCostPerYear {
                 return [("totalCost", "would bring \(history.person)'s total cost in \(year) to \(sum + cost), above the bound of \(totalCostPerYear) a person-year may hold")]
             }

@@ -9,7 +9,8 @@ import Testing
 extension HistoryCache {
     /// `person`'s history, thawed if it was frozen; nil when the cache holds none.
     mutating func history(of person: String) -> PersonHistory? {
-        index(thawing: person).map { withHistory(at: $0) { $0 } }
+        guard let index = index(thawing: person) else { return nil }
+        return withHistory(at: index) { copy $0 }
     }
 }
 

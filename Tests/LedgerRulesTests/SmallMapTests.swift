@@ -33,6 +33,8 @@ import Testing
             #expect(map.keys == order, "keys in the order first set, at step \(step)")
             #expect(map.values == order.map { reference[$0]! })
             #expect(map.values(where: { $0 % 3 == 0 }) == order.map { reference[$0]! }.filter { $0 % 3 == 0 })
+            let multiplesOfThree = map.reduceValues(into: [Int]()) { kept, value in if value % 3 == 0 { kept.append(value) } }
+            #expect(multiplesOfThree == order.map { reference[$0]! }.filter { $0 % 3 == 0 })
         }
         #expect(largest > SmallMap<Int, Int>.indexedFrom, "the run crossed into the indexed form")
     }

@@ -99,33 +99,45 @@ struct DatabaseAccumulatorStore: AccumulatorStore {
 /// and one write instead of one of each per event.
 struct ChunkAccumulatorStore: AccumulatorStore {
     var database: DatabaseAccumulatorStore
-    /// Every key read or written in this chunk: its accumulator, or nil when removed. All are written back.
-    private var cache: [AccumulatorKey: Accumulator?] = [:]
-    /// The lowest and highest year of a key in `cache`, so that one person's keys are found by
+    /// Where in ``held`` each key read or written in this chunk is.
+    private var positions: [AccumulatorKey: Int32] = [:]
+    /// The accumulators of ``positions``, nil where removed; all are written back. Apart from the
+    /// dictionary, whose entries would otherwise hold an accumulator's 300 bytes each, moved as
+    /// it grows, and written into a fresh table of them per transaction.
+    private var held: [Accumulator?] = []
+    /// The lowest and highest year of a key in `positions`, so that one person's keys are found by
     /// probing those few years rather than by walking every accumulator of the chunk.
     private var years: ClosedRange<UInt16>?
 
     init(_ database: DatabaseAccumulatorStore) { self.database = database }
 
     func accumulator(_ key: AccumulatorKey) throws -> Accumulator? {
-        if let cached = cache[key] { return cached }
+        if let position = positions[key] { return held[Int(position)] }
         return try database.accumulator(key)
     }
 
     mutating func store(_ accumulator: Accumulator, at key: AccumulatorKey) throws {
-        cache[key] = .some(accumulator)
-        years = years.covering(key.year)
+        hold(accumulator, at: key)
     }
 
     mutating func remove(_ key: AccumulatorKey) throws {
-        cache[key] = .some(nil)
+        hold(nil, at: key)
+    }
+
+    private mutating func hold(_ accumulator: Accumulator?, at key: AccumulatorKey) {
+        if let position = positions[key] {
+            held[Int(position)] = accumulator
+        } else {
+            positions[key] = Int32(held.count)
+            held.append(accumulator)
+        }
         years = years.covering(key.year)
     }
 
-    /// In place in the chunk's cache: the accumulator's arrays are changed, not copied, per event.
+    /// In place in the chunk's list: the accumulator's arrays are changed, not copied, per event.
     mutating func update(_ key: AccumulatorKey, make: () throws -> Accumulator, _ change: (inout Accumulator) -> Void) throws {
-        // Through the dictionary's in-place accessor: reading `cache.values[index]` to test it
-        // would copy the accumulator.
+        // Through the array's in-place accessor: reading `held[position]` to test it would copy
+        // the accumulator.
         func changeIfPresent(_ slot: inout Accumulator?) -> Bool {
             switch slot {
             case .none: return false
@@ -134,10 +146,10 @@ struct ChunkAccumulatorStore: AccumulatorStore {
                 return true
             }
         }
-        if let index = cache.index(forKey: key), changeIfPresent(&cache.values[index]) { return }
+        if let position = positions[key], changeIfPresent(&held[Int(position)]) { return }
         var accumulator = try database.accumulator(key) ?? make()
         change(&accumulator)
-        try store(accumulator, at: key)
+        hold(accumulator, at: key)
     }
 
     func keys(ofPerson number: UInt32) throws -> [AccumulatorKey] {
@@ -145,22 +157,23 @@ struct ChunkAccumulatorStore: AccumulatorStore {
         guard let years else { return keys.sorted() }
         for year in years {
             let key = AccumulatorKey(person: number, year: Int(year))
-            guard let index = cache.index(forKey: key) else { continue }
-            if cache.values[index] != nil { keys.insert(key) } else { keys.remove(key) }
+            guard let position = positions[key] else { continue }
+            if held[Int(position)] != nil { keys.insert(key) } else { keys.remove(key) }
         }
         return keys.sorted()
     }
 
     /// Writes every changed accumulator to the database, in key order.
     mutating func flush() throws {
-        for key in cache.keys.sorted() {
-            if case .some(.some(let accumulator)) = cache[key] {
+        for (key, position) in positions.sorted(by: { $0.key < $1.key }) {
+            if let accumulator = held[Int(position)] {
                 try database.store(accumulator, at: key)
             } else {
                 try database.remove(key)
             }
         }
-        cache.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        held.removeAll(keepingCapacity: true)
         years = nil
     }
 }

@@ -18,10 +18,9 @@ struct DecisionEngine {
     /// Those not in use are held frozen, so their memory is bounded (``HistoryCache``).
     private(set) var histories: HistoryCache
     /// The persons whose cached history this engine folded from the log (itself or, adopted, a
-    /// piece ahead) or changed: what a run that fails must not hand on. A list, not a set: it is
-    /// read only when a run fails, where removing a person listed twice is harmless, and appending
-    /// to it hashes no id (about one append per line, ``lastTouched`` catching its decisions').
-    private var touched: [String] = []
+    /// piece ahead) or changed: what a run that fails must not hand on. A set: a whole file may be
+    /// one transaction, and its persons are far fewer than its lines.
+    private var touched: Set<String> = []
     /// The person last added to `touched`: a line and its decisions touch the same one several times.
     private var lastTouched: String?
     /// In a replay from sequence 1: how many persons are registered so far. Person numbers follow
@@ -43,7 +42,7 @@ struct DecisionEngine {
     /// (``registeredPersons`` set) hands no histories on, and records nothing.
     private mutating func markTouched(_ person: String) {
         if registeredPersons == nil && lastTouched != person {
-            touched.append(person)
+            touched.insert(person)
             lastTouched = person
         }
     }
@@ -99,35 +98,51 @@ struct DecisionEngine {
         default:
             guard let person = event.person else { return [] }
             let survivor = event.type == .personMerged ? (event.text(.into) ?? person) : person
-            let index = try cachedIndex(of: survivor, upTo: sequence)
-            let (parameters, incrementally) = (parameters, ledger.decidesIncrementally)
-            let (events, totals) = histories.withHistory(at: index) { history in
-                let years: [Int]
-                var latest: Claim?
+            return try decide(survivor, cause: sequence) { history in
                 switch event.type {
                 case .settlementRecorded, .settlementReversed:
                     let claim = event.text(.claim).flatMap { history.claims[$0] }
-                    years = claim.map { [$0.year] } ?? []
-                    if event.type == .settlementRecorded { latest = claim }
-                case .enrollmentRegistered: years = event.integer(.insuranceYear).map { [Int($0)] } ?? []
-                case .assistanceApplied: years = event.integer(.year).map { [Int($0)] } ?? []
-                default: years = history.years
+                    return (claim.map { [$0.year] } ?? [], event.type == .settlementRecorded ? claim : nil)
+                case .enrollmentRegistered: return (event.integer(.insuranceYear).map { [Int($0)] } ?? [], nil)
+                case .assistanceApplied: return (event.integer(.year).map { [Int($0)] } ?? [], nil)
+                default: return (history.years, nil)
                 }
-                return Self.decide(history, years: years, cause: sequence, latest: latest, parameters: parameters, incrementally: incrementally)
             }
-            record(totals, of: survivor, at: index)
-            return events
         }
+    }
+
+    typealias YearsTotals = [(year: Int, totals: YearTotals)]
+
+    /// The decisions on `person`'s history at `cause` of the years `choose` picks from it, each
+    /// year adjudicated whole or, for the claim `choose` names as the latest, incrementally. The
+    /// history is read where the cache holds it, and the totals each year leaves are recorded on it
+    /// after the read, for the next claim: so no copy of the history is made.
+    private mutating func decide(_ person: String, cause: UInt64,
+                                 _ choose: (borrowing PersonHistory) -> (years: [Int], latest: Claim?)) throws -> [Event] {
+        let index = try cachedIndex(of: person, upTo: cause)
+        // Taken out of `self`: the read below holds the cache, which the closure must not reach.
+        let (parameters, incrementally) = (parameters, ledger.decidesIncrementally)
+        let (events, totals) = histories.withHistory(at: index) { history in
+            let (years, latest) = choose(history)
+            return Self.decisions(of: history, years: years, cause: cause, latest: latest, parameters: parameters, incrementally: incrementally)
+        }
+        if !totals.isEmpty {
+            markTouched(person)
+            histories.update(at: index) { history in
+                for (year, yearTotals) in totals { history.record(yearTotals, year: year) }
+            }
+        }
+        return events
     }
 
     /// The decision events `years` of `history` need, each year adjudicated whole, or only `latest`
     /// (a claim just recorded) where that gives the same (I-1 order; RULES.md § 9), and the totals
-    /// each year leaves, for ``record(_:of:at:)``. Reads the history where the cache holds it.
-    private static func decide(_ history: borrowing PersonHistory, years: [Int], cause: UInt64, latest: Claim? = nil,
-                               parameters: ParameterSet, incrementally: Bool) -> (events: [Event], totals: [(year: Int, totals: YearTotals)])
+    /// each year leaves. Every year is decided on the history as it is before any of them is recorded.
+    private static func decisions(of history: borrowing PersonHistory, years: [Int], cause: UInt64, latest: Claim?,
+                                  parameters: ParameterSet, incrementally: Bool) -> (events: [Event], totals: YearsTotals)
     {
         var events: [Event] = []
-        var totals: [(year: Int, totals: YearTotals)] = []
+        var totals: YearsTotals = []
         for year in years {
             let adjudication: YearAdjudication
             let lastSettled: CivilDate?
@@ -144,16 +159,6 @@ struct DecisionEngine {
             totals.append((year, Adjudicator.totals(after: adjudication, history: history, parameters: parameters, lastSettled: lastSettled)))
         }
         return (events, totals)
-    }
-
-    /// Records on the cached history at `index`, `person`'s, the totals its years' decisions left,
-    /// for the next claim: after the read that decided them, so that no copy of the history is made.
-    private mutating func record(_ totals: [(year: Int, totals: YearTotals)], of person: String, at index: Int) {
-        guard !totals.isEmpty else { return }
-        markTouched(person)
-        histories.update(at: index) { history in
-            for (year, yearTotals) in totals { history.record(yearTotals, year: year) }
-        }
     }
 
     /// A published parameter re-adjudicates every person-year it may change (RULES.md § 8).
@@ -176,15 +181,7 @@ struct DecisionEngine {
                 let person = try ledger.survivor(of: String(decoding: current.value, as: UTF8.self), upTo: sequence, in: transaction)
                 entry = try cursor.next()
                 guard seen.insert("\(year)/\(person)").inserted else { continue }
-                let index = try cachedIndex(of: person, upTo: sequence)
-                let (parameters, incrementally) = (parameters, ledger.decidesIncrementally)
-                let decided = histories.withHistory(at: index) { history in
-                    history.years.contains(year)
-                        ? Self.decide(history, years: [year], cause: sequence, parameters: parameters, incrementally: incrementally)
-                        : (events: [], totals: [])
-                }
-                record(decided.totals, of: person, at: index)
-                events += decided.events
+                events += try decide(person, cause: sequence) { history in (history.years.contains(year) ? [year] : [], nil) }
             }
         }
         return events
@@ -201,7 +198,8 @@ struct DecisionEngine {
     }
 
     /// Where the cache holds the history of `person` up to `limit`, folded from the log first if
-    /// the cache has none.
+    /// the cache has none. `limit` must be the sequence being decided: the cache holds exactly the
+    /// events written before it.
     private mutating func cachedIndex(of person: String, upTo limit: UInt64) throws -> Int {
         if let index = histories.index(thawing: person) {
             assert(histories.withHistory(at: index) { $0.lastSequence } <= limit, "the cache runs ahead of the event decided")

@@ -110,10 +110,13 @@ struct HistoryCache {
     /// `body` of the history in use at `index` (``index(thawing:)``), read in place. A mutating
     /// access, so that `body` borrows the history: a read through the array's getter, or through an
     /// unsafe buffer, hands it a copy (a retain and a release of each of the history's arrays).
+    /// Like ``update(at:_:)``, it needs the cache's storage unshared, as the ledger keeps it (moved
+    /// from one run to the next, never copied); `body` must not reach the cache.
     mutating func withHistory<Result>(at index: Int, _ body: (borrowing PersonHistory) throws -> Result) rethrows -> Result {
         try Self.lend(&inUse[index], to: body)
     }
 
+    /// Passes on, borrowed, what an in-place access lends.
     private static func lend<Result>(_ history: inout PersonHistory, to body: (borrowing PersonHistory) throws -> Result) rethrows -> Result {
         try body(history)
     }

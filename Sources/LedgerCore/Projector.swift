@@ -94,16 +94,16 @@ struct DatabaseAccumulatorStore: AccumulatorStore {
     }
 }
 
-/// A rebuild chunk's accumulators: read from the database once, folded in memory, written back in
-/// key order when the chunk commits. A person-year touched by many events of a chunk costs one read
+/// The accumulators of a rebuild chunk, or of an append's transaction: read from the database
+/// once, folded in memory, written back in key order when the chunk commits. A person-year touched by many events of a chunk costs one read
 /// and one write instead of one of each per event.
 struct ChunkAccumulatorStore: AccumulatorStore {
     var database: DatabaseAccumulatorStore
-    /// Where in ``held`` each key read or written in this chunk is.
+    /// Where in ``held`` each key stored, updated or removed in this chunk is.
     private var positions: [AccumulatorKey: Int32] = [:]
-    /// The accumulators of ``positions``, nil where removed; all are written back. Apart from the
-    /// dictionary, whose entries would otherwise hold an accumulator's 300 bytes each, moved as
-    /// it grows, and written into a fresh table of them per transaction.
+    /// The accumulators of ``positions``, nil where removed; all are written back. Kept out of the
+    /// dictionary, so that its entries are a key and 4 bytes, not about 300: a new entry, and each
+    /// growth of its table, moves only those.
     private var held: [Accumulator?] = []
     /// The lowest and highest year of a key in `positions`, so that one person's keys are found by
     /// probing those few years rather than by walking every accumulator of the chunk.

@@ -95,8 +95,8 @@ struct DatabaseAccumulatorStore: AccumulatorStore {
 }
 
 /// The accumulators of a rebuild chunk, or of an append's transaction: read from the database
-/// once, folded in memory, written back in key order when the chunk commits. A person-year touched by many events of a chunk costs one read
-/// and one write instead of one of each per event.
+/// once, folded in memory, written back in key order when the chunk commits. A person-year
+/// touched by many events of a chunk costs one read and one write instead of one of each per event.
 struct ChunkAccumulatorStore: AccumulatorStore {
     var database: DatabaseAccumulatorStore
     /// Where in ``held`` each key stored, updated or removed in this chunk is.
